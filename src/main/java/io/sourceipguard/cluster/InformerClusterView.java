@@ -1,0 +1,108 @@
+package io.sourceipguard.cluster;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.sourceipguard.config.GuardConfig;
+import io.sourceipguard.policy.ClusterView;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * The cluster as the rules see it, answered from informer caches so that no admission waits on
+ * the API server. One informer per ip-masq-agent ConfigMap name: RBAC can then grant exactly
+ * those names ({@code resourceNames}) instead of every ConfigMap in kube-system. Until the caches
+ * have synced, or when no cluster is configured, every answer is "cannot tell".
+ */
+@ApplicationScoped
+public class InformerClusterView implements ClusterView {
+
+    private static final Logger LOG = Logger.getLogger(InformerClusterView.class);
+    private static final long RESYNC_MILLIS = 10 * 60 * 1000L;
+
+    private final KubernetesClient client;
+    private final GuardConfig config;
+    private final List<SharedIndexInformer<ConfigMap>> masqInformers = new ArrayList<>();
+
+    public InformerClusterView(KubernetesClient client, GuardConfig config) {
+        this.client = client;
+        this.config = config;
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (!config.cluster().enabled()) {
+            LOG.info("cluster access is disabled (sourceip-guard.cluster.enabled=false): sibling ip-masq-agent configs are not read");
+            return;
+        }
+        if (!clusterConfigured()) {
+            LOG.info("no Kubernetes API configured (no kubeconfig, not in a cluster): sibling ip-masq-agent configs are not read");
+            return;
+        }
+        String namespace = config.rules().masqueradeConfig().namespace();
+        for (String name : config.rules().masqueradeConfig().names()) {
+            SharedIndexInformer<ConfigMap> informer = client.configMaps().inNamespace(namespace).withName(name)
+                    .runnableInformer(RESYNC_MILLIS);
+            // start() does not block: an unreachable API server must not delay startup.
+            informer.start().whenComplete((ok, error) -> {
+                if (error != null) {
+                    LOG.warnf("cannot watch ConfigMap %s/%s: %s", namespace, name, error.getMessage());
+                }
+            });
+            masqInformers.add(informer);
+        }
+        LOG.infof("watching ip-masq-agent ConfigMaps %s in %s via %s", config.rules().masqueradeConfig().names(),
+                namespace, client.getMasterUrl());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        masqInformers.forEach(SharedIndexInformer::stop);
+    }
+
+    @Override
+    public Optional<List<ConfigMapData>> configMaps(String namespace) {
+        if (masqInformers.isEmpty() || !namespace.equals(config.rules().masqueradeConfig().namespace())) {
+            return Optional.empty();
+        }
+        List<ConfigMapData> all = new ArrayList<>();
+        for (SharedIndexInformer<ConfigMap> informer : masqInformers) {
+            if (!informer.hasSynced()) {
+                return Optional.empty();
+            }
+            for (ConfigMap cm : informer.getStore().list()) {
+                Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
+                all.add(new ConfigMapData(cm.getMetadata().getName(), data));
+            }
+        }
+        return Optional.of(all);
+    }
+
+    @Override
+    public Optional<Map<String, String>> namespaceLabels(String namespace) {
+        return Optional.empty();
+    }
+
+    // fabric8 falls back to https://kubernetes.default.svc when nothing is configured, which on a
+    // workstation only produces retries and log noise.
+    private boolean clusterConfigured() {
+        if (System.getenv("KUBERNETES_SERVICE_HOST") != null) {
+            return true;
+        }
+        String kubeconfig = System.getenv("KUBECONFIG");
+        if (kubeconfig != null && !kubeconfig.isBlank()) {
+            return true;
+        }
+        if (!client.getMasterUrl().toString().startsWith("https://kubernetes.default.svc")) {
+            return true;
+        }
+        return Files.exists(Path.of(System.getProperty("user.home"), ".kube", "config"));
+    }
+}

@@ -1,0 +1,98 @@
+package io.sourceipguard.config;
+
+import inet.ipaddr.IPAddress;
+import io.quarkus.runtime.Startup;
+import io.sourceipguard.policy.Mode;
+import io.sourceipguard.policy.PolicyEngine;
+import io.sourceipguard.policy.RuleModes;
+import io.sourceipguard.policy.cidr.Cidrs;
+import io.sourceipguard.policy.cidr.InvalidCidrException;
+import io.sourceipguard.policy.rules.IngressNodePoolRule;
+import io.sourceipguard.policy.rules.IngressPoolSettings;
+import io.sourceipguard.policy.rules.MasqSettings;
+import io.sourceipguard.policy.rules.MasqueradeConfigRule;
+import io.sourceipguard.policy.rules.PolicySettings;
+import io.sourceipguard.policy.rules.RuleSet;
+import io.sourceipguard.policy.rules.ServiceExternalTrafficPolicyRule;
+import io.sourceipguard.policy.rules.WorkloadSelector;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Builds the framework-free policy engine from configuration, at startup, so that a bad value
+ * (a CIDR, a selector, a mode) stops the boot with a message instead of failing a request.
+ */
+public class EngineProducer {
+
+    @Produces
+    @Singleton
+    @Startup
+    PolicyEngine engine(GuardConfig config) {
+        return new PolicyEngine(RuleSet.all(settings(config)), modes(config));
+    }
+
+    /** The rule settings for a configuration; public for the report command, which boots no container. */
+    public static PolicySettings settings(GuardConfig config) {
+        GuardConfig.IngressRule ingress = config.rules().ingressNodePool();
+        List<WorkloadSelector> selectors = new ArrayList<>();
+        for (String selector : ingress.selectors()) {
+            try {
+                selectors.add(WorkloadSelector.parse(selector));
+            } catch (IllegalArgumentException e) {
+                throw invalid("rules.ingress-node-pool.selectors", e.getMessage());
+            }
+        }
+        Optional<IngressPoolSettings.Toleration> toleration = ingress.toleration().key()
+                .map(key -> new IngressPoolSettings.Toleration(key, ingress.toleration().value().orElse(""),
+                        ingress.toleration().effect()));
+        IngressPoolSettings pool = new IngressPoolSettings(ingress.poolLabelKey(), ingress.poolLabelValue(), selectors, toleration);
+
+        GuardConfig.MasqRule masq = config.rules().masqueradeConfig();
+        List<IPAddress> protectedCidrs = new ArrayList<>();
+        for (String cidr : masq.protectedCidrs()) {
+            try {
+                protectedCidrs.add(Cidrs.parse(cidr));
+            } catch (InvalidCidrException e) {
+                throw invalid("rules.masquerade-config.protected-cidrs", e.getMessage());
+            }
+        }
+        if (masq.cidrLimit() <= 0) {
+            throw invalid("rules.masquerade-config.cidr-limit", "must be a positive number, not " + masq.cidrLimit());
+        }
+        MasqSettings masqSettings = new MasqSettings(masq.namespace(), new HashSet<>(masq.names()), masq.keyPrefixes(),
+                new HashSet<>(masq.keyNames()), protectedCidrs, masq.cidrLimit(), masq.ipv6Enabled());
+        return new PolicySettings(config.rules().serviceExternalTrafficPolicy().includeNodePort(), pool, masqSettings);
+    }
+
+    /** The configured modes: the global one and the per-rule overrides. */
+    public static RuleModes modes(GuardConfig config) {
+        Mode global = mode("mode", config.mode());
+        Map<String, Mode> overrides = new HashMap<>();
+        override(overrides, ServiceExternalTrafficPolicyRule.ID, config.rules().serviceExternalTrafficPolicy().mode());
+        override(overrides, IngressNodePoolRule.ID, config.rules().ingressNodePool().mode());
+        override(overrides, MasqueradeConfigRule.ID, config.rules().masqueradeConfig().mode());
+        return new RuleModes(global, overrides);
+    }
+
+    private static void override(Map<String, Mode> overrides, String rule, Optional<String> value) {
+        value.ifPresent(v -> overrides.put(rule, mode("rules." + rule + ".mode", v)));
+    }
+
+    private static Mode mode(String key, String value) {
+        Mode mode = Mode.parse(value);
+        if (mode == null) {
+            throw invalid(key, "'" + value + "' is not a mode; use enforce, audit or off");
+        }
+        return mode;
+    }
+
+    private static IllegalArgumentException invalid(String key, String problem) {
+        return new IllegalArgumentException("invalid configuration sourceip-guard." + key + ": " + problem);
+    }
+}

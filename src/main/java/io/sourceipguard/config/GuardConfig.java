@@ -1,0 +1,131 @@
+package io.sourceipguard.config;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * All of sourceip-guard's configuration, under the prefix {@code sourceip-guard}. Every key
+ * can be set as an environment variable ({@code SOURCEIP_GUARD_RULES_MASQUERADE_CONFIG_PROTECTED_CIDRS})
+ * and is listed with its default in the README.
+ */
+@ConfigMapping(prefix = "sourceip-guard")
+public interface GuardConfig {
+
+    /** The mode of every rule that has no override: enforce, audit or off. */
+    @WithDefault("enforce")
+    String mode();
+
+    Rules rules();
+
+    Tls tls();
+
+    Admission admission();
+
+    Cluster cluster();
+
+    interface Rules {
+        ServiceRule serviceExternalTrafficPolicy();
+
+        IngressRule ingressNodePool();
+
+        MasqRule masqueradeConfig();
+    }
+
+    interface ServiceRule {
+        /** Overrides the global mode for this rule. */
+        Optional<String> mode();
+
+        /** NodePort Services SNAT the same way as LoadBalancer ones. */
+        @WithDefault("true")
+        boolean includeNodePort();
+    }
+
+    interface IngressRule {
+        Optional<String> mode();
+
+        @WithDefault("kubernetes.azure.com/agentpool")
+        String poolLabelKey();
+
+        @WithDefault("ingress")
+        String poolLabelValue();
+
+        /** Selectors that recognise an ingress controller workload (see README). */
+        @WithDefault("app.kubernetes.io/name=ingress-nginx\\,app.kubernetes.io/component=controller,"
+                + "app.kubernetes.io/name=traefik,"
+                + "app=traefik,"
+                + "app=envoy\\,image:projectcontour/contour,"
+                + "app.kubernetes.io/name=contour\\,app.kubernetes.io/component=envoy,"
+                + "app.kubernetes.io/name=kubernetes-ingress,"
+                + "run=haproxy-ingress,"
+                + "app.kubernetes.io/name=haproxy-ingress,"
+                + "sourceip-guard.io/ingress-controller=true")
+        List<String> selectors();
+
+        Toleration toleration();
+    }
+
+    interface Toleration {
+        /** Taint key of the ingress pool; no toleration is added when unset. */
+        Optional<String> key();
+
+        /** Taint value; unset tolerates any value (operator Exists). */
+        Optional<String> value();
+
+        /** Taint effect; empty tolerates every effect. */
+        @WithDefault("NoSchedule")
+        String effect();
+    }
+
+    interface MasqRule {
+        Optional<String> mode();
+
+        @WithDefault("kube-system")
+        String namespace();
+
+        @WithDefault("azure-ip-masq-agent-config,azure-ip-masq-agent-config-reconciled,ip-masq-agent,"
+                + "ip-masq-agent-config,ip-masq-agent-config-reconciled")
+        List<String> names();
+
+        /** Data keys read as config files: those starting with one of these... */
+        @WithDefault("ip-masq")
+        List<String> keyPrefixes();
+
+        /** ...and those named exactly one of these. */
+        @WithDefault("config")
+        List<String> keyNames();
+
+        /** Destinations that must see pod IPs: the union of nonMasqueradeCIDRs must cover them. */
+        @WithDefault("0.0.0.0/0")
+        List<String> protectedCidrs();
+
+        /** The upstream agent's default cidrLimit. */
+        @WithDefault("64")
+        int cidrLimit();
+
+        @WithDefault("false")
+        boolean ipv6Enabled();
+    }
+
+    interface Tls {
+        @WithDefault("certs/tls.crt")
+        String certFile();
+
+        @WithDefault("certs/tls.key")
+        String keyFile();
+    }
+
+    interface Admission {
+        /** Largest request body; the API server's own request limit is 3 MiB. */
+        @WithDefault("3M")
+        MemorySize maxBodySize();
+    }
+
+    interface Cluster {
+        /** Read sibling configs and namespace labels from the Kubernetes API (informer caches). */
+        @WithDefault("true")
+        boolean enabled();
+    }
+}

@@ -1,0 +1,42 @@
+package io.sourceipguard.policy;
+
+import java.util.List;
+
+/**
+ * What one rule concluded about one object: the outcome, a short message for people, the
+ * patch for {@link Outcome#MUTATE}, and notes that become warnings whatever the outcome.
+ */
+public record Finding(String rule, Outcome outcome, String message, List<PatchOperation> patch, List<String> notes) {
+
+    public Finding {
+        patch = List.copyOf(patch);
+        notes = List.copyOf(notes);
+    }
+
+    public static Finding pass(String rule) {
+        return new Finding(rule, Outcome.PASS, "", List.of(), List.of());
+    }
+
+    public static Finding skip(String rule, String why) {
+        return new Finding(rule, Outcome.SKIP, why, List.of(), List.of());
+    }
+
+    public static Finding mutate(String rule, String message, List<PatchOperation> patch) {
+        return new Finding(rule, Outcome.MUTATE, message, patch, List.of());
+    }
+
+    public static Finding deny(String rule, String message) {
+        return new Finding(rule, Outcome.DENY, message, List.of(), List.of());
+    }
+
+    public static Finding exempt(String rule, String message) {
+        return new Finding(rule, Outcome.EXEMPT, message, List.of(), List.of());
+    }
+
+    /** The same finding with one more note. */
+    public Finding withNote(String note) {
+        List<String> more = new java.util.ArrayList<>(notes);
+        more.add(note);
+        return new Finding(rule, outcome, message, patch, more);
+    }
+}

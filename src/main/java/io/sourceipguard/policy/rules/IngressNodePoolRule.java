@@ -1,0 +1,205 @@
+package io.sourceipguard.policy.rules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.sourceipguard.policy.AdmissionSubject;
+import io.sourceipguard.policy.ClusterView;
+import io.sourceipguard.policy.Finding;
+import io.sourceipguard.policy.Operation;
+import io.sourceipguard.policy.PatchOperation;
+import io.sourceipguard.policy.Rule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Ingress controller workloads are pinned to the ingress node pool with a nodeSelector, so the
+ * entry point lives in one subnet that NSGs and the firewall can name. Other selector entries
+ * are kept; a selector or required node affinity that points elsewhere is corrected, with a warning.
+ */
+public final class IngressNodePoolRule implements Rule {
+
+    public static final String ID = "ingress-node-pool";
+
+    private static final String POD_SPEC = "/spec/template/spec";
+    private static final String TERMS = POD_SPEC
+            + "/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms";
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private final IngressPoolSettings settings;
+    private final String pool;
+
+    public IngressNodePoolRule(IngressPoolSettings settings) {
+        this.settings = settings;
+        this.pool = settings.poolLabelKey() + "=" + settings.poolLabelValue();
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public Phase phase() {
+        return Phase.MUTATING;
+    }
+
+    @Override
+    public boolean appliesTo(AdmissionSubject subject) {
+        return (subject.is("apps", "Deployment") || subject.is("apps", "DaemonSet") || subject.is("apps", "StatefulSet"))
+                && (subject.operation() == Operation.CREATE || subject.operation() == Operation.UPDATE);
+    }
+
+    @Override
+    public Finding evaluate(AdmissionSubject subject, ClusterView cluster) {
+        JsonNode workload = subject.object();
+        if (settings.selectors().stream().noneMatch(s -> s.matches(workload))) {
+            return Finding.skip(ID, "not recognised as an ingress controller");
+        }
+        JsonNode podSpec = workload.path("spec").path("template").path("spec");
+        if (!podSpec.isObject()) {
+            return Finding.skip(ID, "no pod template to pin");
+        }
+        List<PatchOperation> patch = new ArrayList<>();
+        List<String> actions = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        pinNodeSelector(podSpec, patch, actions, notes);
+        correctAffinity(podSpec, patch, notes);
+        settings.toleration().ifPresent(t -> tolerate(podSpec, t, patch, actions));
+        if (patch.isEmpty()) {
+            return Finding.pass(ID);
+        }
+        if (actions.isEmpty()) {
+            actions.add("keep pods on the " + pool + " pool");
+        }
+        Finding finding = Finding.mutate(ID, String.join(", ", actions), patch);
+        for (String note : notes) {
+            finding = finding.withNote(note);
+        }
+        return finding;
+    }
+
+    private void pinNodeSelector(JsonNode podSpec, List<PatchOperation> patch, List<String> actions, List<String> notes) {
+        String key = settings.poolLabelKey();
+        TextNode value = TextNode.valueOf(settings.poolLabelValue());
+        JsonNode selector = podSpec.get("nodeSelector");
+        if (selector == null || !selector.isObject()) {
+            ObjectNode fresh = JSON.objectNode();
+            fresh.set(key, value);
+            patch.add(PatchOperation.add(POD_SPEC + "/nodeSelector", fresh));
+            actions.add("set spec.template.spec.nodeSelector " + pool);
+            return;
+        }
+        JsonNode current = selector.get(key);
+        String path = POD_SPEC + "/nodeSelector/" + PatchOperation.escape(key);
+        if (current == null) {
+            patch.add(PatchOperation.add(path, value));
+            actions.add("add nodeSelector " + pool);
+        } else if (!settings.poolLabelValue().equals(current.asText())) {
+            patch.add(PatchOperation.replace(path, value));
+            actions.add("set nodeSelector " + pool);
+            notes.add("corrected nodeSelector " + key + "=" + current.asText() + " to the ingress pool " + pool);
+        }
+    }
+
+    // Required node affinity terms are ORed; when none of them admits the pool, the pods could
+    // never schedule beside the nodeSelector, so each expression that excludes it is rewritten.
+    private void correctAffinity(JsonNode podSpec, List<PatchOperation> patch, List<String> notes) {
+        JsonNode terms = podSpec.path("affinity").path("nodeAffinity")
+                .path("requiredDuringSchedulingIgnoredDuringExecution").path("nodeSelectorTerms");
+        if (!terms.isArray() || terms.isEmpty()) {
+            return;
+        }
+        List<PatchOperation> fixes = new ArrayList<>();
+        for (int t = 0; t < terms.size(); t++) {
+            JsonNode expressions = terms.get(t).path("matchExpressions");
+            boolean admits = true;
+            for (int e = 0; e < expressions.size(); e++) {
+                JsonNode expression = expressions.get(e);
+                if (settings.poolLabelKey().equals(expression.path("key").asText()) && excludesPool(expression)) {
+                    admits = false;
+                    fixes.add(PatchOperation.replace(TERMS + "/" + t + "/matchExpressions/" + e, poolExpression()));
+                }
+            }
+            if (admits) {
+                return;
+            }
+        }
+        patch.addAll(fixes);
+        notes.add("corrected required node affinity that excluded the ingress pool " + pool);
+    }
+
+    private boolean excludesPool(JsonNode expression) {
+        String operator = expression.path("operator").asText();
+        boolean listed = false;
+        for (JsonNode v : expression.path("values")) {
+            listed |= settings.poolLabelValue().equals(v.asText());
+        }
+        return switch (operator) {
+            case "In" -> !listed;
+            case "NotIn" -> listed;
+            case "DoesNotExist" -> true;
+            case "Gt", "Lt" -> !comparesTrue(operator, expression.path("values").path(0).asText());
+            default -> false;
+        };
+    }
+
+    private boolean comparesTrue(String operator, String bound) {
+        try {
+            long node = Long.parseLong(settings.poolLabelValue());
+            long limit = Long.parseLong(bound);
+            return "Gt".equals(operator) ? node > limit : node < limit;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private ObjectNode poolExpression() {
+        ObjectNode expression = JSON.objectNode();
+        expression.put("key", settings.poolLabelKey());
+        expression.put("operator", "In");
+        expression.putArray("values").add(settings.poolLabelValue());
+        return expression;
+    }
+
+    private static void tolerate(JsonNode podSpec, IngressPoolSettings.Toleration wanted,
+            List<PatchOperation> patch, List<String> actions) {
+        JsonNode tolerations = podSpec.get("tolerations");
+        if (tolerations != null && tolerations.isArray()) {
+            for (JsonNode existing : tolerations) {
+                if (tolerates(existing, wanted)) {
+                    return;
+                }
+            }
+        }
+        ObjectNode toleration = JSON.objectNode();
+        toleration.put("key", wanted.key());
+        if (wanted.value().isEmpty()) {
+            toleration.put("operator", "Exists");
+        } else {
+            toleration.put("operator", "Equal");
+            toleration.put("value", wanted.value());
+        }
+        if (!wanted.effect().isEmpty()) {
+            toleration.put("effect", wanted.effect());
+        }
+        if (tolerations == null || !tolerations.isArray()) {
+            patch.add(PatchOperation.add(POD_SPEC + "/tolerations", JSON.arrayNode().add(toleration)));
+        } else {
+            patch.add(PatchOperation.add(POD_SPEC + "/tolerations/-", toleration));
+        }
+        actions.add("tolerate the " + wanted.key() + " taint");
+    }
+
+    // Kubernetes' own matching: an empty key with Exists tolerates everything; an empty effect all effects.
+    private static boolean tolerates(JsonNode existing, IngressPoolSettings.Toleration wanted) {
+        String key = existing.path("key").asText("");
+        String operator = existing.path("operator").asText("Equal");
+        String effect = existing.path("effect").asText("");
+        boolean keyOk = key.isEmpty() ? "Exists".equals(operator) : key.equals(wanted.key());
+        boolean valueOk = "Exists".equals(operator) || existing.path("value").asText("").equals(wanted.value());
+        boolean effectOk = effect.isEmpty() || effect.equals(wanted.effect());
+        return keyOk && valueOk && effectOk;
+    }
+}

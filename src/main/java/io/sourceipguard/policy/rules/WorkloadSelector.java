@@ -1,0 +1,95 @@
+package io.sourceipguard.policy.rules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Recognises one kind of ingress controller workload. Written like an equality-based label
+ * selector ({@code app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller}),
+ * matched against the workload's labels or its pod template's labels, with one extra term,
+ * {@code image:<text>}, that a container or init container image must contain (Contour's Envoy
+ * carries only {@code app: envoy}; the Contour image beside it is what marks it).
+ */
+public final class WorkloadSelector {
+
+    private final String text;
+    private final Map<String, String> labels;
+    private final List<String> images;
+
+    private WorkloadSelector(String text, Map<String, String> labels, List<String> images) {
+        this.text = text;
+        this.labels = labels;
+        this.images = images;
+    }
+
+    /** Parses the selector text; throws IllegalArgumentException with a message naming the bad term. */
+    public static WorkloadSelector parse(String text) {
+        Map<String, String> labels = new java.util.LinkedHashMap<>();
+        List<String> images = new ArrayList<>();
+        for (String raw : text.split(",")) {
+            String term = raw.strip();
+            if (term.startsWith("image:")) {
+                String image = term.substring("image:".length()).strip();
+                if (image.isEmpty()) {
+                    throw new IllegalArgumentException("selector '" + text + "': image: needs the text an image must contain");
+                }
+                images.add(image);
+                continue;
+            }
+            int eq = term.indexOf('=');
+            String key = eq < 0 ? "" : term.substring(0, eq).strip();
+            String value = eq < 0 ? "" : term.substring(term.startsWith("==", eq) ? eq + 2 : eq + 1).strip();
+            if (key.isEmpty() || value.isEmpty()) {
+                throw new IllegalArgumentException("selector '" + text + "': term '" + term
+                        + "' must be key=value or image:<text>");
+            }
+            labels.put(key, value);
+        }
+        if (labels.isEmpty() && images.isEmpty()) {
+            throw new IllegalArgumentException("selector '" + text + "' is empty");
+        }
+        return new WorkloadSelector(text, Map.copyOf(labels), List.copyOf(images));
+    }
+
+    /** True when the workload (a Deployment, DaemonSet or StatefulSet tree) matches every term. */
+    public boolean matches(JsonNode workload) {
+        JsonNode own = workload.path("metadata").path("labels");
+        JsonNode pod = workload.path("spec").path("template").path("metadata").path("labels");
+        if (!hasAll(own) && !hasAll(pod)) {
+            return false;
+        }
+        for (String image : images) {
+            if (!usesImage(workload.path("spec").path("template").path("spec"), image)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean hasAll(JsonNode labelMap) {
+        for (Map.Entry<String, String> term : labels.entrySet()) {
+            if (!term.getValue().equals(labelMap.path(term.getKey()).asText(null))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean usesImage(JsonNode podSpec, String image) {
+        for (String list : new String[] {"containers", "initContainers"}) {
+            for (JsonNode container : podSpec.path(list)) {
+                if (container.path("image").asText("").contains(image)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}
