@@ -18,6 +18,10 @@ public interface GuardConfig {
     @WithDefault("enforce")
     String mode();
 
+    /** HTTPS port of the admission endpoints. */
+    @WithDefault("8443")
+    int port();
+
     Rules rules();
 
     Tls tls();

@@ -22,7 +22,7 @@ public final class Cidrs {
     // The library alone is more liberal (ranges, wildcards, inet_aton forms), so shape first.
     private static final Pattern IPV4 = Pattern.compile("(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
             + "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)/(?:3[0-2]|[12]?\\d)");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}/(?:12[0-8]|1[01]\\d|[1-9]?\\d)");
+    private static final Pattern IPV6 = Pattern.compile("(?=[^/]*:)[0-9A-Fa-f:.]{2,45}/(?:12[0-8]|1[01]\\d|[1-9]?\\d)");
 
     private static final Comparator<IPAddressSeqRange> BY_LOWER = Comparator.comparing(r -> r.getLower().getValue());
 

@@ -1,0 +1,41 @@
+# sourceip-guard
+#   make run    the webhook on https://localhost:8443 (self-signed certs in certs/, default policy)
+#   make test   unit tests and the HTTPS admission tests
+#   make e2e    the scenarios against a real kube-apiserver (see e2e/README.md)
+
+SHELL := bash
+MVN ?= mvn -B -ntp
+JAVA ?= java
+# A fixed heap: without it the JVM sizes itself from the host, not from what the webhook needs.
+JAVA_OPTS ?= -Xmx128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError
+APP := target/quarkus-app/quarkus-run.jar
+CERTS ?= certs
+SERVICE ?= sourceip-guard
+NAMESPACE ?= sourceip-guard
+SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
+
+.PHONY: tools build run test certs clean e2e demo demo-stop
+
+tools:
+	@scripts/require-tools.sh build
+
+build: tools $(APP)
+
+$(APP): $(SOURCES)
+	$(MVN) package -DskipTests
+
+# Keeps an existing CA (bring your own: certs/README.md); FORCE=1 reissues the serving certificate.
+certs: build
+	$(JAVA) -jar $(APP) certs --dir $(CERTS) --service $(SERVICE) --namespace $(NAMESPACE) $(if $(FORCE),--force)
+
+run: build
+	@if [ ! -f $(CERTS)/tls.crt ] || [ ! -f $(CERTS)/tls.key ]; then $(MAKE) --no-print-directory certs; fi
+	SOURCEIP_GUARD_TLS_CERT_FILE=$(CERTS)/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=$(CERTS)/tls.key \
+		$(JAVA) $(JAVA_OPTS) -jar $(APP)
+
+test: tools
+	$(MVN) verify
+
+clean:
+	$(MVN) -q clean || rm -rf target
+	find $(CERTS) -mindepth 1 ! -name README.md -delete

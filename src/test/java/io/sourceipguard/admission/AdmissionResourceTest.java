@@ -1,0 +1,181 @@
+package io.sourceipguard.admission;
+
+import static io.restassured.RestAssured.given;
+import static io.sourceipguard.testing.Fixtures.changedPaths;
+import static io.sourceipguard.testing.Fixtures.manifest;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.flipkart.zjsonpatch.JsonPatch;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.config.RestAssuredConfig;
+import io.restassured.config.SSLConfig;
+import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
+import io.sourceipguard.testing.Fixtures;
+import io.sourceipguard.testing.Reviews;
+import io.sourceipguard.testing.TestCertificates;
+import java.net.URL;
+import java.util.Base64;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The admission door over real HTTPS, with a certificate issued by the webhook's own CA code. */
+@QuarkusTest
+@QuarkusTestResource(TestCertificates.class)
+class AdmissionResourceTest {
+
+    @TestHTTPResource(value = "/", tls = true)
+    URL url;
+
+    private RequestSpecification https() {
+        return given().baseUri(url.toString())
+                .config(RestAssuredConfig.config().sslConfig(SSLConfig.sslConfig().trustStore(TestCertificates.trustStore())))
+                .contentType("application/json");
+    }
+
+    private ValidatableResponse post(String path, JsonNode review) {
+        return https().body(review.toString()).post(path).then();
+    }
+
+    /** Decodes the answer's patch, applies it with an independent JSON Patch library, returns the result. */
+    private static JsonNode patchedObject(ObjectNode review, ValidatableResponse answer) throws Exception {
+        String patch = answer.extract().path("response.patch");
+        JsonNode ops = Fixtures.JSON.readTree(Base64.getDecoder().decode(patch));
+        return JsonPatch.apply(ops, review.at("/request/object"));
+    }
+
+    @Test
+    void loadBalancerServiceIsPatchedToLocalAndNothingElseChanges() throws Exception {
+        ObjectNode service = manifest("traefik-service.yaml");
+        service.with("spec").put("x-unknown-to-the-webhook", "kept");
+        ObjectNode review = Reviews.create(service);
+        ValidatableResponse answer = post("/mutate", review).statusCode(200)
+                .body("apiVersion", equalTo("admission.k8s.io/v1"))
+                .body("kind", equalTo("AdmissionReview"))
+                .body("response.uid", equalTo(review.at("/request/uid").asText()))
+                .body("response.allowed", equalTo(true))
+                .body("response.patchType", equalTo("JSONPatch"))
+                .body("response.warnings[0]", startsWith("sourceip-guard: [service-external-traffic-policy] set"));
+        JsonNode patched = patchedObject(review, answer);
+        assertEquals(Set.of("/spec/externalTrafficPolicy"), changedPaths(service, patched));
+        assertEquals("Local", patched.at("/spec/externalTrafficPolicy").asText());
+    }
+
+    @Test
+    void ingressControllerGetsThePoolSelectorWithTheKeyEscaped() throws Exception {
+        ObjectNode deployment = manifest("ingress-nginx-controller-deployment.yaml");
+        ObjectNode review = Reviews.create(deployment);
+        ValidatableResponse answer = post("/mutate", review).statusCode(200).body("response.allowed", equalTo(true));
+        String ops = new String(Base64.getDecoder().decode(answer.extract().<String>path("response.patch")));
+        assertEquals("[{\"op\":\"add\",\"path\":\"/spec/template/spec/nodeSelector/kubernetes.azure.com~1agentpool\","
+                + "\"value\":\"ingress\"}]", ops);
+        assertEquals(Set.of("/spec/template/spec/nodeSelector/kubernetes.azure.com~1agentpool"),
+                changedPaths(deployment, patchedObject(review, answer)));
+    }
+
+    @Test
+    void compliantAndUnhandledObjectsAreAllowedWithoutAPatch() {
+        for (String fixture : new String[] {"ingress-nginx-controller-service.yaml", "clusterip-service.yaml",
+                "web-deployment.yaml", "upstream-ip-masq-agent-config.yaml"}) {
+            post("/mutate", Reviews.create(manifest(fixture))).statusCode(200)
+                    .body("response.allowed", equalTo(true))
+                    .body("response", not(hasKey("patch")))
+                    .body("response", not(hasKey("patchType")))
+                    .body("response", not(hasKey("warnings")));
+        }
+        post("/validate", Reviews.create(manifest("traefik-service.yaml"))).statusCode(200)
+                .body("response.allowed", equalTo(true)).body("response", not(hasKey("patch")));
+    }
+
+    @Test
+    void masqConfigThatHidesPodIpsIsDeniedWith403AndTheFix() {
+        ObjectNode review = Reviews.create(manifest("aks-azure-ip-masq-agent-config.yaml"));
+        post("/validate", review).statusCode(200)
+                .body("response.uid", equalTo(review.at("/request/uid").asText()))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.code", equalTo(403))
+                .body("response.status.reason", equalTo("Forbidden"))
+                .body("response.status.message", startsWith("[masquerade-config] kube-system/azure-ip-masq-agent-config "
+                        + "masquerades pod traffic to 0.0.0.0/5"))
+                .body("response.status.message", containsString("add under nonMasqueradeCIDRs"))
+                .body("response", not(hasKey("patch")));
+    }
+
+    @Test
+    void coveringMasqConfigIsAllowedAndDeleteIsDenied() {
+        ObjectNode cm = manifest("aks-azure-ip-masq-agent-config.yaml");
+        cm.with("data").put("ip-masq-agent", "nonMasqueradeCIDRs:\n  - 0.0.0.0/0\nmasqLinkLocal: false\n");
+        post("/validate", Reviews.create(cm)).statusCode(200).body("response.allowed", equalTo(true));
+        post("/validate", Reviews.review("DELETE", null, cm)).statusCode(200)
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("deleting kube-system/azure-ip-masq-agent-config"));
+    }
+
+    @Test
+    void malformedBodiesAre400WithAMessage() {
+        ObjectNode noUid = Reviews.create(manifest("traefik-service.yaml"));
+        noUid.with("request").remove("uid");
+        ObjectNode objectIsText = Reviews.create(manifest("traefik-service.yaml"));
+        objectIsText.with("request").put("object", "not an object");
+        ObjectNode noObject = Reviews.create(manifest("traefik-service.yaml"));
+        noObject.with("request").remove("object");
+        ObjectNode badOperation = Reviews.create(manifest("traefik-service.yaml"));
+        badOperation.with("request").put("operation", "EXPLODE");
+        ObjectNode v1beta1 = Reviews.create(manifest("traefik-service.yaml"));
+        v1beta1.put("apiVersion", "admission.k8s.io/v1beta1");
+        String[][] cases = {
+                {"", "empty body"},
+                {"{\"apiVersion\":", "body is not valid JSON"},
+                {"[1,2,3]", "body is not a JSON object"},
+                {"{\"kind\":\"Pod\",\"apiVersion\":\"v1\"}", "not an admission.k8s.io/v1 AdmissionReview"},
+                {v1beta1.toString(), "list admissionReviewVersions [v1]"},
+                {"{\"kind\":\"AdmissionReview\",\"apiVersion\":\"admission.k8s.io/v1\"}", "has no 'request' object"},
+                {noUid.toString(), "has no 'uid'"},
+                {objectIsText.toString(), "'object' is not a Kubernetes object"},
+                {noObject.toString(), "'object' is required for CREATE"},
+                {badOperation.toString(), "'operation' must be CREATE, UPDATE, DELETE or CONNECT"},
+                {"[".repeat(5000), "body is not valid JSON"},
+        };
+        for (String[] c : cases) {
+            for (String path : new String[] {"/mutate", "/validate"}) {
+                https().body(c[0]).post(path).then().statusCode(400)
+                        .contentType("application/json")
+                        .body("code", equalTo(400))
+                        .body("message", containsString(c[1]));
+            }
+        }
+    }
+
+    @Test
+    void wrongContentTypeIs415() {
+        https().contentType("text/plain").body("hello").post("/mutate").then().statusCode(415)
+                .body("message", containsString("send the AdmissionReview as application/json"));
+    }
+
+    @Test
+    void bodiesOverTheLimitAre413() {
+        byte[] big = new byte[3 * 1024 * 1024 + 1];
+        java.util.Arrays.fill(big, (byte) ' ');
+        https().body(big).post("/mutate").then().statusCode(413)
+                .body("message", containsString("over the limit of 3145728 bytes"));
+    }
+
+    @Test
+    void aBodyJustUnderTheLimitIsRead() {
+        ObjectNode review = Reviews.create(manifest("traefik-service.yaml"));
+        review.with("request").with("object").with("metadata").with("annotations")
+                .put("padding", "x".repeat(3 * 1024 * 1024 - 4096));
+        post("/mutate", review).statusCode(200).body("response.allowed", equalTo(true))
+                .body("response.patch", not(nullValue()));
+    }
+}

@@ -1,0 +1,114 @@
+package io.sourceipguard.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.flipkart.zjsonpatch.JsonPatch;
+import io.sourceipguard.policy.AdmissionSubject;
+import io.sourceipguard.policy.ClusterView;
+import io.sourceipguard.policy.Operation;
+import io.sourceipguard.policy.PatchOperation;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/** Real manifests from src/test/resources/fixtures, and what tests do with them. */
+public final class Fixtures {
+
+    public static final ObjectMapper JSON = new ObjectMapper();
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    private Fixtures() {
+    }
+
+    /** A manifest from fixtures/manifests, as the API server would send it (a JSON tree). */
+    public static ObjectNode manifest(String file) {
+        try (InputStream in = Fixtures.class.getResourceAsStream("/fixtures/manifests/" + file)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no fixture " + file);
+            }
+            return (ObjectNode) YAML.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static AdmissionSubject create(JsonNode object) {
+        return AdmissionSubject.ofObject(object);
+    }
+
+    public static AdmissionSubject as(Operation operation, JsonNode object, JsonNode oldObject) {
+        AdmissionSubject s = AdmissionSubject.ofObject(object != null ? object : oldObject);
+        return new AdmissionSubject(operation, s.group(), s.kind(), s.namespace(), s.name(),
+                operation == Operation.DELETE ? null : object, oldObject, "someone", List.of("developers"), false);
+    }
+
+    /** Applies our patch with an independent RFC 6902 implementation. */
+    public static JsonNode apply(JsonNode object, List<PatchOperation> patch) {
+        return JsonPatch.apply(JSON.valueToTree(patch.stream().map(Fixtures::op).toList()), object);
+    }
+
+    private static Map<String, Object> op(PatchOperation op) {
+        return op.value() == null ? Map.of("op", op.op(), "path", op.path())
+                : Map.of("op", op.op(), "path", op.path(), "value", op.value());
+    }
+
+    /** The JSON Pointer paths of every leaf that differs between two trees. */
+    public static TreeSet<String> changedPaths(JsonNode before, JsonNode after) {
+        TreeSet<String> paths = new TreeSet<>();
+        diff("", before, after, paths);
+        return paths;
+    }
+
+    private static void diff(String path, JsonNode a, JsonNode b, TreeSet<String> out) {
+        if (a != null && b != null && a.isObject() && b.isObject()) {
+            TreeSet<String> keys = new TreeSet<>();
+            a.fieldNames().forEachRemaining(keys::add);
+            b.fieldNames().forEachRemaining(keys::add);
+            for (String key : keys) {
+                diff(path + "/" + PatchOperation.escape(key), a.get(key), b.get(key), out);
+            }
+        } else if (a != null && b != null && a.isArray() && b.isArray() && a.size() == b.size()) {
+            for (int i = 0; i < a.size(); i++) {
+                diff(path + "/" + i, a.get(i), b.get(i), out);
+            }
+        } else if (a == null || !a.equals(b)) {
+            out.add(path);
+        }
+    }
+
+    /** A cluster view over fixed ConfigMaps; {@code null} answers "cannot tell". */
+    public static ClusterView clusterWith(List<JsonNode> configMaps) {
+        return new ClusterView() {
+            @Override
+            public Optional<List<ConfigMapData>> configMaps(String namespace) {
+                if (configMaps == null) {
+                    return Optional.empty();
+                }
+                return Optional.of(configMaps.stream()
+                        .filter(cm -> namespace.equals(cm.path("metadata").path("namespace").asText()))
+                        .map(Fixtures::data).toList());
+            }
+
+            @Override
+            public Optional<Map<String, String>> namespaceLabels(String namespace) {
+                return Optional.empty();
+            }
+        };
+    }
+
+    private static ClusterView.ConfigMapData data(JsonNode cm) {
+        Map<String, String> data = new java.util.LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = cm.path("data").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            data.put(e.getKey(), e.getValue().asText());
+        }
+        return new ClusterView.ConfigMapData(cm.path("metadata").path("name").asText(), data);
+    }
+}
