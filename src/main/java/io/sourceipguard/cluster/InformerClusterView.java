@@ -1,6 +1,7 @@
 package io.sourceipguard.cluster;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -32,6 +33,7 @@ public class InformerClusterView implements ClusterView {
     private final KubernetesClient client;
     private final GuardConfig config;
     private final List<SharedIndexInformer<ConfigMap>> masqInformers = new ArrayList<>();
+    private SharedIndexInformer<Namespace> namespaces;
 
     public InformerClusterView(KubernetesClient client, GuardConfig config) {
         this.client = client;
@@ -47,24 +49,33 @@ public class InformerClusterView implements ClusterView {
             LOG.info("no Kubernetes API configured (no kubeconfig, not in a cluster): sibling ip-masq-agent configs are not read");
             return;
         }
+        // Namespace labels carry modes and exemptions; read on every admission, so cached.
+        namespaces = start(client.namespaces().runnableInformer(RESYNC_MILLIS), "Namespaces");
         String namespace = config.rules().masqueradeConfig().namespace();
         for (String name : config.rules().masqueradeConfig().names()) {
-            SharedIndexInformer<ConfigMap> informer = client.configMaps().inNamespace(namespace).withName(name)
-                    .runnableInformer(RESYNC_MILLIS);
-            // start() does not block: an unreachable API server must not delay startup.
-            informer.start().whenComplete((ok, error) -> {
-                if (error != null) {
-                    LOG.warnf("cannot watch ConfigMap %s/%s: %s", namespace, name, error.getMessage());
-                }
-            });
-            masqInformers.add(informer);
+            masqInformers.add(start(client.configMaps().inNamespace(namespace).withName(name)
+                    .runnableInformer(RESYNC_MILLIS), "ConfigMap " + namespace + "/" + name));
         }
         LOG.infof("watching ip-masq-agent ConfigMaps %s in %s via %s", config.rules().masqueradeConfig().names(),
                 namespace, client.getMasterUrl());
     }
 
+    // start() does not block: an unreachable API server must not delay startup.
+    private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> SharedIndexInformer<T> start(
+            SharedIndexInformer<T> informer, String what) {
+        informer.start().whenComplete((ok, error) -> {
+            if (error != null) {
+                LOG.warnf("cannot watch %s: %s", what, error.getMessage());
+            }
+        });
+        return informer;
+    }
+
     void stop(@Observes ShutdownEvent event) {
         masqInformers.forEach(SharedIndexInformer::stop);
+        if (namespaces != null) {
+            namespaces.stop();
+        }
     }
 
     @Override
@@ -86,8 +97,17 @@ public class InformerClusterView implements ClusterView {
     }
 
     @Override
-    public Optional<Map<String, String>> namespaceLabels(String namespace) {
-        return Optional.empty();
+    public Optional<NamespaceMeta> namespace(String name) {
+        if (namespaces == null || !namespaces.hasSynced()) {
+            return Optional.empty();
+        }
+        Namespace ns = namespaces.getStore().getByKey(name);
+        if (ns == null) {
+            return Optional.of(new NamespaceMeta(Map.of(), Map.of()));
+        }
+        Map<String, String> labels = ns.getMetadata().getLabels();
+        Map<String, String> annotations = ns.getMetadata().getAnnotations();
+        return Optional.of(new NamespaceMeta(labels == null ? Map.of() : labels, annotations == null ? Map.of() : annotations));
     }
 
     // fabric8 falls back to https://kubernetes.default.svc when nothing is configured, which on a

@@ -2,6 +2,7 @@ package io.sourceipguard.config;
 
 import inet.ipaddr.IPAddress;
 import io.quarkus.runtime.Startup;
+import io.sourceipguard.policy.ExemptionSettings;
 import io.sourceipguard.policy.Mode;
 import io.sourceipguard.policy.PolicyEngine;
 import io.sourceipguard.policy.RuleModes;
@@ -17,6 +18,7 @@ import io.sourceipguard.policy.rules.ServiceExternalTrafficPolicyRule;
 import io.sourceipguard.policy.rules.WorkloadSelector;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,7 +36,15 @@ public class EngineProducer {
     @Singleton
     @Startup
     PolicyEngine engine(GuardConfig config) {
-        return new PolicyEngine(RuleSet.all(settings(config)), modes(config));
+        return build(config);
+    }
+
+    /** The engine for a configuration; public for the commands and tests that boot no container. */
+    public static PolicyEngine build(GuardConfig config) {
+        GuardConfig.Exemptions exemptions = config.exemptions();
+        ExemptionSettings who = new ExemptionSettings(new HashSet<>(exemptions.adminUsers().orElse(List.of())),
+                new HashSet<>(exemptions.adminGroups()), new HashSet<>(exemptions.systemUsers().orElse(List.of())));
+        return new PolicyEngine(RuleSet.all(settings(config)), modes(config), who, Clock.systemUTC());
     }
 
     /** The rule settings for a configuration; public for the report command, which boots no container. */

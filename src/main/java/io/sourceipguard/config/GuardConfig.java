@@ -24,6 +24,8 @@ public interface GuardConfig {
 
     Rules rules();
 
+    Exemptions exemptions();
+
     Tls tls();
 
     Admission admission();
@@ -111,6 +113,18 @@ public interface GuardConfig {
 
         @WithDefault("false")
         boolean ipv6Enabled();
+    }
+
+    interface Exemptions {
+        /** Users who may grant exemptions and namespace modes. */
+        Optional<List<String>> adminUsers();
+
+        /** Groups whose members may grant exemptions and namespace modes. */
+        @WithDefault("system:masters")
+        List<String> adminGroups();
+
+        /** Platform identities whose requests bypass the rules, so the webhook never fights the platform. */
+        Optional<List<String>> systemUsers();
     }
 
     interface Tls {

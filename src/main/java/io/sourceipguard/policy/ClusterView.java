@@ -19,8 +19,12 @@ public interface ClusterView {
     /** The ConfigMaps of {@code namespace}, or empty when they cannot be read. */
     Optional<List<ConfigMapData>> configMaps(String namespace);
 
-    /** The labels of a namespace, or empty when they cannot be read. */
-    Optional<Map<String, String>> namespaceLabels(String namespace);
+    /** A Namespace's labels and annotations. */
+    record NamespaceMeta(Map<String, String> labels, Map<String, String> annotations) {
+    }
+
+    /** The labels and annotations of a namespace, or empty when they cannot be read. */
+    Optional<NamespaceMeta> namespace(String name);
 
     /** A view that knows nothing: for offline reports and callers without a cluster. */
     ClusterView UNAVAILABLE = new ClusterView() {
@@ -30,7 +34,7 @@ public interface ClusterView {
         }
 
         @Override
-        public Optional<Map<String, String>> namespaceLabels(String namespace) {
+        public Optional<NamespaceMeta> namespace(String name) {
             return Optional.empty();
         }
     };

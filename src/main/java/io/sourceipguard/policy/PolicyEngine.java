@@ -1,90 +1,213 @@
 package io.sourceipguard.policy;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Runs every rule against a subject and turns their findings into one {@link Decision}.
- * Modes are applied here, around the rules, so a rule only ever says what it sees: every door
- * (admission, report, background scan) calls this one method and so can never disagree.
+ * Everything that wraps the rules happens here, in this order, so that a rule only says what it
+ * sees and every door (admission, report, background scan) gets the same answer:
+ * <ol>
+ *   <li>system identities bypass the rules (the platform's own reconcilers);</li>
+ *   <li>the exemption guard refuses grants by non-admins and stamps admins' grants (admission only);</li>
+ *   <li>exemptions on the object or its namespace skip rules;</li>
+ *   <li>the mode (configuration, then the namespace label) decides enforce, audit or off.</li>
+ * </ol>
  */
 public final class PolicyEngine {
 
     /** Prefix of every warning, so users can tell ours from the API server's. */
     public static final String WARNING_PREFIX = "sourceip-guard: ";
 
-    private final List<Rule> rules;
-    private final RuleModes modes;
+    // The API server truncates long warnings; audit warnings repeat a denial, so they are cut.
+    private static final int MAX_WARNING = 240;
 
-    public PolicyEngine(List<Rule> rules, RuleModes modes) {
+    private final List<Rule> rules;
+    private final List<String> ruleIds;
+    private final RuleModes modes;
+    private final ExemptionGuard guard;
+    private final Clock clock;
+
+    public PolicyEngine(List<Rule> rules, RuleModes modes, ExemptionSettings exemptions, Clock clock) {
         this.rules = List.copyOf(rules);
+        this.ruleIds = rules.stream().map(Rule::id).toList();
         this.modes = modes;
+        this.guard = new ExemptionGuard(exemptions, ruleIds);
+        this.clock = clock;
     }
 
     public List<Rule> rules() {
         return rules;
     }
 
-    /** Evaluates all rules (for reports). */
+    /** Evaluates all rules as a report does: no requester, so no guard and no stamps. */
     public Decision evaluate(AdmissionSubject subject, ClusterView cluster) {
         return evaluate(subject, cluster, null);
     }
 
-    /** Evaluates the rules of one phase (for the admission doors); {@code phase == null} means all. */
+    /**
+     * Evaluates the rules of one admission phase ({@code null}: all rules, as a report, without the
+     * requester checks). The guard runs in both phases, so a grant is refused even where only one
+     * of the two webhooks is called.
+     */
     public Decision evaluate(AdmissionSubject subject, ClusterView cluster, Rule.Phase phase) {
-        List<Finding> findings = new ArrayList<>(rules.size());
-        List<PatchOperation> patch = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
-        List<String> denials = new ArrayList<>();
-        Map<String, String> audit = new LinkedHashMap<>();
-        for (Rule rule : rules) {
-            if (phase != null && rule.phase() != phase) {
-                continue;
+        Result result = new Result();
+        List<Rule> active = rules.stream().filter(r -> phase == null || r.phase() == phase).toList();
+        if (phase != null && guard.settings().isSystem(subject.username())) {
+            for (Rule rule : active) {
+                result.findings.add(Finding.exempt(rule.id(), "system identity " + subject.username()));
             }
+            result.audit.put("system-identity", subject.username());
+            return result.decision();
+        }
+        if (phase != null && guards(subject)) {
+            ExemptionGuard.Grant grant = guard.grant(subject);
+            String denial = guard.denial(subject, grant);
+            if (denial != null) {
+                result.denials.add("[exemption] " + denial);
+                result.audit.put("exemption", "denied");
+                return result.decision();
+            }
+            if (grant.any()) {
+                result.warnings.add(WARNING_PREFIX + "[exemption] granted by " + subject.username());
+                result.audit.put("exemption-granted-by", subject.username());
+                if (phase == Rule.Phase.MUTATING) {
+                    result.patch.addAll(guard.stamps(subject, grant, clock.instant()));
+                }
+            }
+        }
+        Exemption exemption = exemption(subject, cluster);
+        Optional<NamespaceMode> namespaceMode = namespaceMode(subject, cluster);
+        for (Rule rule : active) {
             Mode mode = modes.of(rule.id());
+            if (namespaceMode.isPresent()) {
+                mode = namespaceMode.get().apply(rule.id(), mode);
+            }
             if (mode == Mode.OFF) {
-                findings.add(Finding.skip(rule.id(), "rule is off"));
-                continue;
+                result.findings.add(Finding.skip(rule.id(), "rule is off"));
+            } else if (!rule.appliesTo(subject)) {
+                result.findings.add(Finding.skip(rule.id(), "not applicable"));
+            } else if (exemption.rules.contains(rule.id())) {
+                String why = "exempted by " + exemption.source + ", granted by " + exemption.grantedBy;
+                result.findings.add(Finding.exempt(rule.id(), why));
+                result.warnings.add(WARNING_PREFIX + "[" + rule.id() + "] skipped: " + why);
+                result.audit.put(rule.id(), "exempt");
+            } else {
+                result.add(rule.id(), mode, rule.evaluate(subject, cluster));
             }
-            if (!rule.appliesTo(subject)) {
-                findings.add(Finding.skip(rule.id(), "not applicable"));
-                continue;
+        }
+        return result.decision();
+    }
+
+    // Kinds the webhook handles, and Namespaces, which carry namespace-wide exemptions and modes.
+    private boolean guards(AdmissionSubject subject) {
+        return subject.is("", "Namespace") || rules.stream().anyMatch(r -> r.appliesTo(subject));
+    }
+
+    private record Exemption(RuleSelection rules, String source, String grantedBy) {
+    }
+
+    private Exemption exemption(AdmissionSubject subject, ClusterView cluster) {
+        com.fasterxml.jackson.databind.JsonNode object = subject.object().isMissingNode() ? subject.oldObject() : subject.object();
+        String own = Metadata.label(object, Keys.EXEMPT);
+        if (own != null) {
+            RuleSelection selection = selection(own);
+            if (!selection.isEmpty()) {
+                return new Exemption(selection, "label " + Keys.EXEMPT + "=" + own,
+                        orUnknown(Metadata.annotation(object, Keys.EXEMPTED_BY)));
             }
-            Finding finding = rule.evaluate(subject, cluster);
+        }
+        if (!subject.namespace().isEmpty()) {
+            Optional<ClusterView.NamespaceMeta> namespace = cluster.namespace(subject.namespace());
+            if (namespace.isPresent() && namespace.get().labels().containsKey(Keys.EXEMPT)) {
+                String value = namespace.get().labels().get(Keys.EXEMPT);
+                return new Exemption(selection(value), "namespace " + subject.namespace() + " label " + Keys.EXEMPT + "=" + value,
+                        orUnknown(namespace.get().annotations().get(Keys.EXEMPTED_BY)));
+            }
+        }
+        return new Exemption(RuleSelection.NONE, "", "");
+    }
+
+    // A value the guard would refuse exempts nothing: a broken label must not switch rules off.
+    private RuleSelection selection(String value) {
+        try {
+            return RuleSelection.parse(value, ruleIds);
+        } catch (IllegalArgumentException e) {
+            return RuleSelection.NONE;
+        }
+    }
+
+    private Optional<NamespaceMode> namespaceMode(AdmissionSubject subject, ClusterView cluster) {
+        if (subject.namespace().isEmpty()) {
+            return Optional.empty();
+        }
+        return cluster.namespace(subject.namespace())
+                .map(ns -> ns.labels().get(Keys.MODE))
+                .flatMap(value -> {
+                    try {
+                        return Optional.of(NamespaceMode.parse(value, ruleIds));
+                    } catch (IllegalArgumentException e) {
+                        return Optional.empty();
+                    }
+                });
+    }
+
+    private static String orUnknown(String grantedBy) {
+        return grantedBy == null ? "(not recorded)" : grantedBy;
+    }
+
+    /** Findings, patches, warnings and denials gathered over one evaluation. */
+    private static final class Result {
+        final List<Finding> findings = new ArrayList<>();
+        final List<PatchOperation> patch = new ArrayList<>();
+        final List<String> warnings = new ArrayList<>();
+        final List<String> denials = new ArrayList<>();
+        final Map<String, String> audit = new LinkedHashMap<>();
+
+        void add(String rule, Mode mode, Finding finding) {
             findings.add(finding);
-            String tag = "[" + rule.id() + "] ";
+            String tag = "[" + rule + "] ";
             switch (finding.outcome()) {
                 case MUTATE -> {
                     if (mode == Mode.AUDIT) {
-                        warnings.add(WARNING_PREFIX + tag + "would " + finding.message() + " (audit mode)");
-                        audit.put(rule.id(), "would-mutate");
+                        warnings.add(shorten(WARNING_PREFIX + tag + "would " + finding.message() + " (audit mode)"));
+                        audit.put(rule, "would-mutate");
                     } else {
                         patch.addAll(finding.patch());
-                        warnings.add(WARNING_PREFIX + tag + finding.message());
-                        audit.put(rule.id(), "mutated");
+                        warnings.add(shorten(WARNING_PREFIX + tag + finding.message()));
+                        audit.put(rule, "mutated");
                     }
                 }
                 case DENY -> {
                     if (mode == Mode.AUDIT) {
-                        warnings.add(WARNING_PREFIX + tag + "would deny: " + finding.message() + " (audit mode)");
-                        audit.put(rule.id(), "would-deny");
+                        warnings.add(shorten(WARNING_PREFIX + tag + "would deny (audit mode): " + finding.message()));
+                        audit.put(rule, "would-deny");
                     } else {
                         denials.add(tag + finding.message());
-                        audit.put(rule.id(), "denied");
+                        audit.put(rule, "denied");
                     }
                 }
                 default -> {
                 }
             }
             for (String note : finding.notes()) {
-                warnings.add(WARNING_PREFIX + tag + note);
+                warnings.add(shorten(WARNING_PREFIX + tag + note));
             }
         }
-        if (!denials.isEmpty()) {
-            return new Decision(false, String.join(" ", denials), List.of(), warnings, audit, findings);
+
+        Decision decision() {
+            if (!denials.isEmpty()) {
+                return new Decision(false, String.join(" ", denials), List.of(), warnings, audit, findings);
+            }
+            return new Decision(true, "", patch, warnings, audit, findings);
         }
-        return new Decision(true, "", patch, warnings, audit, findings);
+
+        private static String shorten(String warning) {
+            return warning.length() <= MAX_WARNING ? warning : warning.substring(0, MAX_WARNING - 1) + "…";
+        }
     }
 }

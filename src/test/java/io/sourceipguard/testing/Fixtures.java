@@ -85,6 +85,11 @@ public final class Fixtures {
 
     /** A cluster view over fixed ConfigMaps; {@code null} answers "cannot tell". */
     public static ClusterView clusterWith(List<JsonNode> configMaps) {
+        return clusterWith(configMaps, Map.of());
+    }
+
+    /** A cluster view over fixed ConfigMaps and Namespaces (name to labels; annotations empty). */
+    public static ClusterView clusterWith(List<JsonNode> configMaps, Map<String, ClusterView.NamespaceMeta> namespaces) {
         return new ClusterView() {
             @Override
             public Optional<List<ConfigMapData>> configMaps(String namespace) {
@@ -97,8 +102,8 @@ public final class Fixtures {
             }
 
             @Override
-            public Optional<Map<String, String>> namespaceLabels(String namespace) {
-                return Optional.empty();
+            public Optional<NamespaceMeta> namespace(String name) {
+                return Optional.of(namespaces.getOrDefault(name, new NamespaceMeta(Map.of(), Map.of())));
             }
         };
     }

@@ -7,7 +7,6 @@ import io.sourceipguard.policy.PolicyEngine;
 import io.sourceipguard.policy.cidr.Cidrs;
 import io.sourceipguard.policy.cidr.InvalidCidrException;
 import io.sourceipguard.policy.rules.PolicySettings;
-import io.sourceipguard.policy.rules.RuleSet;
 import java.util.Map;
 
 /** Rules and engines built from the real configuration defaults, without booting Quarkus. */
@@ -31,8 +30,7 @@ public final class TestPolicies {
     }
 
     public static PolicyEngine engine(Map<String, String> overrides) {
-        GuardConfig config = config(overrides);
-        return new PolicyEngine(RuleSet.all(EngineProducer.settings(config)), EngineProducer.modes(config));
+        return EngineProducer.build(config(overrides));
     }
 
     public static inet.ipaddr.IPAddress cidr(String text) {
