@@ -2,7 +2,11 @@ package io.sourceipguard;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import io.sourceipguard.config.GuardConfig;
+import io.sourceipguard.config.StandaloneConfig;
 import io.sourceipguard.tls.CertsCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import picocli.CommandLine;
 
 /**
@@ -20,6 +24,29 @@ public final class Main {
             String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
             System.exit(new CommandLine(new CertsCommand()).execute(rest));
         }
+        String missing = missingCertificate();
+        if (missing != null) {
+            System.err.println(missing);
+            System.exit(2);
+        }
         Quarkus.run(args);
+    }
+
+    // Without this, a missing certificate ends the start with a stack trace from the TLS layer.
+    private static String missingCertificate() {
+        GuardConfig.Tls tls;
+        try {
+            tls = StandaloneConfig.load(java.util.Map.of()).tls();
+        } catch (RuntimeException e) {
+            return null; // the server's own configuration check reports it, with the key named
+        }
+        for (String file : new String[] {tls.certFile(), tls.keyFile()}) {
+            if (!Files.isReadable(Path.of(file))) {
+                return "sourceip-guard: cannot read " + file + ": create a certificate with `make certs` (or `java -jar "
+                        + "quarkus-run.jar certs`), or point sourceip-guard.tls.cert-file and tls.key-file "
+                        + "(SOURCEIP_GUARD_TLS_CERT_FILE, SOURCEIP_GUARD_TLS_KEY_FILE) at yours.";
+            }
+        }
+        return null;
     }
 }
