@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# A throwaway Kubernetes control plane for the end-to-end scenarios: one etcd
+# and one kube-apiserver (v1.20, see apiserver/build.sh) on 127.0.0.1, with a
+# fresh PKI and an admin kubeconfig. No controller-manager, scheduler or
+# kubelet: objects are stored and admission webhooks are called, nothing else
+# happens (no Pods from Deployments, namespaces never finish deleting).
+#
+# Usage:
+#   e2e/cluster.sh start DIR   start a fresh cluster with its state in DIR
+#   e2e/cluster.sh stop DIR    stop it (by saved PID); logs stay in DIR
+#   e2e/cluster.sh env DIR     print  export KUBECONFIG=DIR/kubeconfig
+#
+# DIR (e.g. target/e2e/cluster) receives: pki/, etcd-data/, etcd.log,
+# apiserver.log, etcd.pid, apiserver.pid, kubeconfig and cluster.env.
+#
+# Environment:
+#   KUBE_APISERVER        use this kube-apiserver binary instead of building one
+#   E2E_START_TIMEOUT     seconds to wait for readiness (default 90)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+log() { printf '[cluster] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+usage() { sed -n '9,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+# Services are allocated cluster IPs from this range, but nothing listens or
+# routes there. A loopback range means that even a webhook registered by
+# service reference (the API server then dials the service's cluster IP) can
+# only ever produce traffic to this machine. Scenarios should use
+# clientConfig.url: https://127.0.0.1:PORT/... anyway.
+SERVICE_CIDR=127.64.0.0/24
+
+# --- helpers -------------------------------------------------------------------
+
+sudo=()
+[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+apt_updated=false
+
+ensure_package() { # ensure_package COMMAND PACKAGE
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if ! $apt_updated; then
+    "${sudo[@]}" apt-get update -q >&2
+    apt_updated=true
+  fi
+  log "installing $2"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "$2" >&2
+}
+
+# True if PID runs (a zombie that nobody reaped yet counts as gone).
+alive() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z ]]
+}
+
+# True if PID is alive and was started for this DIR; guards against killing an
+# unrelated process that reused a stale PID.
+ours() {
+  alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$dir/"
+}
+
+# Picks a TCP port that nothing on this machine listens on (read from
+# /proc/net/tcp*, so no extra tool is needed). Not reserved: a clash shows up
+# as "address already in use" in the log and a failed start.
+used_ports=" "
+free_port() { # free_port VAR: sets VAR, remembers it so the next call differs
+  local port _sl local_addr _rem state _rest
+  # Columns: sl local_address rem_address st ...; st 0A = LISTEN, port in hex.
+  while read -r _sl local_addr _rem state _rest; do
+    [[ $state == 0A ]] && used_ports+="$((16#${local_addr##*:})) "
+  done < <(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | tail -n +2)
+  for _ in $(seq 1 200); do
+    port=$((20000 + RANDOM % 12000))
+    if [[ $used_ports != *" $port "* ]]; then
+      used_ports+="$port "
+      printf -v "$1" '%s' "$port"
+      return 0
+    fi
+  done
+  die "no free port found"
+}
+
+stop_process() { # stop_process NAME
+  local pidfile=$dir/$1.pid pid
+  [[ -f $pidfile ]] || return 0
+  pid=$(<"$pidfile")
+  if ours "$pid"; then
+    log "stopping $1 (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 20))
+    while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+    if alive "$pid"; then
+      log "$1 (pid $pid) ignored SIGTERM for 20 s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      deadline=$((SECONDS + 10))
+      while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+      alive "$pid" && die "$1 (pid $pid) does not exit"
+    fi
+  fi
+  rm -f "$pidfile"
+}
+
+# --- PKI ----------------------------------------------------------------------
+
+# sign NAME SUBJECT EXTENSIONS: key + certificate signed by the cluster CA.
+sign() {
+  local name=$1 subject=$2 ext=$3
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$pki/$name.key" -subj "$subject" -out "$pki/$name.csr" 2>/dev/null
+  openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
+    -CAcreateserial -days 30 -sha256 -extfile <(printf '%b' "$ext") \
+    -out "$pki/$name.crt" 2>/dev/null
+  rm -f "$pki/$name.csr"
+}
+
+make_pki() {
+  mkdir -p "$pki"
+  chmod 700 "$pki"
+  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$pki/ca.key" -out "$pki/ca.crt" -days 30 -sha256 \
+    -subj "/CN=sourceip-guard-e2e-ca" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  # Go's TLS ignores the CN: clients reach the API server as 127.0.0.1 or
+  # localhost, so both must be SANs.
+  sign apiserver "/CN=kube-apiserver" \
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n'
+  # O=system:masters is bound to cluster-admin by the RBAC bootstrap policy.
+  sign admin "/O=system:masters/CN=e2e-admin" \
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n'
+  # Service-account token signing pair (required flags since 1.20).
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" 2>/dev/null
+  openssl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+}
+
+write_kubeconfig() { # write_kubeconfig URL
+  local b64=(base64 -w0)
+  (umask 077 && cat >"$dir/kubeconfig") <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: sourceip-guard-e2e
+  cluster:
+    server: $1
+    certificate-authority-data: $("${b64[@]}" "$pki/ca.crt")
+users:
+- name: e2e-admin
+  user:
+    client-certificate-data: $("${b64[@]}" "$pki/admin.crt")
+    client-key-data: $("${b64[@]}" "$pki/admin.key")
+contexts:
+- name: sourceip-guard-e2e
+  context:
+    cluster: sourceip-guard-e2e
+    user: e2e-admin
+current-context: sourceip-guard-e2e
+EOF
+}
+
+# --- subcommands --------------------------------------------------------------
+
+fail_start() { log "ERROR: $*"; exit 1; }
+
+# EXIT trap while starting: on any failure show the logs and stop whatever
+# was already launched, so a failed start leaves no process behind.
+cleanup_failed_start() {
+  local rc=$? f
+  ((rc == 0)) && return 0
+  for f in "$dir/etcd.log" "$dir/apiserver.log"; do
+    [[ -s $f ]] || continue
+    printf '%s\n' "----- last lines of $f -----" >&2
+    tail -n 40 "$f" >&2
+  done
+  stop_process apiserver
+  stop_process etcd
+  exit "$rc"
+}
+
+# Launches a daemon detached from this shell (own session, so a Ctrl-C or a
+# test runner killing our process group does not take it down halfway) and
+# records its PID. setsid execs in place here, so $! is the daemon's own PID.
+launch() { # launch NAME COMMAND...
+  local name=$1
+  shift
+  # Loopback must never go through a proxy taken from the environment.
+  env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY \
+    setsid "$@" </dev/null >"$dir/$name.log" 2>&1 &
+  echo $! >"$dir/$name.pid"
+}
+
+etcd_healthy() { # plain HTTP without curl: bash's /dev/tcp
+  local reply
+  reply=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 &&
+    printf 'GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && cat <&3" 2>/dev/null) || return 1
+  [[ $reply == *'"health":"true"'* ]]
+}
+
+cmd_start() {
+  for name in etcd apiserver; do
+    if [[ -f $dir/$name.pid ]] && ours "$(<"$dir/$name.pid")"; then
+      die "$name is already running for $dir; run: $0 stop $dir"
+    fi
+  done
+
+  ensure_package openssl openssl
+  ensure_package etcd etcd-server
+  ensure_package kubectl kubernetes-client
+  local apiserver
+  apiserver=$("$here/apiserver/build.sh")
+
+  local timeout=${E2E_START_TIMEOUT:-90}
+  local t0=$SECONDS
+  # A fresh cluster each time: old objects (and namespaces stuck in
+  # Terminating, which nothing here ever finalizes) would leak between runs.
+  rm -rf "$pki" "$dir/etcd-data" "$dir"/*.pid "$dir"/*.log "$dir/kubeconfig" "$dir/cluster.env"
+  trap cleanup_failed_start EXIT
+  make_pki
+
+  local etcd_port etcd_peer_port api_port
+  free_port etcd_port
+  free_port etcd_peer_port
+  free_port api_port
+
+  # Debian's etcd 3.4, everything on loopback. 3.4 cannot turn fsync off;
+  # a DIR on tmpfs makes writes faster still.
+  launch etcd etcd --name e2e --data-dir "$dir/etcd-data" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" \
+    --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+    --initial-cluster "e2e=http://127.0.0.1:$etcd_peer_port" \
+    --initial-cluster-state new --logger zap --log-level warn
+
+  local deadline=$((t0 + timeout))
+  until etcd_healthy "$etcd_port"; do
+    alive "$(<"$dir/etcd.pid")" || fail_start "etcd exited during startup"
+    ((SECONDS < deadline)) || fail_start "etcd not healthy within ${timeout} s"
+    sleep 0.1
+  done
+
+  # --insecure-port 0: only the authenticated TLS port.
+  # --endpoint-reconciler-type none: no kubelet or other masters to publish.
+  # --disable-admission-plugins ServiceAccount: no token controller runs, so
+  #   the plugin would reject every Pod waiting for a token.
+  # No egress selector and no proxy: the API server dials webhook URLs such as
+  #   https://127.0.0.1:PORT/... directly; their serving certificate needs an
+  #   IP SAN 127.0.0.1 (Go ignores the CN).
+  launch apiserver "$apiserver" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
+    --secure-port "$api_port" --insecure-port 0 \
+    --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+    --client-ca-file "$pki/ca.crt" \
+    --authorization-mode RBAC \
+    --enable-admission-plugins MutatingAdmissionWebhook,ValidatingAdmissionWebhook \
+    --disable-admission-plugins ServiceAccount \
+    --service-account-issuer "https://127.0.0.1:$api_port" \
+    --service-account-signing-key-file "$pki/sa.key" \
+    --service-account-key-file "$pki/sa.pub" \
+    --service-cluster-ip-range "$SERVICE_CIDR" \
+    --endpoint-reconciler-type none \
+    --profiling=false \
+    --v 1
+
+  local url=https://127.0.0.1:$api_port
+  write_kubeconfig "$url"
+  cat >"$dir/cluster.env" <<EOF
+APISERVER_URL=$url
+ETCD_URL=http://127.0.0.1:$etcd_port
+CA_FILE=$pki/ca.crt
+EOF
+
+  # Ready = /readyz passes and the bootstrap controller created the
+  # "default" namespace (it does so asynchronously after /readyz can pass).
+  local kc=(kubectl --kubeconfig "$dir/kubeconfig" --request-timeout 5s)
+  until "${kc[@]}" get --raw /readyz >/dev/null 2>&1 &&
+    "${kc[@]}" get namespace default >/dev/null 2>&1; do
+    alive "$(<"$dir/apiserver.pid")" || fail_start "kube-apiserver exited during startup"
+    ((SECONDS < deadline)) || fail_start "kube-apiserver not ready within ${timeout} s"
+    sleep 0.2
+  done
+  trap - EXIT
+  log "ready in $((SECONDS - t0)) s: $url (etcd pid $(<"$dir/etcd.pid"), kube-apiserver pid $(<"$dir/apiserver.pid"))"
+  log "use: eval \"\$($0 env $dir)\""
+}
+
+cmd_stop() {
+  # API server first, so it does not log etcd connection errors on the way out.
+  stop_process apiserver
+  stop_process etcd
+  log "stopped; logs kept in $dir"
+}
+
+cmd_env() {
+  [[ -f $dir/kubeconfig ]] || die "no kubeconfig in $dir; run: $0 start $dir"
+  printf 'export KUBECONFIG=%q\n' "$dir/kubeconfig"
+}
+
+# --- main ---------------------------------------------------------------------
+
+(($# == 2)) || usage
+sub=$1
+if [[ $sub == start ]]; then mkdir -p "$2"; fi
+[[ -d $2 ]] || die "no such directory: $2"
+dir=$(cd "$2" && pwd)
+pki=$dir/pki
+
+case $sub in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  env) cmd_env ;;
+  *) usage ;;
+esac
