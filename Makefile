@@ -36,6 +36,18 @@ run: build
 test: tools
 	$(MVN) verify
 
+# A real kube-apiserver calls the webhook; builds the API server on first use (minutes), then seconds.
+e2e: build
+	@scripts/require-tools.sh e2e
+	e2e/run.sh
+
+demo: build
+	@scripts/require-tools.sh e2e
+	e2e/demo.sh
+
+demo-stop:
+	e2e/stack.sh down target/e2e/demo
+
 clean:
 	$(MVN) -q clean || rm -rf target
 	find $(CERTS) -mindepth 1 ! -name README.md -delete

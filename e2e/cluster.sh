@@ -9,6 +9,7 @@
 #   e2e/cluster.sh start DIR   start a fresh cluster with its state in DIR
 #   e2e/cluster.sh stop DIR    stop it (by saved PID); logs stay in DIR
 #   e2e/cluster.sh env DIR     print  export KUBECONFIG=DIR/kubeconfig
+#   e2e/cluster.sh port DIR    print a free loopback port (for the webhook)
 #
 # DIR (e.g. target/e2e/cluster) receives: pki/, etcd-data/, etcd.log,
 # apiserver.log, etcd.pid, apiserver.pid, kubeconfig and cluster.env.
@@ -22,7 +23,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-usage() { sed -n '9,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '9,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # Services are allocated cluster IPs from this range, but nothing listens or
 # routes there. A loopback range means that even a webhook registered by
@@ -104,10 +105,14 @@ stop_process() { # stop_process NAME
 
 # --- PKI ----------------------------------------------------------------------
 
-# sign NAME SUBJECT EXTENSIONS: key + certificate signed by the cluster CA.
+# sign NAME SUBJECT EXTENSIONS [KEYTYPE]: key + certificate signed by the cluster CA.
+# Client keys are RSA (KEYTYPE rsa:2048): fabric8, the webhook's Kubernetes client, reads a
+# kubeconfig's PKCS#8 key as RSA unless it is told otherwise at build time.
 sign() {
-  local name=$1 subject=$2 ext=$3
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+  local name=$1 subject=$2 ext=$3 keytype=${4:-ec}
+  local keyopts=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1)
+  [[ $keytype == ec ]] || keyopts=(-newkey "$keytype")
+  openssl req -new "${keyopts[@]}" -nodes \
     -keyout "$pki/$name.key" -subj "$subject" -out "$pki/$name.csr" 2>/dev/null
   openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
     -CAcreateserial -days 30 -sha256 -extfile <(printf '%b' "$ext") \
@@ -129,7 +134,7 @@ make_pki() {
     'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n'
   # O=system:masters is bound to cluster-admin by the RBAC bootstrap policy.
   sign admin "/O=system:masters/CN=e2e-admin" \
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n'
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' rsa:2048
   # Service-account token signing pair (required flags since 1.20).
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" 2>/dev/null
   openssl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
@@ -287,7 +292,9 @@ EOF
 }
 
 cmd_stop() {
-  # API server first, so it does not log etcd connection errors on the way out.
+  # The webhook (started into the same DIR by e2e/stack.sh) first, then the API
+  # server, so it does not log etcd connection errors on the way out.
+  stop_process webhook
   stop_process apiserver
   stop_process etcd
   log "stopped; logs kept in $dir"
@@ -311,5 +318,6 @@ case $sub in
   start) cmd_start ;;
   stop) cmd_stop ;;
   env) cmd_env ;;
+  port) free_port p && echo "$p" ;;
   *) usage ;;
 esac

@@ -49,6 +49,21 @@ public class InformerClusterView implements ClusterView {
             LOG.info("no Kubernetes API configured (no kubeconfig, not in a cluster): sibling ip-masq-agent configs are not read");
             return;
         }
+        try {
+            watch();
+        } catch (RuntimeException e) {
+            // A broken kubeconfig must not take admission down: the rules fall back as documented.
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            LOG.warnf("cannot read the cluster (%s); sibling configs and namespace labels are unknown", root.getMessage());
+            masqInformers.clear();
+            namespaces = null;
+        }
+    }
+
+    private void watch() {
         // Namespace labels carry modes and exemptions; read on every admission, so cached.
         namespaces = start(client.namespaces().runnableInformer(RESYNC_MILLIS), "Namespaces");
         String namespace = config.rules().masqueradeConfig().namespace();

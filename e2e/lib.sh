@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Helpers for the e2e scenarios: run one scenario, assert, count.
+# A scenario is a function; it fails on the first command or assertion that fails.
+
+passed=0
+failed=0
+failures=()
+
+# scenario NAME FUNCTION: runs FUNCTION with errexit in a subshell, prints PASS/FAIL and its output on failure.
+scenario() {
+  local name=$1 fn=$2 out rc
+  out=$(mktemp)
+  set +e
+  (set -eo pipefail; "$fn") >"$out" 2>&1
+  rc=$?
+  set -e
+  if ((rc == 0)); then
+    passed=$((passed + 1))
+    printf 'PASS  %s\n' "$name"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    printf 'FAIL  %s\n' "$name"
+    sed 's/^/      /' "$out" | tail -n 30
+  fi
+  rm -f "$out"
+}
+
+fail() { echo "assertion failed: $*" >&2; return 1; }
+
+expect_eq() { # expect_eq ACTUAL EXPECTED WHAT
+  [[ $1 == "$2" ]] || fail "$3: expected '$2', got '$1'"
+}
+
+expect_contains() { # expect_contains HAYSTACK NEEDLE WHAT
+  [[ $1 == *"$2"* ]] || fail "$3: expected to contain '$2', got: $1"
+}
+
+expect_not_contains() { # expect_not_contains HAYSTACK NEEDLE WHAT
+  [[ $1 != *"$2"* ]] || fail "$3: expected not to contain '$2', got: $1"
+}
+
+# expect_refused OUTPUT...: the command must fail; its output is returned in $refusal.
+expect_refused() {
+  if refusal=$("$@" 2>&1); then
+    fail "expected '$*' to be refused, but it succeeded: $refusal"
+  fi
+}
+
+expect_absent() { # expect_absent KIND NAME NAMESPACE: nothing was stored
+  local out
+  if out=$(kubectl get "$1" "$2" -n "$3" -o name 2>&1); then
+    fail "$1/$2 in $3 exists, but nothing should have been stored: $out"
+  fi
+  expect_contains "$out" "NotFound" "kubectl get $1 $2"
+}
+
+# new_namespace PREFIX [LABEL=VALUE...]: a fresh namespace (namespaces never finish deleting here).
+new_namespace() {
+  local name
+  name="$1-$(printf '%04x' $((RANDOM)))"
+  shift
+  kubectl create namespace "$name" >/dev/null
+  kubectl label namespace "$name" "kubernetes.io/metadata.name=$name" "$@" >/dev/null
+  echo "$name"
+}
+
+# eventually DEADLINE_SECONDS COMMAND...: retries until the command succeeds; for the webhook's
+# informer caches, which see a change a moment after the API server stores it.
+eventually() {
+  local deadline=$((SECONDS + $1)) out
+  shift
+  until out=$("$@" 2>&1); do
+    if ((SECONDS >= deadline)); then
+      echo "$out" >&2
+      fail "'$*' did not succeed within the deadline"
+      return 1
+    fi
+    sleep 0.25
+  done
+  echo "$out"
+}
+
+jsonpath() { # jsonpath KIND NAME NAMESPACE PATH
+  kubectl get "$1" "$2" -n "$3" -o "jsonpath=$4"
+}
+
+fixture() { # the path of a real upstream manifest from the unit-test fixtures
+  echo "$root/src/test/resources/fixtures/manifests/$1"
+}

@@ -1,0 +1,91 @@
+# Rule masquerade-config on ip-masq-agent ConfigMaps in kube-system. The steps build on each
+# other (kube-system is shared), so they run in this order.
+
+masq_config() { # masq_config NAME KEY CIDR...: writes the manifest to a file, prints its path
+  local name=$1 key=$2 file
+  shift 2
+  file=$(mktemp --suffix=.yaml)
+  {
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: kube-system\ndata:\n' "$name"
+    printf '  %s: |\n    nonMasqueradeCIDRs:\n' "$key"
+    for cidr in "$@"; do printf '      - %s\n' "$cidr"; done
+    printf '    masqLinkLocal: false\n'
+  } >"$file"
+  echo "$file"
+}
+
+masq_hiding_is_refused() {
+  expect_refused kubectl apply -f "$(fixture aks-azure-ip-masq-agent-config.yaml)"
+  expect_contains "$refusal" "denied the request: [masquerade-config] kube-system/azure-ip-masq-agent-config masquerades pod traffic to 0.0.0.0/5" "denial"
+  expect_contains "$refusal" "add under nonMasqueradeCIDRs" "the fix"
+  expect_absent configmap azure-ip-masq-agent-config kube-system
+}
+scenario "An ip-masq-agent config that hides pod IPs is refused, nothing stored (AKS's own config)" masq_hiding_is_refused
+
+masq_dry_run_gives_the_same_denial() {
+  expect_refused kubectl apply --dry-run=server -f "$(fixture aks-azure-ip-masq-agent-config.yaml)"
+  expect_contains "$refusal" "[masquerade-config] kube-system/azure-ip-masq-agent-config masquerades pod traffic" "dry-run denial"
+}
+scenario "--dry-run=server gives the same denial" masq_dry_run_gives_the_same_denial
+
+masq_typo_is_refused() {
+  expect_refused kubectl apply -f - <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: azure-ip-masq-agent-config, namespace: kube-system}
+data:
+  ip-masq-agent: |
+    nonMasqueradeCidrs: [0.0.0.0/0]
+YAML
+  expect_contains "$refusal" "did you mean 'nonMasqueradeCIDRs'?" "typo"
+  expect_refused kubectl apply -f - <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: azure-ip-masq-agent-config, namespace: kube-system}
+data:
+  ip-masq-agent: |
+    nonMasqueradeCIDRs: [10.0.0.1/8, 0.0.0.0/0]
+YAML
+  expect_contains "$refusal" "Did you mean 10.0.0.0/8?" "unaligned CIDR"
+}
+scenario "A config the agent could not read (misspelt field, unaligned CIDR) is refused with the fix" masq_typo_is_refused
+
+masq_covering_is_stored() {
+  kubectl apply -f "$(masq_config azure-ip-masq-agent-config ip-masq-agent 0.0.0.0/0)" >/dev/null
+  expect_eq "$(kubectl get configmap azure-ip-masq-agent-config -n kube-system -o name)" \
+    "configmap/azure-ip-masq-agent-config" "stored"
+}
+scenario "A config whose nonMasqueradeCIDRs cover the protected set is stored" masq_covering_is_stored
+
+masq_sibling_completes_coverage() {
+  # alone, half the address space is not enough
+  local half
+  half=$(masq_config azure-ip-masq-agent-config ip-masq-agent 0.0.0.0/1)
+  expect_refused kubectl apply -f "$half"
+  expect_contains "$refusal" "masquerades pod traffic to 128.0.0.0/1" "alone"
+  # the reconciled config adds the other half (allowed: the user config still covers everything)
+  kubectl apply -f "$(masq_config azure-ip-masq-agent-config-reconciled ip-masq-agent-reconciled 128.0.0.0/1)" >/dev/null
+  # now the union covers; the webhook's informer sees the sibling a moment after it is stored
+  eventually 15 kubectl apply -f "$half" >/dev/null
+  expect_contains "$(kubectl get configmap azure-ip-masq-agent-config -n kube-system -o jsonpath='{.data.ip-masq-agent}')" \
+    "0.0.0.0/1" "stored"
+  # and the sibling can no longer drop its half
+  expect_refused kubectl apply -f "$(masq_config azure-ip-masq-agent-config-reconciled ip-masq-agent-reconciled 10.0.0.0/8)"
+  expect_contains "$refusal" "masquerades pod traffic to 128.0.0.0/1" "sibling"
+}
+scenario "A sibling config that completes the coverage makes the first one pass" masq_sibling_completes_coverage
+
+masq_delete_is_refused() {
+  expect_refused kubectl delete configmap azure-ip-masq-agent-config -n kube-system
+  expect_contains "$refusal" "deleting kube-system/azure-ip-masq-agent-config" "denial"
+  kubectl get configmap azure-ip-masq-agent-config -n kube-system -o name >/dev/null
+}
+scenario "kubectl delete of the config is refused" masq_delete_is_refused
+
+masq_other_configmaps_are_untouched() {
+  local ns
+  ns=$(new_namespace cm)
+  kubectl create configmap ip-masq-agent -n "$ns" --from-literal=config='nonsense: [' >/dev/null
+  kubectl create configmap coredns-custom -n kube-system --from-literal=x=y >/dev/null
+}
+scenario "ConfigMaps with other names, or outside kube-system, are not judged" masq_other_configmaps_are_untouched

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The whole local stack for the e2e scenarios and `make demo`: the real API server (cluster.sh),
+# the webhook as a local process on a free loopback port, and the webhook configurations of
+# k8s/overlays/local registered against it.
+#
+# Usage:
+#   e2e/stack.sh up DIR     start everything; state, logs and kubeconfig in DIR
+#   e2e/stack.sh down DIR   stop everything started in DIR (by saved PID)
+#
+# Needs the packaged application (make build).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+app=$root/target/quarkus-app/quarkus-run.jar
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+(($# == 2)) || { sed -n '6,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+mkdir -p "$2"
+dir=$(cd "$2" && pwd)
+
+up() {
+  [[ -f $app ]] || die "no $app; run: make build"
+  "$root/e2e/cluster.sh" start "$dir"
+  export KUBECONFIG=$dir/kubeconfig
+
+  # Namespaces of v1.20 lack this label; the webhook configurations select on it.
+  for ns in kube-system default; do
+    kubectl label namespace "$ns" "kubernetes.io/metadata.name=$ns" --overwrite >/dev/null
+  done
+
+  java -jar "$app" certs --dir "$dir/webhook-certs" >/dev/null
+  local port
+  port=$("$root/e2e/cluster.sh" port "$dir")
+  log "starting the webhook on https://127.0.0.1:$port"
+  # Paths under DIR are on the command line so that cluster.sh stop recognises the process as ours.
+  SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
+    java -Xmx128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
+    -Dsourceip-guard.tls.cert-file="$dir/webhook-certs/tls.crt" \
+    -Dsourceip-guard.tls.key-file="$dir/webhook-certs/tls.key" \
+    ${E2E_WEBHOOK_OPTS:-} -jar "$app" >"$dir/webhook.log" 2>&1 &
+  echo $! >"$dir/webhook.pid"
+  echo "$port" >"$dir/webhook.port"
+
+  local deadline=$((SECONDS + 60))
+  until curl -sf --cacert "$dir/webhook-certs/ca.crt" "https://127.0.0.1:$port/q/health/ready" >/dev/null; do
+    if ! kill -0 "$(<"$dir/webhook.pid")" 2>/dev/null || ((SECONDS > deadline)); then
+      tail -n 40 "$dir/webhook.log" >&2
+      die "the webhook did not become ready"
+    fi
+    sleep 0.2
+  done
+  log "webhook ready: $(grep -o 'started in [0-9.]*s' "$dir/webhook.log" || true)"
+  register "$port"
+}
+
+# Renders the local overlay with this run's port and CA, and applies it.
+register() {
+  local port=$1 ca
+  ca=$(base64 -w0 <"$dir/webhook-certs/ca.crt")
+  kubectl kustomize "${E2E_OVERLAY:-$root/k8s/overlays/local}" \
+    | sed -e "s#https://127.0.0.1:8443/#https://127.0.0.1:$port/#g" -e "s#caBundle: .*#caBundle: $ca#" \
+    >"$dir/webhooks.yaml"
+  kubectl apply -f "$dir/webhooks.yaml" >/dev/null
+  log "registered the webhook configurations of k8s/overlays/local"
+}
+
+down() {
+  "$root/e2e/cluster.sh" stop "$dir"
+}
+
+case $1 in
+  up) up ;;
+  down) down ;;
+  *) die "unknown command $1 (up or down)" ;;
+esac
