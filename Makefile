@@ -14,7 +14,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build run test certs clean e2e demo demo-stop
+.PHONY: tools build run test certs clean report e2e demo demo-stop
 
 tools:
 	@scripts/require-tools.sh build
@@ -35,6 +35,10 @@ run: build
 
 test: tools
 	$(MVN) verify
+
+# What the policies would change: make report ARGS="-f k8s/examples" (or ARGS="--cluster -o json").
+report: build
+	$(JAVA) -jar $(APP) report $(ARGS)
 
 # A real kube-apiserver calls the webhook; builds the API server on first use (minutes), then seconds.
 e2e: build

@@ -13,6 +13,7 @@ trap '"$root/e2e/stack.sh" down "$dir" >/dev/null 2>&1 || true' EXIT
 "$root/e2e/stack.sh" up "$dir"
 export KUBECONFIG=$dir/kubeconfig
 webhook_log=$dir/webhook.log
+export E2E_STACK=$dir
 
 for file in "$root"/e2e/scenarios/*.sh; do
   printf -- '-- %s\n' "$(basename "$file" .sh)"

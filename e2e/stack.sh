@@ -25,7 +25,8 @@ up() {
   export KUBECONFIG=$dir/kubeconfig
 
   # Namespaces of v1.20 lack this label; the webhook configurations select on it.
-  for ns in kube-system default; do
+  kubectl create namespace sourceip-guard >/dev/null # the webhook's own: its report Lease lives there
+  for ns in kube-system default sourceip-guard; do
     kubectl label namespace "$ns" "kubernetes.io/metadata.name=$ns" --overwrite >/dev/null
   done
 
@@ -38,6 +39,7 @@ up() {
     java -Xmx128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
     -Dsourceip-guard.tls.cert-file="$dir/webhook-certs/tls.crt" \
     -Dsourceip-guard.tls.key-file="$dir/webhook-certs/tls.key" \
+    -Dsourceip-guard.scan.interval="${E2E_SCAN_INTERVAL:-3s}" \
     ${E2E_WEBHOOK_OPTS:-} -jar "$app" >"$dir/webhook.log" 2>&1 &
   echo $! >"$dir/webhook.pid"
   echo "$port" >"$dir/webhook.port"
@@ -54,13 +56,9 @@ up() {
   register "$port"
 }
 
-# Renders the local overlay with this run's port and CA, and applies it.
+# Registers the webhook configurations of the local overlay for this run's port and CA.
 register() {
-  local port=$1 ca
-  ca=$(base64 -w0 <"$dir/webhook-certs/ca.crt")
-  kubectl kustomize "${E2E_OVERLAY:-$root/k8s/overlays/local}" \
-    | sed -e "s#https://127.0.0.1:8443/#https://127.0.0.1:$port/#g" -e "s#caBundle: .*#caBundle: $ca#" \
-    >"$dir/webhooks.yaml"
+  "$root/k8s/overlays/local/render.sh" --port "$1" --ca-file "$dir/webhook-certs/ca.crt" >"$dir/webhooks.yaml"
   kubectl apply -f "$dir/webhooks.yaml" >/dev/null
   log "registered the webhook configurations of k8s/overlays/local"
 }

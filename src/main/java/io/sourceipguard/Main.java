@@ -4,6 +4,7 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.config.StandaloneConfig;
+import io.sourceipguard.report.ReportCommand;
 import io.sourceipguard.tls.CertsCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,8 @@ import picocli.CommandLine;
 
 /**
  * One executable, several jobs: with no arguments it serves the webhook; {@code certs} writes a
- * CA and serving certificate and exits without starting the server (so it opens no port).
+ * CA and serving certificate, {@code report} reports what the policies would do; both exit
+ * without starting the server, so they open no port.
  */
 @QuarkusMain
 public final class Main {
@@ -20,9 +22,10 @@ public final class Main {
     }
 
     public static void main(String... args) {
-        if (args.length > 0 && "certs".equals(args[0])) {
+        if (args.length > 0 && ("certs".equals(args[0]) || "report".equals(args[0]))) {
             String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-            System.exit(new CommandLine(new CertsCommand()).execute(rest));
+            Object command = "certs".equals(args[0]) ? new CertsCommand() : new ReportCommand();
+            System.exit(new CommandLine(command).execute(rest));
         }
         String missing = missingCertificate();
         if (missing != null) {

@@ -145,5 +145,20 @@ public interface GuardConfig {
         /** Read sibling configs and namespace labels from the Kubernetes API (informer caches). */
         @WithDefault("true")
         boolean enabled();
+
+        /** The webhook's own namespace: its Lease, its Secret. */
+        @WithDefault("sourceip-guard")
+        String namespace();
+    }
+
+    Scan scan();
+
+    interface Scan {
+        /** How often the running webhook reports on the whole cluster (e.g. 10m); unset: never. */
+        Optional<java.time.Duration> interval();
+
+        /** Keep wgpolicyk8s.io PolicyReports up to date with each scan (one replica writes, by Lease). */
+        @WithDefault("true")
+        boolean writePolicyReports();
     }
 }

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Checks the Kustomize tree under k8s/ (CI runs it; so can you):
+#
+#   k8s/check.sh
+#
+# 1. Renders every overlay with kubectl kustomize; any error fails the check.
+# 2. Checks the rendered manifests for what k8s/README.md promises (webhook count, failure policies,
+#    matchConditions, clientConfig, cert-manager annotations, audit mode, image).
+# 3. Only when KUBECONFIG is set: kubectl apply --dry-run=server of the legacy and local overlays against that
+#    cluster (and of self-signed when the API server is 1.28 or later). Server dry-run persists nothing, but
+#    namespaced objects can only be dry-run into a namespace that exists, so this step CREATES the empty
+#    namespace sourceip-guard if it is missing; that is its only write. On API servers before 1.21 the
+#    PodDisruptionBudget (policy/v1) is left out of the legacy dry-run.
+#
+# Environment: KUBECTL (default kubectl, v1.27 or later for its kustomize v5), KUBECONFIG, VERBOSE=1 (list
+# every manifest check, not only the failed ones).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+kubectl=${KUBECTL:-kubectl}
+overlays=(self-signed cert-manager audit legacy local)
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+failures=0
+fail() { printf 'FAIL %s\n' "$*" >&2; failures=$((failures + 1)); }
+ok() { printf 'ok   %s\n' "$*"; }
+
+# --- 1. render ------------------------------------------------------------------
+
+for o in "${overlays[@]}"; do
+  if "$kubectl" kustomize "$here/overlays/$o" >"$out/$o.yaml" 2>"$out/$o.err"; then
+    ok "render overlays/$o ($(grep -c '^kind:' "$out/$o.yaml") objects)"
+  else
+    fail "render overlays/$o:"
+    sed 's/^/       /' "$out/$o.err" >&2
+  fi
+done
+if ((failures)); then
+  printf '%d overlay(s) do not render\n' "$failures" >&2
+  exit 1
+fi
+
+# --- 2. what the manifests promise ----------------------------------------------
+
+# expect OVERLAY COUNT PATTERN DESCRIPTION: PATTERN (grep basic regex) matches COUNT lines of the overlay.
+# Quiet when it holds (VERBOSE=1 lists every check).
+checks=0
+failures_before_checks=$failures
+expect() {
+  local o=$1 want=$2 pattern=$3 what=$4 got
+  checks=$((checks + 1))
+  got=$(grep -c -- "$pattern" "$out/$o.yaml" || true)
+  if [[ $got != "$want" ]]; then
+    fail "$o: $what: expected $want, found $got ('$pattern')"
+  elif [[ -n ${VERBOSE:-} ]]; then
+    ok "$o: $what"
+  fi
+}
+
+for o in "${overlays[@]}"; do
+  expect "$o" 1 '^kind: MutatingWebhookConfiguration$' 'one MutatingWebhookConfiguration'
+  expect "$o" 1 '^kind: ValidatingWebhookConfiguration$' 'one ValidatingWebhookConfiguration'
+  expect "$o" 2 '^kind: CustomResourceDefinition$' 'the two PolicyReport CRDs'
+  expect "$o" 8 '^- admissionReviewVersions:$' 'eight webhooks'
+  expect "$o" 8 '^  - v1$' 'admissionReviewVersions [v1] on each'
+  expect "$o" 8 '^  sideEffects: None$' 'sideEffects None on each'
+  expect "$o" 8 '^  timeoutSeconds: 5$' 'timeoutSeconds 5 on each'
+  expect "$o" 4 '^  failurePolicy: Ignore$' 'failurePolicy Ignore on the four mutating webhooks'
+  expect "$o" 4 '^  failurePolicy: Fail$' 'failurePolicy Fail on the four validating webhooks'
+  expect "$o" 4 '^  reinvocationPolicy: IfNeeded$' 'reinvocationPolicy IfNeeded on the mutating webhooks'
+  # label and annotation, on both configurations
+  expect "$o" 4 '^    admissions.enforcer/disabled: "true"$' 'AKS Admissions Enforcer opt-out on both configurations'
+done
+
+for o in self-signed cert-manager audit; do
+  expect "$o" 1 '^  matchConditions:$' 'matchConditions on the masq webhook'
+  expect "$o" 1 "request.name in \['azure-ip-masq-agent-config'" 'matchConditions name the ip-masq-agent ConfigMaps'
+done
+for o in legacy local; do
+  expect "$o" 0 'matchConditions' 'no matchConditions'
+done
+
+for o in self-signed cert-manager audit legacy; do
+  expect "$o" 8 '^    service:$' 'every webhook calls the Service'
+  expect "$o" 4 '^      path: /mutate$' 'mutating webhooks on /mutate'
+  expect "$o" 4 '^      path: /validate$' 'validating webhooks on /validate'
+  expect "$o" 0 'caBundle' 'no caBundle in the manifests'
+  expect "$o" 1 '^kind: Deployment$' 'the Deployment'
+  expect "$o" 1 '^  replicas: 2$' 'two replicas'
+  expect "$o" 1 'image: sourceip-guard:latest$' 'image set by the images: transformer'
+  expect "$o" 1 '^kind: PodDisruptionBudget$' 'the PodDisruptionBudget'
+  expect "$o" 2 '^  namespace: kube-system$' 'nothing in kube-system but the masq ConfigMaps Role and RoleBinding'
+done
+
+expect local 4 '^kind: ' 'only the two webhook configurations and the CRDs'
+expect local 0 '^    service:$' 'no webhook calls a Service'
+expect local 4 '^    url: https://127.0.0.1:8443/mutate$' 'mutating webhooks on https://127.0.0.1:8443/mutate'
+expect local 4 '^    url: https://127.0.0.1:8443/validate$' 'validating webhooks on https://127.0.0.1:8443/validate'
+expect local 8 '^    caBundle: U09VUkNFSVBfR1VBUkRfQ0FfQlVORExF$' 'caBundle placeholder on each webhook'
+
+expect cert-manager 2 '^    cert-manager.io/inject-ca-from: sourceip-guard/sourceip-guard-tls$' 'CA injection on both configurations'
+expect cert-manager 2 '^kind: Certificate$' 'CA and serving Certificate'
+expect cert-manager 2 '^kind: Issuer$' 'self-signed and CA Issuer'
+for o in self-signed audit legacy local; do
+  expect "$o" 0 'cert-manager.io' 'nothing from cert-manager'
+done
+
+expect audit 1 '^        - name: SOURCEIP_GUARD_MODE$' 'SOURCEIP_GUARD_MODE set'
+expect audit 1 '^          value: audit$' '... to audit'
+for o in self-signed cert-manager legacy local; do
+  expect "$o" 0 'SOURCEIP_GUARD_MODE' 'no mode override (enforce)'
+done
+
+((failures > failures_before_checks)) || ok "$checks manifest checks"
+
+# --- 3. server dry-run ------------------------------------------------------------
+
+# Drops the YAML documents of one kind from a kubectl kustomize output.
+without_kind() { # without_kind KIND FILE
+  awk -v kind="$1" '
+    function flush() { if (doc != "" && doc !~ ("\nkind: " kind "\n")) printf "%s", doc; doc = "" }
+    /^---$/ { flush(); doc = "---\n"; next }
+    { doc = doc $0 "\n" }
+    END { flush() }' "$2"
+}
+
+dry_run() { # dry_run NAME FILE
+  if "$kubectl" apply --dry-run=server -f "$2" >"$out/$1.dry-run" 2>&1; then
+    ok "server dry-run $1 ($(grep -c "(server dry run)" "$out/$1.dry-run") objects)"
+  else
+    fail "server dry-run $1:"
+    sed 's/^/       /' "$out/$1.dry-run" >&2
+  fi
+}
+
+if [[ -n ${KUBECONFIG:-} ]]; then
+  version=$("$kubectl" get --raw /version)
+  major=$(sed -n 's/.*"major": *"\([0-9]*\).*/\1/p' <<<"$version")
+  minor=$(sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' <<<"$version")
+  [[ -n $major && -n $minor ]] || { fail "cannot read the API server version"; minor=0; }
+  printf 'API server %s.%s\n' "$major" "$minor"
+
+  if ! "$kubectl" get namespace sourceip-guard >/dev/null 2>&1; then
+    "$kubectl" create namespace sourceip-guard >/dev/null
+    ok "created the empty namespace sourceip-guard for the dry-runs"
+  fi
+
+  if ((major == 1 && minor < 21)); then
+    without_kind PodDisruptionBudget "$out/legacy.yaml" >"$out/legacy-server.yaml"
+    printf 'note policy/v1 PodDisruptionBudget left out of the legacy dry-run (needs 1.21)\n'
+  else
+    cp "$out/legacy.yaml" "$out/legacy-server.yaml"
+  fi
+  dry_run legacy "$out/legacy-server.yaml"
+  dry_run local "$out/local.yaml"
+  if ((major > 1 || minor >= 28)); then
+    dry_run self-signed "$out/self-signed.yaml"
+  else
+    printf 'note self-signed not dry-run: matchConditions need 1.28\n'
+  fi
+else
+  printf 'note KUBECONFIG not set: no server dry-run\n'
+fi
+
+if ((failures)); then
+  printf '%d check(s) failed\n' "$failures" >&2
+  exit 1
+fi
+printf 'all checks passed\n'

@@ -1,0 +1,73 @@
+package io.sourceipguard.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListOptions;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.sourceipguard.config.GuardConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads, through the Kubernetes API, every object the rules look at: Services, Deployments,
+ * DaemonSets, StatefulSets and Namespaces across all namespaces, and the ip-masq-agent
+ * ConfigMaps, in pages so that a large cluster is never fetched in one response.
+ */
+public final class ClusterSource {
+
+    // Objects per page: the API server's own default page size for kubectl.
+    private static final long PAGE = 500;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ClusterSource() {
+    }
+
+    public static List<Manifest> read(KubernetesClient client, GuardConfig.MasqRule masq) {
+        List<Manifest> manifests = new ArrayList<>();
+        String context = client.getMasterUrl().toString();
+        all(client, "v1", "Namespace", context, manifests);
+        all(client, "v1", "Service", context, manifests);
+        all(client, "apps/v1", "Deployment", context, manifests);
+        all(client, "apps/v1", "DaemonSet", context, manifests);
+        all(client, "apps/v1", "StatefulSet", context, manifests);
+        for (String name : masq.names()) {
+            GenericKubernetesResource cm = client.genericKubernetesResources("v1", "ConfigMap")
+                    .inNamespace(masq.namespace()).withName(name).get();
+            if (cm != null) {
+                manifests.add(manifest("v1", "ConfigMap", cm, context));
+            }
+        }
+        return manifests;
+    }
+
+    private static void all(KubernetesClient client, String apiVersion, String kind, String context, List<Manifest> out) {
+        MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>> op =
+                client.genericKubernetesResources(apiVersion, kind);
+        String next = null;
+        do {
+            ListOptions options = new ListOptionsBuilder().withLimit(PAGE).withContinue(next).build();
+            GenericKubernetesResourceList page = "Namespace".equals(kind) ? op.list(options) : op.inAnyNamespace().list(options);
+            for (GenericKubernetesResource item : page.getItems()) {
+                out.add(manifest(apiVersion, kind, item, context));
+            }
+            next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+        } while (next != null && !next.isEmpty());
+    }
+
+    // List items come without apiVersion and kind; the rules need both.
+    private static Manifest manifest(String apiVersion, String kind, GenericKubernetesResource resource, String context) {
+        ObjectNode tree = JSON.valueToTree(resource);
+        tree.put("apiVersion", apiVersion);
+        tree.put("kind", kind);
+        JsonNode metadata = tree.path("metadata");
+        String name = metadata.path("namespace").asText("").isEmpty() ? metadata.path("name").asText()
+                : metadata.path("namespace").asText() + "/" + metadata.path("name").asText();
+        return new Manifest(tree, context + " " + kind + " " + name);
+    }
+}
