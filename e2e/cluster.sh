@@ -294,6 +294,7 @@ EOF
 cmd_stop() {
   # The webhook (started into the same DIR by e2e/stack.sh) first, then the API
   # server, so it does not log etcd connection errors on the way out.
+  stop_process webhook-self-managed
   stop_process webhook
   stop_process apiserver
   stop_process etcd

@@ -2,6 +2,9 @@ package io.sourceipguard;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.sourceipguard.cluster.CertificateSecret;
 import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.config.StandaloneConfig;
 import io.sourceipguard.report.ReportCommand;
@@ -27,7 +30,20 @@ public final class Main {
             Object command = "certs".equals(args[0]) ? new CertsCommand() : new ReportCommand();
             System.exit(new CommandLine(command).execute(rest));
         }
-        String missing = missingCertificate();
+        GuardConfig config = null;
+        try {
+            config = StandaloneConfig.load(java.util.Map.of());
+        } catch (RuntimeException e) {
+            // the server's own configuration check reports it, with the key named
+        }
+        if (config != null) {
+            String bootstrap = selfManagedTls(config);
+            if (bootstrap != null) {
+                System.err.println(bootstrap);
+                System.exit(1);
+            }
+        }
+        String missing = config == null ? null : missingCertificate(config.tls());
         if (missing != null) {
             System.err.println(missing);
             System.exit(2);
@@ -35,14 +51,25 @@ public final class Main {
         Quarkus.run(args);
     }
 
-    // Without this, a missing certificate ends the start with a stack trace from the TLS layer.
-    private static String missingCertificate() {
-        GuardConfig.Tls tls;
-        try {
-            tls = StandaloneConfig.load(java.util.Map.of()).tls();
-        } catch (RuntimeException e) {
-            return null; // the server's own configuration check reports it, with the key named
+    // In a cluster the webhook can issue its own certificate; it must exist before the server starts.
+    private static String selfManagedTls(GuardConfig config) {
+        if (!config.tls().selfManaged()) {
+            return null;
         }
+        try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+            CertificateSecret secret = new CertificateSecret(client, config);
+            CertificateSecret.Pems pems = secret.ensure();
+            secret.writeFiles(pems);
+            secret.patchCaBundle(pems);
+            return null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return "sourceip-guard: self-managed TLS (sourceip-guard.tls.self-managed=true) failed: " + e.getMessage()
+                    + "; check the API server is reachable and the RBAC of k8s/base is applied.";
+        }
+    }
+
+    // Without this, a missing certificate ends the start with a stack trace from the TLS layer.
+    private static String missingCertificate(GuardConfig.Tls tls) {
         for (String file : new String[] {tls.certFile(), tls.keyFile()}) {
             if (!Files.isReadable(Path.of(file))) {
                 return "sourceip-guard: cannot read " + file + ": create a certificate with `make certs` (or `java -jar "

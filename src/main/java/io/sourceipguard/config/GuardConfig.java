@@ -133,6 +133,41 @@ public interface GuardConfig {
 
         @WithDefault("certs/tls.key")
         String keyFile();
+
+        /**
+         * In a cluster: issue the CA and serving certificate into a Secret, patch the caBundle of the
+         * webhook configurations, renew before expiry. Otherwise the files are provided (make certs, cert-manager).
+         */
+        @WithDefault("false")
+        boolean selfManaged();
+
+        /** The Secret holding ca.crt, tls.crt and tls.key (self-managed). */
+        @WithDefault("sourceip-guard-tls")
+        String secretName();
+
+        /** The webhook's Service, for the certificate's DNS names (self-managed). */
+        @WithDefault("sourceip-guard")
+        String serviceName();
+
+        /** The Mutating- and ValidatingWebhookConfiguration whose caBundle is kept current (self-managed). */
+        @WithDefault("sourceip-guard")
+        String webhookConfiguration();
+
+        /** Validity of a serving certificate. */
+        @WithDefault("30d")
+        java.time.Duration validity();
+
+        /** Validity of the CA, which signs many serving certificates. */
+        @WithDefault("3650d")
+        java.time.Duration caValidity();
+
+        /** Renew the serving certificate when it expires within this window. */
+        @WithDefault("10d")
+        java.time.Duration renewBefore();
+
+        /** How often the certificate is checked: renewed when due, reloaded when its files changed. */
+        @WithDefault("1h")
+        java.time.Duration checkInterval();
     }
 
     interface Admission {

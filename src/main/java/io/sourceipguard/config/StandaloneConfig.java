@@ -24,6 +24,7 @@ public final class StandaloneConfig {
                 .addDiscoveredSources()
                 .withSources(new PropertiesConfigSource(overrides, "overrides", 1000))
                 .withConverter(MemorySize.class, 100, new MemorySizeConverter())
+                .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter())
                 .withMapping(GuardConfig.class)
                 .withValidateUnknown(false)
                 .build();

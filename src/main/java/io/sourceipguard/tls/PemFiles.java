@@ -65,19 +65,39 @@ public final class PemFiles {
     }
 
     public static X509Certificate readCertificate(Path file) throws IOException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(reader)) {
-            Object object = parser.readObject();
-            if (!(object instanceof X509CertificateHolder holder)) {
-                throw new IOException(file + " does not start with a PEM certificate");
-            }
-            return new JcaX509CertificateConverter().getCertificate(holder);
-        } catch (CertificateException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+            return certificate(reader, file.toString());
         }
     }
 
     public static PrivateKey readKey(Path file) throws IOException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(reader)) {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+            return key(reader, file.toString());
+        }
+    }
+
+    public static X509Certificate parseCertificate(String pem) throws IOException {
+        return certificate(new java.io.StringReader(pem), "PEM text");
+    }
+
+    public static PrivateKey parseKey(String pem) throws IOException {
+        return key(new java.io.StringReader(pem), "PEM text");
+    }
+
+    private static X509Certificate certificate(Reader reader, String what) throws IOException {
+        try (PEMParser parser = new PEMParser(reader)) {
+            Object object = parser.readObject();
+            if (!(object instanceof X509CertificateHolder holder)) {
+                throw new IOException(what + " does not start with a PEM certificate");
+            }
+            return new JcaX509CertificateConverter().getCertificate(holder);
+        } catch (CertificateException e) {
+            throw new IOException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PrivateKey key(Reader reader, String what) throws IOException {
+        try (PEMParser parser = new PEMParser(reader)) {
             Object object = parser.readObject();
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             if (object instanceof PrivateKeyInfo info) {
@@ -86,7 +106,7 @@ public final class PemFiles {
             if (object instanceof PEMKeyPair pair) {
                 return converter.getKeyPair(pair).getPrivate();
             }
-            throw new IOException(file + " does not hold an unencrypted PEM private key");
+            throw new IOException(what + " does not hold an unencrypted PEM private key");
         }
     }
 }
