@@ -2,10 +2,9 @@ package io.sourceipguard.cluster;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhook;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sourceipguard.config.GuardConfig;
@@ -97,37 +96,36 @@ public final class CertificateSecret {
 
     /** Sets the caBundle of every webhook in both configurations to our CA, where it differs. */
     public void patchCaBundle(Pems pems) {
-        byte[] ca = pems.caCert().getBytes(StandardCharsets.US_ASCII);
+        String ca = Base64.getEncoder().encodeToString(pems.caCert().getBytes(StandardCharsets.US_ASCII));
         String name = config.tls().webhookConfiguration();
-        var mutating = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(name);
-        MutatingWebhookConfiguration m = mutating.get();
-        if (m != null && m.getWebhooks().stream().anyMatch(w -> !sameCa(w.getClientConfig().getCaBundle(), ca))) {
-            mutating.edit(c -> {
-                for (MutatingWebhook w : c.getWebhooks()) {
-                    w.getClientConfig().setCaBundle(Base64.getEncoder().encodeToString(ca));
+        boolean found = false;
+        for (String kind : new String[] {"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"}) {
+            var resource = client.genericKubernetesResources("admissionregistration.k8s.io/v1", kind).withName(name);
+            GenericKubernetesResource configuration = resource.get();
+            if (configuration == null) {
+                continue;
+            }
+            found = true;
+            // One JSON Patch op per webhook whose caBundle differs; nothing else in the object is touched.
+            StringBuilder ops = new StringBuilder();
+            Object webhooks = configuration.getAdditionalProperties().get("webhooks");
+            List<?> list = webhooks instanceof List<?> l ? l : List.of();
+            for (int i = 0; i < list.size(); i++) {
+                Object clientConfig = list.get(i) instanceof Map<?, ?> w ? w.get("clientConfig") : null;
+                Object current = clientConfig instanceof Map<?, ?> c ? c.get("caBundle") : null;
+                if (!ca.equals(current)) {
+                    ops.append(ops.length() == 0 ? "[" : ",").append("{\"op\":\"add\",\"path\":\"/webhooks/").append(i)
+                            .append("/clientConfig/caBundle\",\"value\":\"").append(ca).append("\"}");
                 }
-                return c;
-            });
-            LOG.infof("set the caBundle of MutatingWebhookConfiguration %s", name);
+            }
+            if (ops.length() > 0) {
+                resource.patch(PatchContext.of(PatchType.JSON), ops.append("]").toString());
+                LOG.infof("set the caBundle of %s %s", kind, name);
+            }
         }
-        var validating = client.admissionRegistration().v1().validatingWebhookConfigurations().withName(name);
-        ValidatingWebhookConfiguration v = validating.get();
-        if (v != null && v.getWebhooks().stream().anyMatch(w -> !sameCa(w.getClientConfig().getCaBundle(), ca))) {
-            validating.edit(c -> {
-                for (ValidatingWebhook w : c.getWebhooks()) {
-                    w.getClientConfig().setCaBundle(Base64.getEncoder().encodeToString(ca));
-                }
-                return c;
-            });
-            LOG.infof("set the caBundle of ValidatingWebhookConfiguration %s", name);
-        }
-        if (m == null && v == null) {
+        if (!found) {
             LOG.warnf("no webhook configuration named %s yet: its caBundle will be set at the next check", name);
         }
-    }
-
-    private static boolean sameCa(String caBundle, byte[] ca) {
-        return caBundle != null && java.util.Arrays.equals(Base64.getDecoder().decode(caBundle), ca);
     }
 
     private boolean due(Pems pems) {
