@@ -14,6 +14,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * The admission door: AdmissionReview v1 in, AdmissionReview v1 out. A body it cannot read is
@@ -32,10 +33,13 @@ public class AdmissionResource {
     private final AdmissionResponses responses;
     private final ObjectMapper json;
 
-    public AdmissionResource(PolicyEngine engine, ClusterView cluster, ObjectMapper json) {
+    private final AdmissionMetrics metrics;
+
+    public AdmissionResource(PolicyEngine engine, ClusterView cluster, ObjectMapper json, AdmissionMetrics metrics) {
         this.engine = engine;
         this.cluster = cluster;
         this.json = json;
+        this.metrics = metrics;
         this.decoder = new AdmissionRequestDecoder(json);
         this.responses = new AdmissionResponses(json);
     }
@@ -45,7 +49,7 @@ public class AdmissionResource {
     @Path("mutate")
     @NonBlocking
     public Response mutate(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
-        return review(contentType, body, Rule.Phase.MUTATING);
+        return review("mutate", contentType, body, Rule.Phase.MUTATING);
     }
 
     /** Validating rules: ip-masq-agent configs. */
@@ -53,32 +57,44 @@ public class AdmissionResource {
     @Path("validate")
     @NonBlocking
     public Response validate(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
-        return review(contentType, body, Rule.Phase.VALIDATING);
+        return review("validate", contentType, body, Rule.Phase.VALIDATING);
     }
 
-    private Response review(String contentType, byte[] body, Rule.Phase phase) {
+    private Response review(String endpoint, String contentType, byte[] body, Rule.Phase phase) {
+        long start = System.nanoTime();
         if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith(MediaType.APPLICATION_JSON)) {
-            return error(Response.Status.UNSUPPORTED_MEDIA_TYPE,
+            return error(endpoint, Response.Status.UNSUPPORTED_MEDIA_TYPE,
                     "Content-Type is '" + contentType + "': send the AdmissionReview as application/json");
         }
         AdmissionRequestDecoder.Decoded request;
         try {
             request = decoder.decode(body);
         } catch (BadAdmissionReviewException e) {
-            return error(Response.Status.BAD_REQUEST, e.getMessage());
+            return error(endpoint, Response.Status.BAD_REQUEST, e.getMessage());
         }
+        // Every log line of this request carries its uid; objects and keys are never logged.
+        MDC.put("uid", request.uid());
         try {
             Decision decision = engine.evaluate(request.subject(), cluster, phase);
-            return Response.ok(responses.from(request.uid(), decision), MediaType.APPLICATION_JSON_TYPE).build();
+            if (!decision.allowed()) {
+                LOG.infof("denied %s %s %s: %s", request.subject().operation(), request.subject().kind(),
+                        request.subject().displayName(), decision.auditAnnotations().keySet());
+            }
+            Response response = Response.ok(responses.from(request.uid(), decision), MediaType.APPLICATION_JSON_TYPE).build();
+            metrics.record(endpoint, request.subject(), decision, System.nanoTime() - start);
+            return response;
         } catch (RuntimeException e) {
             // Our fault, not the caller's: details go to the log only, keyed by the request uid.
             LOG.errorf(e, "internal error evaluating admission request uid=%s", request.uid());
-            return error(Response.Status.INTERNAL_SERVER_ERROR,
+            return error(endpoint, Response.Status.INTERNAL_SERVER_ERROR,
                     "internal error evaluating request " + request.uid() + "; the webhook log has the details");
+        } finally {
+            MDC.remove("uid");
         }
     }
 
-    private Response error(Response.Status status, String message) {
+    private Response error(String endpoint, Response.Status status, String message) {
+        metrics.rejected(endpoint, status.getStatusCode());
         ObjectNode body = json.createObjectNode();
         body.put("code", status.getStatusCode());
         body.put("message", message);

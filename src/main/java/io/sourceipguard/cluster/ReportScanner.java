@@ -2,6 +2,9 @@ package io.sourceipguard.cluster;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
@@ -18,6 +21,8 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -50,10 +55,15 @@ public class ReportScanner {
     private ScheduledExecutorService scheduler;
     private CompletableFuture<?> election;
 
-    public ReportScanner(KubernetesClient client, GuardConfig config, PolicyEngine engine) {
+    private final MultiGauge findings;
+
+    public ReportScanner(KubernetesClient client, GuardConfig config, PolicyEngine engine, MeterRegistry meters) {
         this.client = client;
         this.config = config;
         this.engine = engine;
+        this.findings = MultiGauge.builder("sourceipguard_report_findings")
+                .description("Findings of the latest background scan, by rule and result")
+                .register(meters);
     }
 
     void start(@Observes StartupEvent event) {
@@ -97,6 +107,12 @@ public class ReportScanner {
             List<Manifest> manifests = ClusterSource.read(client, config.rules().masqueradeConfig());
             Report report = Report.of(engine, manifests, new ManifestClusterView(manifests));
             latest.set(new Scan(report, Instant.now()));
+            Map<String, Integer> counts = new TreeMap<>();
+            report.rows().forEach(r -> counts.merge(r.rule() + "\u0000" + r.result(), 1, Integer::sum));
+            findings.register(counts.entrySet().stream().map(e -> {
+                String[] key = e.getKey().split("\u0000");
+                return MultiGauge.Row.of(Tags.of("rule", key[0], "result", key[1]), e.getValue());
+            }).collect(java.util.stream.Collectors.toList()), true);
             if (leader.get()) {
                 List<ObjectNode> reports = io.sourceipguard.report.PolicyReports.of(report, Instant.now());
                 new PolicyReportWriter(client).write(reports);

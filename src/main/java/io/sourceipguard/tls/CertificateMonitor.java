@@ -1,6 +1,8 @@
 package io.sourceipguard.tls;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.tls.CertificateUpdatedEvent;
@@ -44,11 +46,15 @@ public class CertificateMonitor {
     private ScheduledExecutorService scheduler;
 
     public CertificateMonitor(GuardConfig config, KubernetesClient client, TlsConfigurationRegistry registry,
-            Event<CertificateUpdatedEvent> updated) {
+            Event<CertificateUpdatedEvent> updated, MeterRegistry meters) {
         this.config = config;
         this.client = client;
         this.registry = registry;
         this.updated = updated;
+        Gauge.builder("sourceipguard_certificate_expiry_timestamp_seconds",
+                        this, m -> m.notAfter == null ? Double.NaN : m.notAfter.getEpochSecond())
+                .description("When the serving certificate expires (Unix time)")
+                .register(meters);
     }
 
     void start(@Observes StartupEvent event) {

@@ -1,0 +1,62 @@
+package io.sourceipguard.admission;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.sourceipguard.policy.AdmissionSubject;
+import io.sourceipguard.policy.Decision;
+import io.sourceipguard.policy.Finding;
+import io.sourceipguard.policy.Outcome;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Admission metrics, Prometheus-named: reviews by endpoint, kind, operation, decision and
+ * dry-run; rule findings by rule and outcome; a latency histogram. Dry-run requests carry
+ * {@code dry_run="true"}, so they never count as real changes. Meters are cached by their tags:
+ * the request path does a map lookup, not a registration.
+ */
+@ApplicationScoped
+public class AdmissionMetrics {
+
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+
+    public AdmissionMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public void record(String endpoint, AdmissionSubject subject, Decision decision, long nanos) {
+        String kind = subject.kind();
+        String operation = subject.operation().name();
+        String dryRun = Boolean.toString(subject.dryRun());
+        String result = !decision.allowed() ? "denied" : decision.patched() ? "patched" : "allowed";
+        counter("sourceipguard_admission_reviews", "endpoint", endpoint, "kind", kind, "operation", operation,
+                "decision", result, "dry_run", dryRun).increment();
+        for (Finding finding : decision.findings()) {
+            if (finding.outcome() != Outcome.SKIP) {
+                counter("sourceipguard_rule_findings", "rule", finding.rule(), "kind", kind, "operation", operation,
+                        "outcome", finding.outcome().name().toLowerCase(Locale.ROOT), "dry_run", dryRun).increment();
+            }
+        }
+        timers.computeIfAbsent(endpoint, e -> Timer.builder("sourceipguard_admission_review_duration")
+                .description("Time to answer an AdmissionReview, from decoded body to encoded answer")
+                .tag("endpoint", e)
+                .publishPercentileHistogram()
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A request the webhook could not read (4xx). */
+    public void rejected(String endpoint, int status) {
+        counter("sourceipguard_admission_errors", "endpoint", endpoint, "status", Integer.toString(status)).increment();
+    }
+
+    private Counter counter(String name, String... tags) {
+        String key = name + String.join("\u0000", tags);
+        Counter counter = counters.get(key);
+        return counter != null ? counter : counters.computeIfAbsent(key, k -> Counter.builder(name).tags(tags).register(registry));
+    }
+}
