@@ -1,6 +1,5 @@
 package io.sourceipguard.admission;
 
-import static io.restassured.RestAssured.given;
 import static io.sourceipguard.testing.Fixtures.changedPaths;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static org.hamcrest.Matchers.containsString;
@@ -17,8 +16,6 @@ import com.flipkart.zjsonpatch.JsonPatch;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.config.RestAssuredConfig;
-import io.restassured.config.SSLConfig;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
 import io.sourceipguard.testing.Fixtures;
@@ -38,8 +35,7 @@ class AdmissionResourceTest {
     URL url;
 
     private RequestSpecification https() {
-        return given().baseUri(url.toString())
-                .config(RestAssuredConfig.config().sslConfig(SSLConfig.sslConfig().trustStore(TestCertificates.trustStore())))
+        return TestCertificates.https(url)
                 .contentType("application/json");
     }
 

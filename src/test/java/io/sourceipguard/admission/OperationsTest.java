@@ -1,6 +1,5 @@
 package io.sourceipguard.admission;
 
-import static io.restassured.RestAssured.given;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -10,8 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.config.RestAssuredConfig;
-import io.restassured.config.SSLConfig;
 import io.restassured.specification.RequestSpecification;
 import io.sourceipguard.testing.Reviews;
 import io.sourceipguard.testing.TestCertificates;
@@ -27,8 +24,7 @@ class OperationsTest {
     URL url;
 
     private RequestSpecification https() {
-        return given().baseUri(url.toString())
-                .config(RestAssuredConfig.config().sslConfig(SSLConfig.sslConfig().trustStore(TestCertificates.trustStore())));
+        return TestCertificates.https(url);
     }
 
     @Test

@@ -36,6 +36,13 @@ public class TestCertificates implements QuarkusTestResourceLifecycleManager {
     public void stop() {
     }
 
+    /** A REST Assured request to the application's HTTPS port, trusting only the test CA. */
+    public static io.restassured.specification.RequestSpecification https(java.net.URL url) {
+        return io.restassured.RestAssured.given().baseUri(url.toString())
+                .config(io.restassured.config.RestAssuredConfig.config()
+                        .sslConfig(io.restassured.config.SSLConfig.sslConfig().trustStore(trustStore())));
+    }
+
     /** A trust store holding only the test CA. */
     public static KeyStore trustStore() {
         try {
