@@ -1,0 +1,68 @@
+package io.sourceipguard.admission;
+
+import static io.sourceipguard.testing.Fixtures.manifest;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.config.HttpClientConfig;
+import io.restassured.config.RestAssuredConfig;
+import io.restassured.config.SSLConfig;
+import io.sourceipguard.testing.BlackHoleApiServer;
+import io.sourceipguard.testing.Reviews;
+import io.sourceipguard.testing.TestCertificates;
+import java.net.URL;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Kubernetes API accepts connections and never answers: the webhook still starts, stays
+ * ready, and answers admissions from its fallbacks (a client timeout turns a hang into a failure).
+ */
+@QuarkusTest
+@TestProfile(ApiServerUnreachableTest.ClusterOn.class)
+@QuarkusTestResource(value = BlackHoleApiServer.class, restrictToAnnotatedClass = true)
+class ApiServerUnreachableTest {
+
+    /** A profile of its own, so that this application instance talks to the black hole. */
+    public static class ClusterOn implements QuarkusTestProfile {
+    }
+
+    @TestHTTPResource(value = "/", tls = true)
+    URL url;
+
+    private io.restassured.specification.RequestSpecification https() {
+        return io.restassured.RestAssured.given().baseUri(url.toString())
+                .config(RestAssuredConfig.config()
+                        .sslConfig(SSLConfig.sslConfig().trustStore(TestCertificates.trustStore()))
+                        .httpClient(HttpClientConfig.httpClientConfig()
+                                .setParam("http.socket.timeout", 10_000)
+                                .setParam("http.connection.timeout", 10_000)))
+                .contentType("application/json");
+    }
+
+    @Test
+    void masqConfigsAreJudgedAloneWithAWarning() {
+        ObjectNode cm = manifest("aks-azure-ip-masq-agent-config.yaml");
+        cm.with("data").put("ip-masq-agent", "nonMasqueradeCIDRs: [0.0.0.0/0]\n");
+        https().body(Reviews.create(cm).toString()).post("/validate").then().statusCode(200)
+                .body("response.allowed", equalTo(true))
+                .body("response.warnings", hasItem("sourceip-guard: [masquerade-config] sibling ip-masq-agent configs could "
+                        + "not be read; judged azure-ip-masq-agent-config alone"));
+    }
+
+    @Test
+    void namespaceLabelsFallBackToTheConfiguredModes() {
+        https().body(Reviews.create(manifest("traefik-service.yaml")).toString()).post("/mutate").then().statusCode(200)
+                .body("response.patchType", equalTo("JSONPatch"));
+    }
+
+    @Test
+    void readinessDoesNotDependOnTheApi() {
+        https().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+}
