@@ -14,7 +14,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build run test certs clean report e2e demo demo-stop
+.PHONY: tools build run test certs clean report e2e demo demo-stop fuzz
 
 tools:
 	@scripts/require-tools.sh build
@@ -51,6 +51,16 @@ demo: build
 
 demo-stop:
 	e2e/stack.sh down target/e2e/demo
+
+# Fuzzes each target for a minute (Jazzer; the corpus grows in .cifuzz-corpus/). Without this,
+# make test replays the seeds in src/test/resources/io/sourceipguard/fuzz/ as regression tests.
+FUZZ_TARGETS ?= admissionReview admissionObject masqConfig cidrCoverage
+fuzz: tools
+	@for target in $(FUZZ_TARGETS); do \
+		echo "== fuzzing $$target"; \
+		JAZZER_FUZZ=1 $(MVN) -q test -Dtest="FuzzTargetsTest#$$target" -Dsurefire.failIfNoSpecifiedTests=false \
+			2>&1 | grep -E "DONE|Tests run:|FAILURE|Exception|crash-" || exit 1; \
+	done
 
 clean:
 	$(MVN) -q clean || rm -rf target
