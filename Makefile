@@ -56,10 +56,11 @@ demo-stop:
 # make test replays the seeds in src/test/resources/io/sourceipguard/fuzz/ as regression tests.
 FUZZ_TARGETS ?= admissionReview admissionObject masqConfig cidrCoverage
 fuzz: tools
-	@for target in $(FUZZ_TARGETS); do \
-		echo "== fuzzing $$target"; \
-		JAZZER_FUZZ=1 $(MVN) -q test -Dtest="FuzzTargetsTest#$$target" -Dsurefire.failIfNoSpecifiedTests=false \
-			2>&1 | grep -E "DONE|Tests run:|FAILURE|Exception|crash-" || exit 1; \
+	@mkdir -p target/fuzz; for target in $(FUZZ_TARGETS); do \
+		echo "== fuzzing $$target (log: target/fuzz/$$target.log)"; \
+		if ! JAZZER_FUZZ=1 $(MVN) test -Dtest="FuzzTargetsTest#$$target" -Dsurefire.failIfNoSpecifiedTests=false \
+			>target/fuzz/$$target.log 2>&1; then grep -E -A20 "== Java Exception|FAILURE" target/fuzz/$$target.log; exit 1; fi; \
+		grep -E "DONE" target/fuzz/$$target.log | tail -1; \
 	done
 
 clean:
