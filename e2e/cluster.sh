@@ -135,14 +135,18 @@ make_pki() {
   # O=system:masters is bound to cluster-admin by the RBAC bootstrap policy.
   sign admin "/O=system:masters/CN=e2e-admin" \
     'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' rsa:2048
+  # The webhook's own identity: the user name of its ServiceAccount, so that the RBAC of k8s/base,
+  # bound to that ServiceAccount, is all it gets (there is no token controller to mint a token).
+  sign webhook "/O=system:serviceaccounts/O=system:serviceaccounts:sourceip-guard/CN=system:serviceaccount:sourceip-guard:sourceip-guard" \
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' rsa:2048
   # Service-account token signing pair (required flags since 1.20).
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" 2>/dev/null
   openssl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
 }
 
-write_kubeconfig() { # write_kubeconfig URL
-  local b64=(base64 -w0)
-  (umask 077 && cat >"$dir/kubeconfig") <<EOF
+write_kubeconfig() { # write_kubeconfig URL [FILE USER]: a kubeconfig for the admin, or for USER's certificate
+  local b64=(base64 -w0) file=${2:-kubeconfig} user=${3:-admin}
+  (umask 077 && cat >"$dir/$file") <<EOF
 apiVersion: v1
 kind: Config
 clusters:
@@ -151,15 +155,15 @@ clusters:
     server: $1
     certificate-authority-data: $("${b64[@]}" "$pki/ca.crt")
 users:
-- name: e2e-admin
+- name: e2e-$user
   user:
-    client-certificate-data: $("${b64[@]}" "$pki/admin.crt")
-    client-key-data: $("${b64[@]}" "$pki/admin.key")
+    client-certificate-data: $("${b64[@]}" "$pki/$user.crt")
+    client-key-data: $("${b64[@]}" "$pki/$user.key")
 contexts:
 - name: sourceip-guard-e2e
   context:
     cluster: sourceip-guard-e2e
-    user: e2e-admin
+    user: e2e-$user
 current-context: sourceip-guard-e2e
 EOF
 }
@@ -271,6 +275,7 @@ cmd_start() {
 
   local url=https://127.0.0.1:$api_port
   write_kubeconfig "$url"
+  write_kubeconfig "$url" webhook.kubeconfig webhook
   cat >"$dir/cluster.env" <<EOF
 APISERVER_URL=$url
 ETCD_URL=http://127.0.0.1:$etcd_port

@@ -30,12 +30,19 @@ up() {
     kubectl label namespace "$ns" "kubernetes.io/metadata.name=$ns" --overwrite >/dev/null
   done
 
+  # The webhook runs as its ServiceAccount's user, with exactly the RBAC that k8s/base grants.
+  kubectl kustomize "$root/k8s/base" | python3 -c '
+import sys
+docs = sys.stdin.read().split("\n---\n")
+print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for k in
+      ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"))))' | kubectl apply -f - >/dev/null
+
   java -jar "$app" certs --dir "$dir/webhook-certs" >/dev/null
   local port
   port=$("$root/e2e/cluster.sh" port "$dir")
   log "starting the webhook on https://127.0.0.1:$port"
   # Paths under DIR are on the command line so that cluster.sh stop recognises the process as ours.
-  SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
+  KUBECONFIG=$dir/webhook.kubeconfig SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
     java -Xmx128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
     -Dsourceip-guard.tls.cert-file="$dir/webhook-certs/tls.crt" \
     -Dsourceip-guard.tls.key-file="$dir/webhook-certs/tls.key" \

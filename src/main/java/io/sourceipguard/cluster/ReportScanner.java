@@ -117,8 +117,12 @@ public class ReportScanner {
                 List<ObjectNode> reports = io.sourceipguard.report.PolicyReports.of(report, Instant.now());
                 new PolicyReportWriter(client).write(reports);
             }
-        } catch (RuntimeException e) {
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
             // The next scan tries again; admission does not depend on this.
+            LOG.warnf("cluster scan failed: %s", e.getCode() == 404 && e.getMessage().contains("wgpolicyk8s.io")
+                    ? "the PolicyReport CRDs are not installed; apply k8s/crds (or set sourceip-guard.scan.write-policy-reports=false)"
+                    : e.getMessage());
+        } catch (RuntimeException e) {
             LOG.warnf("cluster scan failed: %s", e.getMessage());
         }
     }
