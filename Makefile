@@ -14,7 +14,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build run test certs clean report e2e demo demo-stop fuzz
+.PHONY: tools build run test certs clean report e2e demo demo-stop fuzz bench soak fault jmh
 
 tools:
 	@scripts/require-tools.sh build
@@ -62,6 +62,19 @@ fuzz: tools
 			>target/fuzz/$$target.log 2>&1; then grep -E -A20 "== Java Exception|FAILURE" target/fuzz/$$target.log; exit 1; fi; \
 		grep -E "DONE" target/fuzz/$$target.log | tail -1; \
 	done
+
+# Load, soak and fault scripts (bench/README.md); none of them runs in every CI run but the smoke.
+bench: build
+	bench/load.sh
+
+soak: build
+	bench/soak.sh
+
+fault: build
+	bench/fault.sh
+
+jmh: tools
+	bench/jmh.sh
 
 clean:
 	$(MVN) -q clean || rm -rf target
