@@ -14,7 +14,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build run test certs clean report e2e demo demo-stop fuzz bench soak fault jmh
+.PHONY: tools build run test certs clean report e2e demo demo-stop fuzz bench soak fault jmh image image-smoke native native-sources image-native
 
 tools:
 	@scripts/require-tools.sh build
@@ -62,6 +62,29 @@ fuzz: tools
 			>target/fuzz/$$target.log 2>&1; then grep -E -A20 "== Java Exception|FAILURE" target/fuzz/$$target.log; exit 1; fi; \
 		grep -E "DONE" target/fuzz/$$target.log | tail -1; \
 	done
+
+# The container image, built by Jib with no Docker daemon: target/image/sourceip-guard.tar (image/README.md).
+# The first run builds the Debian base with debootstrap (root). MVN_ARGS go to mvn; REGISTRY=... GROUP=... pushes.
+image: tools
+	MVN="$(MVN)" image/build.sh $(MVN_ARGS)
+
+# Runs the image's entrypoint (certs, report, the server) as its user on a read-only root and sends the server an
+# AdmissionReview over HTTPS (root: chroot and mounts).
+image-smoke: image
+	image/smoke.sh
+
+# The native executable (target/*-runner): needs GraalVM or Mandrel, or MVN_ARGS=-Dquarkus.native.container-build=true
+# with docker or podman (image/NATIVE.md).
+native: tools
+	$(MVN) package -DskipTests -Dnative $(MVN_ARGS)
+
+# What can be proven of the native build without GraalVM: the native-image inputs, and the native configuration.
+native-sources: tools
+	MVN="$(MVN)" image/native-sources.sh $(MVN_ARGS)
+
+# The native executable on a base without a JRE: target/image/sourceip-guard-native.tar. Same needs as make native.
+image-native: tools
+	MVN="$(MVN)" image/build.sh --native $(MVN_ARGS)
 
 # Load, soak and fault scripts (bench/README.md); none of them runs in every CI run but the smoke.
 bench: build

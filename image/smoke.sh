@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Proves that the image built by image/build.sh serves admission requests, with no container engine:
+#   - unpacks its layers in order into a root filesystem (whiteouts honoured), reads its config
+#     (Entrypoint, Cmd, Env, WorkingDir, User) and runs exactly that, as the image's user, with no new
+#     privileges, on a read-only root with only /tmp writable (the Deployment's readOnlyRootFilesystem and
+#     emptyDir), /proc and a minimal /dev, in a private mount namespace (the mounts end with the process);
+#   - `certs` through the image's entrypoint writes the CA and serving certificate into /tmp/tls;
+#   - `report` through the entrypoint reads the fixture's YAML and says it would mutate (exit code 1);
+#   - the server (no arguments) listens on 127.0.0.1 on a free port, cluster access off; an AdmissionReview
+#     (admission.k8s.io/v1) for the Traefik chart's LoadBalancer Service goes to POST /mutate over HTTPS,
+#     verified against the CA: the answer must echo the uid, allow, and carry a JSON Patch that sets
+#     spec.externalTrafficPolicy to Local.
+# What it does not prove: the container runtime's own behaviour (cgroup limits, seccomp, a separate network
+# and PID namespace, image pulls from a registry), nor anything that needs a Kubernetes API server.
+#
+#   image/smoke.sh [IMAGE_TAR]      default target/image/sourceip-guard.tar; needs root (chroot, mounts)
+set -euo pipefail
+
+# Internal: runs inside the private mount namespace, prepares the root and execs the image's command.
+if [ "${1:-}" = __in-namespace ]; then
+  shift
+  root=$1 tmpdir=$2 uid=$3 gid=$4 wd=$5 envfile=$6
+  shift 6
+  mount --bind "$root" "$root"
+  mount -o remount,bind,ro "$root"
+  mount --bind "$tmpdir" "$root/tmp"
+  mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
+  mount -t tmpfs -o mode=0755,size=64k,nosuid,noexec tmpfs "$root/dev"
+  for dev in null zero full random urandom; do
+    touch "$root/dev/$dev"
+    mount --bind "/dev/$dev" "$root/dev/$dev"
+  done
+  mount -o remount,ro,bind "$root/dev"
+  mapfile -d '' environment <"$envfile"
+  exec env -i "${environment[@]}" setpriv --no-new-privs \
+    unshare --root="$root" --wd="$wd" --setgid="$gid" --setuid="$uid" -- "$@"
+fi
+
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+self=$(readlink -f "${BASH_SOURCE[0]}")
+IMAGE=${1:-target/image/sourceip-guard.tar}
+FIXTURE=src/test/resources/fixtures/manifests/traefik-service.yaml
+
+log() { echo "smoke: $*" >&2; }
+fail() { log "FAIL: $*"; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+[ "$(id -u)" -eq 0 ] || fail "needs root (chroot and mounts): run it with sudo"
+[ -f "$IMAGE" ] || fail "no image at $IMAGE: build it with make image"
+missing=()
+for tool in skopeo:skopeo jq:jq yq:yq curl:curl setpriv:util-linux unshare:util-linux; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-smoke.XXXXXX")
+server=""
+# Stops the server by its PID: TERM (Quarkus shuts down cleanly), KILL after 10 s; before its root is removed.
+stop_server() {
+  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
+    kill "$server" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$server" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -0 "$server" 2>/dev/null && { log "the server ignored TERM for 10 s: KILL"; kill -9 "$server" 2>/dev/null || true; }
+    wait "$server" 2>/dev/null || true
+  fi
+  server=""
+}
+cleanup() {
+  stop_server
+  # The mounts live in the server's private namespace and end with it; this only guards against surprises.
+  if grep -q " $work/" /proc/self/mountinfo; then
+    grep " $work/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+t0=$(now)
+
+# --- the image: OCI layout, then the layers in order -------------------------------------------------------
+skopeo --insecure-policy copy -q "docker-archive:$IMAGE" "oci:$work/oci:smoke" >&2
+blob() { echo "$work/oci/blobs/${1%%:*}/${1#*:}"; }
+manifest=$(blob "$(jq -r '.manifests[0].digest' "$work/oci/index.json")")
+config=$(blob "$(jq -r '.config.digest' "$manifest")")
+root=$work/rootfs
+mkdir -p "$root"
+layers=0
+for digest in $(jq -r '.layers[].digest' "$manifest"); do
+  layer=$(blob "$digest")
+  # Whiteouts first: .wh..wh..opq empties its directory, .wh.NAME deletes NAME from the layers below.
+  while IFS= read -r entry; do
+    entry=${entry#./}
+    dir=$(dirname "$entry") base=$(basename "$entry")
+    case "$base" in
+      .wh..wh..opq) find "$root/$dir" -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null || true ;;
+      .wh.*) rm -rf "${root:?}/$dir/${base#.wh.}" ;;
+    esac
+  done < <(tar --warning=no-unknown-keyword -tf "$layer" | grep -E '(^|/)\.wh\.' || true)
+  tar -xf "$layer" -C "$root" --numeric-owner --same-owner --same-permissions --warning=no-unknown-keyword --exclude='.wh.*' --exclude='*/.wh.*'
+  layers=$((layers + 1))
+done
+t_unpack=$(since "$t0")
+
+jq '.config' "$config" >"$work/config.json"
+mapfile -t entrypoint < <(jq -r '(.Entrypoint // [])[]' "$work/config.json")
+mapfile -t cmd < <(jq -r '(.Cmd // [])[]' "$work/config.json")
+mapfile -t image_env < <(jq -r '(.Env // [])[]' "$work/config.json")
+wd=$(jq -r '.WorkingDir // "/"' "$work/config.json")
+wd=${wd:-/}
+user=$(jq -r '.User // ""' "$work/config.json")
+[ -n "$user" ] || fail "the image has no User: it would run as root"
+uid=${user%%:*} gid=""
+[[ "$user" == *:* ]] && gid=${user#*:}
+if ! [[ "$uid" =~ ^[0-9]+$ ]]; then
+  uid=$(awk -F: -v u="$uid" '$1 == u { print $3 }' "$root/etc/passwd")
+fi
+[ -n "$gid" ] || gid=$(awk -F: -v u="$uid" '$3 == u { print $4 }' "$root/etc/passwd")
+gid=${gid:-$uid}
+[[ "$uid" =~ ^[0-9]+$ ]] && [ "$uid" -ne 0 ] || fail "the image's user '$user' is root or unknown"
+[ ${#entrypoint[@]} -gt 0 ] || fail "the image has no Entrypoint"
+log "image: $layers layers; User $user (uid $uid, gid $gid), WorkingDir $wd, Entrypoint ${entrypoint[*]}, Cmd ${cmd[*]:-(none)}"
+
+# /tmp is the only writable path, as the Deployment's emptyDir: owned by root, mode 1777.
+tmpdir=$work/tmp
+mkdir -p "$tmpdir"
+chmod 1777 "$tmpdir"
+
+# run_image ENV_FILE ARG...: the image's Entrypoint with ARG... as Cmd (or the image's Cmd when none). Run as
+# `run_image ... &`, it execs, so that $! is the image's process itself (every step in between execs too).
+run_image() {
+  local envfile=$1
+  shift
+  local args=("$@")
+  [ ${#args[@]} -gt 0 ] || args=(${cmd[@]+"${cmd[@]}"})
+  local launcher=()
+  [ "$BASHPID" = "$$" ] || launcher=(exec)
+  "${launcher[@]}" unshare --mount --propagation private -- "$self" __in-namespace "$root" "$tmpdir" "$uid" "$gid" "$wd" "$envfile" \
+    "${entrypoint[@]}" ${args[@]+"${args[@]}"}
+}
+# The environment: the image's, HOME from its /etc/passwd (as a container runtime sets it), then ours; a later
+# entry wins, as with a Pod's env.
+home=$(awk -F: -v u="$uid" '$3 == u { print $6 }' "$root/etc/passwd")
+write_env() {
+  local name=$1
+  shift
+  printf '%s\0' ${image_env[@]+"${image_env[@]}"} "HOME=${home:-/}" "$@" >"$work/$name.env"
+  echo "$work/$name.env"
+}
+java_opts="JAVA_TOOL_OPTIONS=-Xmx128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
+
+# --- certs, through the entrypoint ------------------------------------------------------------------------
+t1=$(now)
+run_image "$(write_env certs "$java_opts")" certs --dir /tmp/tls >"$work/certs.out" 2>&1 \
+  || { cat "$work/certs.out" >&2; fail "certs through the image's entrypoint failed"; }
+for f in ca.crt tls.crt tls.key; do
+  [ -s "$tmpdir/tls/$f" ] || { cat "$work/certs.out" >&2; fail "certs wrote no /tmp/tls/$f"; }
+done
+[ "$(stat -c %u "$tmpdir/tls/tls.key")" = "$uid" ] || fail "tls.key is not owned by uid $uid"
+log "certs: $(grep -v '^Picked up' "$work/certs.out" | tr '\n' ' ')($(since "$t1") s)"
+
+# --- report, through the entrypoint: YAML in, JSON out, exit code 1 (something would be mutated) --------------
+t2=$(now)
+mkdir -p "$tmpdir/in"
+cp "$FIXTURE" "$tmpdir/in/"
+chmod -R a+rX "$tmpdir/in"
+set +e
+run_image "$(write_env report "$java_opts")" report -f "/tmp/in/$(basename "$FIXTURE")" -o json >"$work/report.json" 2>"$work/report.err"
+report_rc=$?
+set -e
+[ "$report_rc" -eq 1 ] || { cat "$work/report.err" "$work/report.json" >&2; fail "report exited $report_rc, expected 1 (would mutate)"; }
+jq -e '.results[] | select(.rule == "service-external-traffic-policy" and .result == "mutate")' "$work/report.json" >/dev/null \
+  || { cat "$work/report.json" >&2; fail "report does not say the Service would be mutated"; }
+log "report: exit 1, $(jq -c '.summary' "$work/report.json") ($(since "$t2") s)"
+
+# --- the server, and one admission request -----------------------------------------------------------------
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+  || shuf -i 20000-60000 -n 1)
+t3=$(now)
+server_env=$(write_env server "$java_opts" \
+  SOURCEIP_GUARD_TLS_CERT_FILE=/tmp/tls/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=/tmp/tls/tls.key \
+  SOURCEIP_GUARD_PORT="$port" QUARKUS_HTTP_HOST=127.0.0.1 SOURCEIP_GUARD_CLUSTER_ENABLED=false)
+run_image "$server_env" >"$work/server.log" 2>&1 &
+server=$!
+url=https://127.0.0.1:$port
+ready=""
+for _ in $(seq 1 300); do
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; fail "the server exited"; }
+  if curl -fsS --cacert "$tmpdir/tls/ca.crt" -o /dev/null "$url/q/health/ready" 2>/dev/null; then ready=1; break; fi
+  sleep 0.2
+done
+[ -n "$ready" ] || { cat "$work/server.log" >&2; fail "the server was not ready within 60 s"; }
+t_ready=$(since "$t3")
+
+# The process is the image's entrypoint, as the image's user, with no new privileges, in the unpacked root.
+status=/proc/$server/status
+[ "$(awk '/^Uid:/ { print $2 }' "$status")" = "$uid" ] || fail "the server does not run as uid $uid"
+[ "$(awk '/^Gid:/ { print $2 }' "$status")" = "$gid" ] || fail "the server does not run as gid $gid"
+[ "$(awk '/^NoNewPrivs:/ { print $2 }' "$status")" = 1 ] || fail "the server may gain privileges"
+[ "$(readlink "/proc/$server/root")" = "$root" ] || fail "the server does not run in the image's root"
+[ "$(readlink "/proc/$server/cwd")" = "$root$wd" ] || fail "the server does not run in $wd"
+cmdline=$(tr '\0' ' ' <"/proc/$server/cmdline")
+[ "$cmdline" = "${entrypoint[*]} " ] || fail "the server's command line is '$cmdline', not the image's entrypoint"
+
+uid_request=$(cat /proc/sys/kernel/random/uuid)
+yq . "$FIXTURE" | jq --arg uid "$uid_request" '{
+    apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview",
+    request: {
+      uid: $uid,
+      kind: {group: "", version: "v1", kind: "Service"},
+      resource: {group: "", version: "v1", resource: "services"},
+      requestKind: {group: "", version: "v1", kind: "Service"},
+      requestResource: {group: "", version: "v1", resource: "services"},
+      name: .metadata.name, namespace: .metadata.namespace, operation: "CREATE",
+      userInfo: {username: "dev-user", groups: ["developers", "system:authenticated"]},
+      object: ., oldObject: null, dryRun: false,
+      options: {apiVersion: "meta.k8s.io/v1", kind: "CreateOptions"}
+    }
+  }' >"$work/review.json"
+t4=$(now)
+code=$(curl -sS --cacert "$tmpdir/tls/ca.crt" -o "$work/answer.json" -w '%{http_code}' \
+  -H 'Content-Type: application/json' --data-binary "@$work/review.json" "$url/mutate") || fail "POST /mutate failed"
+t_request=$(since "$t4")
+[ "$code" = 200 ] || { cat "$work/answer.json" >&2; fail "POST /mutate answered HTTP $code"; }
+grep -q '"patchType":"JSONPatch"' "$work/answer.json" || { cat "$work/answer.json" >&2; fail "no \"patchType\":\"JSONPatch\" in the answer"; }
+jq -e --arg uid "$uid_request" '.apiVersion == "admission.k8s.io/v1" and .kind == "AdmissionReview"
+    and .response.uid == $uid and .response.allowed == true' "$work/answer.json" >/dev/null \
+  || { cat "$work/answer.json" >&2; fail "the answer is not an allowing AdmissionReview for uid $uid_request"; }
+patch=$(jq -r '.response.patch' "$work/answer.json" | base64 -d)
+echo "$patch" | jq -e 'any(.[]; .path == "/spec/externalTrafficPolicy" and .value == "Local" and (.op == "add" or .op == "replace"))' >/dev/null \
+  || fail "the patch does not set spec.externalTrafficPolicy=Local: $patch"
+log "POST /mutate: HTTP 200, allowed, patch $patch ($t_request s)"
+log "warnings: $(jq -c '.response.warnings // []' "$work/answer.json")"
+
+if grep -qi 'read-only file system' "$work/server.log"; then
+  grep -i 'read-only file system' "$work/server.log" >&2
+  fail "the server tried to write outside /tmp"
+fi
+stop_server
+grep -q 'sourceip-guard stopped' "$work/server.log" || log "warning: no clean shutdown in the server log"
+mkdir -p target/image
+cp "$work/server.log" target/image/smoke-server.log
+log "the server wrote under /tmp: $(cd "$tmpdir" && find . -mindepth 1 -maxdepth 2 ! -path './in*' ! -path './tls/*' | sort | tr '\n' ' ')"
+log "times: unpack ${t_unpack} s, start to ready ${t_ready} s, total $(since "$t0") s"
+log "PASS"
