@@ -14,7 +14,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build run test certs clean report e2e demo demo-stop fuzz bench soak fault jmh image image-smoke native native-sources image-native
+.PHONY: tools build run test certs clean report e2e demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native
 
 tools:
 	@scripts/require-tools.sh build
@@ -55,10 +55,11 @@ demo-stop:
 # Fuzzes each target for a minute (Jazzer; the corpus grows in .cifuzz-corpus/). Without this,
 # make test replays the seeds in src/test/resources/io/sourceipguard/fuzz/ as regression tests.
 FUZZ_TARGETS ?= admissionReview admissionObject masqConfig cidrCoverage
+FUZZ_CLASS ?= FuzzTargetsTest
 fuzz: tools
 	@mkdir -p target/fuzz; for target in $(FUZZ_TARGETS); do \
 		echo "== fuzzing $$target (log: target/fuzz/$$target.log)"; \
-		if ! JAZZER_FUZZ=1 $(MVN) test -Dtest="FuzzTargetsTest#$$target" -Dsurefire.failIfNoSpecifiedTests=false \
+		if ! JAZZER_FUZZ=1 $(MVN) test -Dtest="$(FUZZ_CLASS)#$$target" -Dsurefire.failIfNoSpecifiedTests=false \
 			>target/fuzz/$$target.log 2>&1; then grep -E -A20 "== Java Exception|FAILURE" target/fuzz/$$target.log; exit 1; fi; \
 		grep -E "DONE" target/fuzz/$$target.log | tail -1; \
 	done
@@ -98,6 +99,10 @@ fault: build
 
 jmh: tools
 	bench/jmh.sh
+
+# The long run: ten million executions per target (docs/benchmarks.md has the last one).
+fuzz-long:
+	$(MAKE) --no-print-directory fuzz FUZZ_CLASS=LongFuzzTargetsTest
 
 clean:
 	$(MVN) -q clean || rm -rf target
