@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Ready from process start: starts the packaged webhook (JVM, -Xmx128m
+# -XX:+UseSerialGC, cluster access off) several times and measures, for each
+# start, the time from the exec to the first 200 on /q/health/ready. Prints a
+# markdown report (runs, median) on stdout, also written to
+# bench/out/startup-TIMESTAMP.md.
+#
+# The clock starts just before the exec. The poll first watches /proc/net/tcp*
+# for the listening socket (bash builtins, no process per poll, so the poll
+# does not take CPU from the starting JVM), then asks /q/health/ready with curl
+# every 5 ms: the figure is late by at most ~10 ms.
+#
+# Environment (defaults in brackets):
+#   BENCH_STARTUP_RUNS   number of starts [5]
+#   BENCH_QUIET_LOAD     1-minute load average to wait for before each start [0.5]
+#   BENCH_QUIET_TIMEOUT  longest wait for it, seconds [300; 0 with BENCH_SMOKE=1]
+#   BENCH_SMOKE=1        2 starts, no quiet wait
+#   BENCH_OUT            directory for the report [bench/out]
+#   BENCH_JAR_TIMEOUT    how long to wait for target/quarkus-app/quarkus-run.jar [600]
+#   BENCH_JVM_OPTS       the webhook's JVM options ["-Xmx128m -XX:+UseSerialGC"]
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+fi
+command_run=$(command_line bench/startup.sh BENCH_SMOKE BENCH_STARTUP_RUNS BENCH_QUIET_LOAD BENCH_QUIET_TIMEOUT BENCH_OUT BENCH_JVM_OPTS)
+if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
+  runs=${BENCH_STARTUP_RUNS:-2} quiet_timeout=${BENCH_QUIET_TIMEOUT:-0}
+else
+  runs=${BENCH_STARTUP_RUNS:-5} quiet_timeout=${BENCH_QUIET_TIMEOUT:-300}
+fi
+quiet_load=${BENCH_QUIET_LOAD:-0.5}
+out_dir=${BENCH_OUT:-$here/out}
+hz=$(getconf CLK_TCK)
+
+require_tools curl:curl java:openjdk-17-jdk-headless
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-startup.XXXXXX")
+webhook_pid=""
+cleanup() { [[ -n $webhook_pid ]] && stop_pid "$webhook_pid" webhook; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+snapshot_app "$work"
+make_certs "$work/certs"
+
+# listening PORT: true when something listens on 127.0.0.1:PORT (IPv4 or mapped IPv6)
+listening() {
+  local hex _sl local_addr _rem state _rest f
+  printf -v hex '%04X' "$1"
+  for f in /proc/net/tcp6 /proc/net/tcp; do
+    while read -r _sl local_addr _rem state _rest; do
+      [[ $state == 0A && $local_addr == *":$hex" ]] && return 0
+    done <"$f"
+  done
+  return 1
+}
+
+load_le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+rows=()
+ready_ms_all=()
+for ((i = 1; i <= runs; i++)); do
+  if ((quiet_timeout > 0)); then
+    deadline=$(($(date +%s) + quiet_timeout))
+    while ! load_le "$(load1)" "$quiet_load" && (($(date +%s) < deadline)); do sleep 2; done
+  fi
+  l1=$(load1)
+  free_port p
+  times >"$work/times0"
+  b0=$(busy_ticks)
+  start_webhook "$p" "$work/certs" "$work/webhook-$i.log"
+  deadline_ns=$((webhook_start_ns + 60 * 1000000000))
+  until listening "$p"; do
+    alive "$webhook_pid" || die "the webhook exited during start $i: $(tail -n 5 "$work/webhook-$i.log")"
+    (($(now_ns) < deadline_ns)) || die "nothing listens on $p 60 s after start $i"
+    sleep 0.005
+  done
+  until curl -sf -o /dev/null --max-time 2 --cacert "$work/certs/ca.crt" "https://127.0.0.1:$p/q/health/ready"; do
+    alive "$webhook_pid" || die "the webhook exited during start $i: $(tail -n 5 "$work/webhook-$i.log")"
+    (($(now_ns) < deadline_ns)) || die "not ready 60 s after start $i"
+    sleep 0.005
+  done
+  ready_ms=$((($(now_ns) - webhook_start_ns) / 1000000))
+  b1=$(busy_ticks)
+  times >"$work/times1"
+  cpu_ms=$(($(cpu_ticks "$webhook_pid") * 1000 / hz))
+  rss_kb=$(status_kb "$webhook_pid" VmRSS)
+  # Quarkus' own figure: "... started in 1.234s. Listening on: ..."
+  quarkus_s=$(sed -n 's/.* started in \([0-9.]*\)s\..*/\1/p' "$work/webhook-$i.log" | head -n 1)
+  stop_pid "$webhook_pid" webhook
+  webhook_pid=""
+  polls_ms=$((($(times_ticks "$work/times1") - $(times_ticks "$work/times0")) * 1000 / hz))
+  others_ms=$(((b1 - b0) * 1000 / hz - cpu_ms - polls_ms))
+  ((others_ms < 0)) && others_ms=0
+  log "start $i: ready after $ready_ms ms (Quarkus: ${quarkus_s:-?} s; CPU $cpu_ms ms; RSS $((rss_kb / 1024)) MB; load $l1)"
+  ready_ms_all+=("$ready_ms")
+  rows+=("| $i | $ready_ms | ${quarkus_s:-?} | $cpu_ms | $((rss_kb / 1024)) | $l1 | $others_ms |")
+done
+
+median=$(printf '%s\n' "${ready_ms_all[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+mkdir -p "$out_dir"
+report=$out_dir/startup-$(date -u +%Y%m%d-%H%M%S).md
+{
+  printf '## Ready from process start (%s)\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf 'Command: `%s`\n\nMachine:\n\n' "$command_run"
+  machine_lines
+  printf '\n| start | exec → first 200 on /q/health/ready, ms | Quarkus "started in", s | webhook CPU until ready, ms | RSS when ready, MB | load average before | CPU of other processes meanwhile, ms |\n'
+  printf '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+  printf '%s\n' "${rows[@]}"
+  printf '\n**Median: %s ms** over %s starts (target ≤ 1500 ms: %s).\n' "$median" "$runs" \
+    "$(awk -v m="$median" 'BEGIN { print (m <= 1500) ? "met" : "not met" }')"
+} | tee "$report"
+log "report: $report"
