@@ -1,4 +1,5 @@
-# Helpers shared by bench/load.sh and bench/startup.sh (sourced, not run).
+# shellcheck shell=bash
+# Helpers shared by the bench/ scripts (sourced, not run).
 # Every process is started by the caller, remembered by PID and stopped by that
 # PID; waits poll with a deadline.
 

@@ -152,6 +152,7 @@ webhook_pid=""
 free_port port
 webhook_jvm_opts+=("-XX:StartFlightRecording=name=startup,settings=profile,filename=$work/startup.jfr")
 start_webhook "$port" "$work/certs" "$work/webhook-startup.log"
+webhook_jvm_opts=("${plain_jvm_opts[@]}")   # the report names the plain options
 wait_ready "https://127.0.0.1:$port/q/health/ready" "$webhook_pid" webhook 60 "$work/certs/ca.crt"
 startup_ms=$((($(now_ns) - webhook_start_ns) / 1000000))
 startup_cpu_ms=$(($(cpu_ticks "$webhook_pid") * 1000 / hz))

@@ -29,7 +29,7 @@ run() { # run SECONDS: fixed-rate load; prints h2load's summary lines
 failed() { # the failed and errored counts from an h2load summary
   awk '/^requests:/ { for (i = 1; i <= NF; i++) if ($(i+1) == "failed," || $(i+1) == "errored,") s += $i } END { print s + 0 }'
 }
-non2xx() { awk '/^status codes:/ { print $4 + $6 + $8 + 0 }'; }
+non2xx() { awk '/^status codes:/ { print $5 + $7 + $9 + 0 }'; }  # "N 2xx, N 3xx, N 4xx, N 5xx"
 
 log "warm-up: 30 s at $rate req/s"
 run 30 >"$work/warmup.txt"
