@@ -199,3 +199,11 @@ command_line() {
   done
   printf '%s%s\n' "$out" "$script"
 }
+
+# usage_if_asked ARGS...: for -h or --help, prints the calling script's header comment and exits.
+usage_if_asked() {
+  if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+    sed -n '2,/^set -euo/p' "${BASH_SOURCE[1]}" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+  fi
+}

@@ -57,10 +57,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-  exit 0
-fi
+usage_if_asked "$@"
 
 env_vars=(BENCH_SMOKE BENCH_SECONDS BENCH_ROUNDS BENCH_WARMUP BENCH_CONCURRENCY BENCH_RATE
   BENCH_RATE_CLIENTS BENCH_WRK_THREADS BENCH_PEER BENCH_QUIET_LOAD BENCH_QUIET_TIMEOUT

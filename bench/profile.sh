@@ -31,10 +31,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-  exit 0
-fi
+usage_if_asked "$@"
 command_run=$(command_line bench/profile.sh BENCH_SECONDS BENCH_WARMUP BENCH_OUT BENCH_KEEP_JFR BENCH_JVM_OPTS)
 seconds=${BENCH_SECONDS:-10}
 warmup=${BENCH_WARMUP:-10}

@@ -24,10 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-  exit 0
-fi
+usage_if_asked "$@"
 command_run=$(command_line bench/startup.sh BENCH_SMOKE BENCH_STARTUP_RUNS BENCH_QUIET_LOAD BENCH_QUIET_TIMEOUT BENCH_OUT BENCH_JVM_OPTS)
 if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
   runs=${BENCH_STARTUP_RUNS:-2} quiet_timeout=${BENCH_QUIET_TIMEOUT:-0}
