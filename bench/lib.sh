@@ -207,3 +207,14 @@ usage_if_asked() {
     exit 0
   fi
 }
+
+# bench_workdir NAME: a temporary directory in $work (removed on exit, with the webhook stopped by
+# PID), a snapshot of the packaged application and a certificate in it.
+bench_workdir() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-$1.XXXXXX")
+  webhook_pid=""
+  trap '[[ -n $webhook_pid ]] && stop_pid "$webhook_pid" webhook; rm -rf "$work"' EXIT
+  trap 'exit 130' INT TERM HUP
+  snapshot_app "$work"
+  make_certs "$work/certs"
+}

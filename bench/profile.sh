@@ -40,13 +40,7 @@ hz=$(getconf CLK_TCK)
 
 require_tools wrk:wrk curl:curl java:openjdk-17-jdk-headless jcmd:openjdk-17-jdk-headless jfr:openjdk-17-jdk-headless
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-profile.XXXXXX")
-webhook_pid=""
-cleanup() { [[ -n $webhook_pid ]] && stop_pid "$webhook_pid" webhook; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-snapshot_app "$work"
-make_certs "$work/certs"
+bench_workdir profile
 mkdir -p "$out_dir"
 stamp=$(date -u +%Y%m%d-%H%M%S)
 

@@ -37,14 +37,7 @@ hz=$(getconf CLK_TCK)
 
 require_tools curl:curl java:openjdk-17-jdk-headless
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-startup.XXXXXX")
-webhook_pid=""
-cleanup() { [[ -n $webhook_pid ]] && stop_pid "$webhook_pid" webhook; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-snapshot_app "$work"
-make_certs "$work/certs"
+bench_workdir startup
 
 # listening PORT: true when something listens on 127.0.0.1:PORT (IPv4 or mapped IPv6)
 listening() {

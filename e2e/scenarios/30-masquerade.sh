@@ -28,24 +28,18 @@ masq_dry_run_gives_the_same_denial() {
 }
 scenario "--dry-run=server gives the same denial" masq_dry_run_gives_the_same_denial
 
+masq_value() { # masq_value VALUE: the user config with VALUE as its ip-masq-agent file, as a manifest file
+  local file
+  file=$(mktemp --suffix=.yaml)
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: azure-ip-masq-agent-config, namespace: kube-system}\n' >"$file"
+  printf 'data:\n  ip-masq-agent: |\n    %s\n' "$1" >>"$file"
+  echo "$file"
+}
+
 masq_typo_is_refused() {
-  expect_refused kubectl apply -f - <<'YAML'
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: azure-ip-masq-agent-config, namespace: kube-system}
-data:
-  ip-masq-agent: |
-    nonMasqueradeCidrs: [0.0.0.0/0]
-YAML
+  expect_refused kubectl apply -f "$(masq_value 'nonMasqueradeCidrs: [0.0.0.0/0]')"
   expect_contains "$refusal" "did you mean 'nonMasqueradeCIDRs'?" "typo"
-  expect_refused kubectl apply -f - <<'YAML'
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: azure-ip-masq-agent-config, namespace: kube-system}
-data:
-  ip-masq-agent: |
-    nonMasqueradeCIDRs: [10.0.0.1/8, 0.0.0.0/0]
-YAML
+  expect_refused kubectl apply -f "$(masq_value 'nonMasqueradeCIDRs: [10.0.0.1/8, 0.0.0.0/0]')"
   expect_contains "$refusal" "Did you mean 10.0.0.0/8?" "unaligned CIDR"
 }
 scenario "A config the agent could not read (misspelt field, unaligned CIDR) is refused with the fix" masq_typo_is_refused
