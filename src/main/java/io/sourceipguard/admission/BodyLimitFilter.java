@@ -8,8 +8,9 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * Refuses a body whose declared length is over the limit before a byte of it is read, with a
- * JSON answer that names the limit. (A chunked body over the limit is cut off by the HTTP
- * layer's own check, {@code quarkus.http.limits.max-body-size}, with a bare 413.)
+ * JSON answer that names the limit. (A chunked body over the limit is cut off as it arrives, by
+ * {@link AdmissionRoutes} on the admission paths and by {@code quarkus.http.limits.max-body-size}
+ * elsewhere.)
  */
 @ApplicationScoped
 public class BodyLimitFilter {
@@ -22,12 +23,17 @@ public class BodyLimitFilter {
                 ctx.response().setStatusCode(413)
                         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                         .putHeader(HttpHeaders.CONNECTION, "close")
-                        .end("{\"code\":413,\"message\":\"body of " + declared.strip() + " bytes is over the limit of " + limit
-                                + " bytes (sourceip-guard.admission.max-body-size); the API server never sends more\"}");
+                        .end("{\"code\":413,\"message\":\"" + overLimit("body of " + declared.strip() + " bytes", limit) + "\"}");
                 return;
             }
             ctx.next();
         });
+    }
+
+    /** The 413 message: what was over which limit, and that the API server never sends that much. */
+    static String overLimit(String what, long limit) {
+        return what + " is over the limit of " + limit
+                + " bytes (sourceip-guard.admission.max-body-size); the API server never sends more";
     }
 
     private static boolean tooLong(String declared, long limit) {

@@ -1,11 +1,11 @@
 package io.sourceipguard.config;
 
-import inet.ipaddr.IPAddress;
 import io.quarkus.runtime.Startup;
 import io.sourceipguard.policy.ExemptionSettings;
 import io.sourceipguard.policy.Mode;
 import io.sourceipguard.policy.PolicyEngine;
 import io.sourceipguard.policy.RuleModes;
+import io.sourceipguard.policy.cidr.Cidr;
 import io.sourceipguard.policy.cidr.Cidrs;
 import io.sourceipguard.policy.cidr.InvalidCidrException;
 import io.sourceipguard.policy.rules.IngressNodePoolRule;
@@ -64,7 +64,7 @@ public class EngineProducer {
         IngressPoolSettings pool = new IngressPoolSettings(ingress.poolLabelKey(), ingress.poolLabelValue(), selectors, toleration);
 
         GuardConfig.MasqRule masq = config.rules().masqueradeConfig();
-        List<IPAddress> protectedCidrs = new ArrayList<>();
+        List<Cidr> protectedCidrs = new ArrayList<>();
         for (String cidr : masq.protectedCidrs()) {
             try {
                 protectedCidrs.add(Cidrs.parse(cidr));

@@ -1,7 +1,7 @@
 package io.sourceipguard.bench;
 
-import inet.ipaddr.IPAddress;
-import inet.ipaddr.ipv4.IPv4Address;
+import io.sourceipguard.policy.cidr.Cidr;
+import io.sourceipguard.testing.CidrOracle;
 import io.sourceipguard.policy.cidr.Cidrs;
 import io.sourceipguard.testing.TestPolicies;
 import java.util.ArrayList;
@@ -32,20 +32,20 @@ public class CidrCoverageBenchmark {
     @Param({"64", "10000"})
     public int cidrs;
 
-    private List<IPAddress> cover;
-    private final List<IPAddress> everything = List.of(TestPolicies.cidr("0.0.0.0/0"));
+    private List<Cidr> cover;
+    private final List<Cidr> everything = List.of(TestPolicies.cidr("0.0.0.0/0"));
 
     @Setup
     public void setup() {
         Random random = new Random(42);
         cover = new ArrayList<>(cidrs);
         for (int i = 0; i < cidrs; i++) {
-            cover.add(new IPv4Address(random.nextInt(), 8 + random.nextInt(21)).toPrefixBlock());
+            cover.add(CidrOracle.cidr(CidrOracle.ipv4Block(random.nextInt(), 8 + random.nextInt(21))));
         }
     }
 
     @Benchmark
-    public List<IPAddress> uncovered() {
+    public List<Cidr> uncovered() {
         return Cidrs.uncovered(everything, cover);
     }
 }

@@ -33,7 +33,7 @@ public final class TestPolicies {
         return EngineProducer.build(config(overrides));
     }
 
-    public static inet.ipaddr.IPAddress cidr(String text) {
+    public static io.sourceipguard.policy.cidr.Cidr cidr(String text) {
         try {
             return Cidrs.parse(text);
         } catch (InvalidCidrException e) {

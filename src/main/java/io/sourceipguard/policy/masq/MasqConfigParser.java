@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +23,10 @@ public final class MasqConfigParser {
 
     /** The parsed config, or the problems that stop it from being read as the agent would. */
     public record Result(MasqConfig config, List<String> problems) {
+        public Result {
+            problems = List.copyOf(problems);
+        }
+
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -34,13 +39,43 @@ public final class MasqConfigParser {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();
 
+    // The same few config texts arrive again and again (every apply, every retry of a denied
+    // one, every sibling lookup), and YAML parsing is most of the rule's cost: keep the last few.
+    private static final int CACHED_TEXTS = 64;
+    private static final int CACHED_TEXT_MAX_CHARS = 16 * 1024;
+    private static final Map<String, Result> CACHE = new LinkedHashMap<>(CACHED_TEXTS, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Result> eldest) {
+            return size() > CACHED_TEXTS;
+        }
+    };
+
     private MasqConfigParser() {
     }
 
+    /** Parses one config value; results are immutable and cached by text, so repeats are free. */
     public static Result parse(String text) {
+        String key = text == null ? "" : text;
+        if (key.length() > CACHED_TEXT_MAX_CHARS) {
+            return read(key);
+        }
+        synchronized (CACHE) {
+            Result cached = CACHE.get(key);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        Result result = read(key);
+        synchronized (CACHE) {
+            CACHE.put(key, result);
+        }
+        return result;
+    }
+
+    private static Result read(String text) {
         JsonNode root;
         try {
-            root = YAML.readTree(text == null ? "" : text);
+            root = YAML.readTree(text);
         } catch (JsonProcessingException e) {
             return new Result(null, List.of("does not parse as YAML or JSON: " + describe(e)));
         }

@@ -1,6 +1,6 @@
 package io.sourceipguard.policy.rules;
 
-import inet.ipaddr.IPAddress;
+import io.sourceipguard.policy.cidr.Cidr;
 import java.util.List;
 import java.util.Set;
 
@@ -13,7 +13,7 @@ public record MasqSettings(
         Set<String> names,
         List<String> keyPrefixes,
         Set<String> keyNames,
-        List<IPAddress> protectedCidrs,
+        List<Cidr> protectedCidrs,
         int cidrLimit,
         boolean ipv6Enabled) {
 

@@ -1,13 +1,13 @@
 package io.sourceipguard.policy.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import inet.ipaddr.IPAddress;
 import io.sourceipguard.policy.AdmissionSubject;
 import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.ClusterView.ConfigMapData;
 import io.sourceipguard.policy.Finding;
 import io.sourceipguard.policy.Operation;
 import io.sourceipguard.policy.Rule;
+import io.sourceipguard.policy.cidr.Cidr;
 import io.sourceipguard.policy.cidr.Cidrs;
 import io.sourceipguard.policy.cidr.InvalidCidrException;
 import io.sourceipguard.policy.masq.MasqConfig;
@@ -63,7 +63,7 @@ public final class MasqueradeConfigRule implements Rule {
         }
         Map<String, String> data = dataOf(subject.object());
         List<String> problems = new ArrayList<>();
-        List<IPAddress> cidrs = new ArrayList<>();
+        List<Cidr> cidrs = new ArrayList<>();
         for (Map.Entry<String, String> file : data.entrySet()) {
             if (settings.isConfigKey(file.getKey())) {
                 read(file.getKey(), file.getValue(), cidrs, problems);
@@ -75,12 +75,12 @@ public final class MasqueradeConfigRule implements Rule {
             return Finding.deny(ID, subject.displayName() + " would stop the ip-masq-agent: "
                     + String.join("; ", shown) + more + ".");
         }
-        List<IPAddress> union = new ArrayList<>(cidrs);
+        List<Cidr> union = new ArrayList<>(cidrs);
         Optional<List<ConfigMapData>> siblings = cluster.configMaps(subject.namespace());
         siblings.ifPresent(all -> all.stream()
                 .filter(cm -> settings.isMasqConfig(subject.namespace(), cm.name()) && !cm.name().equals(subject.name()))
                 .forEach(cm -> union.addAll(siblingCidrs(cm))));
-        List<IPAddress> gaps = Cidrs.uncovered(settings.protectedCidrs(), union);
+        List<Cidr> gaps = Cidrs.uncovered(settings.protectedCidrs(), union);
         Finding finding = gaps.isEmpty() ? Finding.pass(ID) : Finding.deny(ID, uncoveredMessage(subject, gaps));
         if (siblings.isEmpty()) {
             finding = finding.withNote("sibling ip-masq-agent configs could not be read; judged "
@@ -89,7 +89,7 @@ public final class MasqueradeConfigRule implements Rule {
         return finding;
     }
 
-    private void read(String key, String text, List<IPAddress> cidrs, List<String> problems) {
+    private void read(String key, String text, List<Cidr> cidrs, List<String> problems) {
         MasqConfigParser.Result parsed = MasqConfigParser.parse(text);
         String where = "data key '" + key + "' ";
         if (!parsed.ok()) {
@@ -104,8 +104,8 @@ public final class MasqueradeConfigRule implements Rule {
         }
         for (String text1 : config.nonMasqueradeCIDRs()) {
             try {
-                IPAddress block = Cidrs.parse(text1);
-                if (block.isIPv6() && !settings.ipv6Enabled()) {
+                Cidr block = Cidrs.parse(text1);
+                if (block.ipv6() && !settings.ipv6Enabled()) {
                     problems.add(where + "has the IPv6 CIDR " + text1
                             + " but IPv6 is not enabled; remove it or enable IPv6 in sourceip-guard");
                 } else {
@@ -118,8 +118,8 @@ public final class MasqueradeConfigRule implements Rule {
     }
 
     // Siblings only add coverage: their own problems are reported when they are written.
-    private List<IPAddress> siblingCidrs(ConfigMapData sibling) {
-        List<IPAddress> cidrs = new ArrayList<>();
+    private List<Cidr> siblingCidrs(ConfigMapData sibling) {
+        List<Cidr> cidrs = new ArrayList<>();
         for (Map.Entry<String, String> file : sibling.data().entrySet()) {
             if (!settings.isConfigKey(file.getKey())) {
                 continue;
@@ -139,10 +139,10 @@ public final class MasqueradeConfigRule implements Rule {
         return cidrs;
     }
 
-    private static String uncoveredMessage(AdmissionSubject subject, List<IPAddress> gaps) {
+    private static String uncoveredMessage(AdmissionSubject subject, List<Cidr> gaps) {
         List<String> shown = new ArrayList<>();
-        for (IPAddress gap : gaps.subList(0, Math.min(SHOWN_GAPS, gaps.size()))) {
-            shown.add(Cidrs.format(gap));
+        for (Cidr gap : gaps.subList(0, Math.min(SHOWN_GAPS, gaps.size()))) {
+            shown.add(gap.toString());
         }
         String more = gaps.size() > SHOWN_GAPS ? " and " + (gaps.size() - SHOWN_GAPS) + " more" : "";
         return subject.displayName() + " masquerades pod traffic to " + String.join(", ", shown) + more

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /** The admission door over real HTTPS, with a certificate issued by the webhook's own CA code. */
 @QuarkusTest
 @QuarkusTestResource(TestCertificates.class)
-class AdmissionResourceTest {
+class AdmissionRoutesTest {
 
     @TestHTTPResource(value = "/", tls = true)
     URL url;
@@ -164,6 +164,27 @@ class AdmissionResourceTest {
         java.util.Arrays.fill(big, (byte) ' ');
         https().body(big).post("/mutate").then().statusCode(413)
                 .body("message", containsString("over the limit of 3145728 bytes"));
+    }
+
+    @Test
+    void chunkedBodiesOverTheLimitAre413AsTheyArrive() throws Exception {
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        trust.init(TestCertificates.trustStore());
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(tls)
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        byte[] big = new byte[3 * 1024 * 1024 + 1];
+        java.util.Arrays.fill(big, (byte) ' ');
+        // a body of unknown length goes out chunked: no Content-Length to refuse it by in advance
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(url.toURI().resolve("/validate"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
+                .build();
+        java.net.http.HttpResponse<String> answer = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, answer.statusCode());
+        assertEquals(413, Fixtures.JSON.readTree(answer.body()).path("code").asInt());
+        org.hamcrest.MatcherAssert.assertThat(answer.body(), containsString("body is over the limit of 3145728 bytes"));
     }
 
     @Test

@@ -1,0 +1,130 @@
+package io.sourceipguard.admission;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sourceipguard.config.GuardConfig;
+import io.sourceipguard.policy.ClusterView;
+import io.sourceipguard.policy.Decision;
+import io.sourceipguard.policy.PolicyEngine;
+import io.sourceipguard.policy.Rule;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Locale;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+/**
+ * The admission door: AdmissionReview v1 in, AdmissionReview v1 out, as two plain Vert.x routes
+ * on the event loop (the whole review is decided in memory in microseconds, so a JAX-RS layer or
+ * a worker thread would only add cost; see docs/benchmarks.md). A body it cannot read is a 4xx
+ * (a failed call: the webhook's failurePolicy decides); a policy violation is a normal 200
+ * answer with {@code allowed: false}. A declared length over the limit is refused before the
+ * body by {@link BodyLimitFilter}; a chunked body is counted as it arrives and cut off there.
+ */
+@ApplicationScoped
+public class AdmissionRoutes {
+
+    private static final Logger LOG = Logger.getLogger(AdmissionRoutes.class);
+    private static final String JSON = "application/json";
+
+    private final PolicyEngine engine;
+    private final ClusterView cluster;
+    private final AdmissionRequestDecoder decoder;
+    private final AdmissionResponses responses;
+    private final ObjectMapper json;
+    private final AdmissionMetrics metrics;
+    private final long maxBody;
+
+    public AdmissionRoutes(PolicyEngine engine, ClusterView cluster, ObjectMapper json, AdmissionMetrics metrics,
+            GuardConfig config) {
+        this.engine = engine;
+        this.cluster = cluster;
+        this.json = json;
+        this.metrics = metrics;
+        this.decoder = new AdmissionRequestDecoder(json);
+        this.responses = new AdmissionResponses(json);
+        this.maxBody = config.admission().maxBodySize().asLongValue();
+    }
+
+    void install(@Observes Router router) {
+        // Mutating rules: Services and ingress controller workloads.
+        router.post("/mutate").handler(ctx -> receive(ctx, "mutate", Rule.Phase.MUTATING));
+        // Validating rules: ip-masq-agent configs.
+        router.post("/validate").handler(ctx -> receive(ctx, "validate", Rule.Phase.VALIDATING));
+    }
+
+    private void receive(RoutingContext ctx, String endpoint, Rule.Phase phase) {
+        HttpServerRequest request = ctx.request();
+        String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).startsWith(JSON)) {
+            error(ctx, endpoint, 415, "Content-Type is '" + contentType + "': send the AdmissionReview as application/json");
+            return;
+        }
+        Buffer body = Buffer.buffer();
+        request.handler(chunk -> {
+            if (ctx.response().ended()) {
+                return;
+            }
+            if (body.length() + chunk.length() > maxBody) {
+                ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+                error(ctx, endpoint, 413, BodyLimitFilter.overLimit("body", maxBody));
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.endHandler(end -> {
+            if (!ctx.response().ended()) {
+                review(ctx, endpoint, body.getBytes(), phase);
+            }
+        });
+        request.exceptionHandler(e -> LOG.debugf("%s: request body not received: %s", endpoint, e.getMessage()));
+    }
+
+    private void review(RoutingContext ctx, String endpoint, byte[] body, Rule.Phase phase) {
+        long start = System.nanoTime();
+        AdmissionRequestDecoder.Decoded request;
+        try {
+            request = decoder.decode(body);
+        } catch (BadAdmissionReviewException e) {
+            error(ctx, endpoint, 400, e.getMessage());
+            return;
+        }
+        // Every log line of this request carries its uid; objects and keys are never logged.
+        MDC.put("uid", request.uid());
+        try {
+            Decision decision = engine.evaluate(request.subject(), cluster, phase);
+            if (!decision.allowed()) {
+                LOG.infof("denied %s %s %s: %s", request.subject().operation(), request.subject().kind(),
+                        request.subject().displayName(), decision.auditAnnotations().keySet());
+            }
+            send(ctx.response().setStatusCode(200), json.writeValueAsBytes(responses.from(request.uid(), decision)));
+            metrics.record(endpoint, request.subject(), decision, System.nanoTime() - start);
+        } catch (RuntimeException | JsonProcessingException e) {
+            // Our fault, not the caller's: details go to the log only, keyed by the request uid.
+            LOG.errorf(e, "internal error evaluating admission request uid=%s", request.uid());
+            error(ctx, endpoint, 500, "internal error evaluating request " + request.uid()
+                    + "; the webhook log has the details");
+        } finally {
+            MDC.remove("uid");
+        }
+    }
+
+    private void error(RoutingContext ctx, String endpoint, int status, String message) {
+        metrics.rejected(endpoint, status);
+        ObjectNode body = json.createObjectNode();
+        body.put("code", status);
+        body.put("message", message);
+        send(ctx.response().setStatusCode(status), body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpServerResponse response, byte[] body) {
+        response.putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Buffer.buffer(body));
+    }
+}

@@ -1,0 +1,38 @@
+package io.sourceipguard.policy.cidr;
+
+import inet.ipaddr.ipv6.IPv6Address;
+import java.nio.ByteBuffer;
+
+/**
+ * One CIDR block: its network address as an unsigned 128-bit number ({@code hi}, {@code lo};
+ * an IPv4 address is the low 32 bits) and its prefix length. Plain numbers, so the coverage
+ * maths allocates no address objects.
+ */
+public record Cidr(boolean ipv6, long hi, long lo, int prefix) {
+
+    /** Address width of the family: 32 or 128. */
+    public int bits() {
+        return ipv6 ? 128 : 32;
+    }
+
+    /** True when this block and {@code other} share at least one address. */
+    public boolean overlaps(Cidr other) {
+        if (ipv6 != other.ipv6) {
+            return false;
+        }
+        int common = Math.min(prefix, other.prefix);
+        int host = bits() - common;
+        return U128.compare(U128.networkHi(hi, host), U128.networkLo(lo, host),
+                U128.networkHi(other.hi, host), U128.networkLo(other.lo, host)) == 0;
+    }
+
+    /** Canonical text, as a person writes it: {@code 10.0.0.0/8}, {@code fd00::/8}. */
+    @Override
+    public String toString() {
+        if (!ipv6) {
+            return (lo >>> 24) + "." + ((lo >>> 16) & 0xff) + "." + ((lo >>> 8) & 0xff) + "." + (lo & 0xff) + "/" + prefix;
+        }
+        byte[] bytes = ByteBuffer.allocate(16).putLong(hi).putLong(lo).array();
+        return new IPv6Address(bytes).toCompressedString() + "/" + prefix;
+    }
+}
