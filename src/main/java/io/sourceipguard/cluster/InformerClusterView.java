@@ -10,6 +10,7 @@ import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.policy.ClusterView;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,12 +31,13 @@ public class InformerClusterView implements ClusterView {
     private static final Logger LOG = Logger.getLogger(InformerClusterView.class);
     private static final long RESYNC_MILLIS = 10 * 60 * 1000L;
 
-    private final KubernetesClient client;
+    // Resolved only when cluster work starts: creating the client loads hundreds of classes.
+    private final Instance<KubernetesClient> client;
     private final GuardConfig config;
     private final List<SharedIndexInformer<ConfigMap>> masqInformers = new ArrayList<>();
     private SharedIndexInformer<Namespace> namespaces;
 
-    public InformerClusterView(KubernetesClient client, GuardConfig config) {
+    public InformerClusterView(Instance<KubernetesClient> client, GuardConfig config) {
         this.client = client;
         this.config = config;
     }
@@ -65,14 +67,14 @@ public class InformerClusterView implements ClusterView {
 
     private void watch() {
         // Namespace labels carry modes and exemptions; read on every admission, so cached.
-        namespaces = start(client.namespaces().runnableInformer(RESYNC_MILLIS), "Namespaces");
+        namespaces = start(client.get().namespaces().runnableInformer(RESYNC_MILLIS), "Namespaces");
         String namespace = config.rules().masqueradeConfig().namespace();
         for (String name : config.rules().masqueradeConfig().names()) {
-            masqInformers.add(start(client.configMaps().inNamespace(namespace).withName(name)
+            masqInformers.add(start(client.get().configMaps().inNamespace(namespace).withName(name)
                     .runnableInformer(RESYNC_MILLIS), "ConfigMap " + namespace + "/" + name));
         }
         LOG.infof("watching ip-masq-agent ConfigMaps %s in %s via %s", config.rules().masqueradeConfig().names(),
-                namespace, client.getMasterUrl());
+                namespace, client.get().getMasterUrl());
     }
 
     // start() does not block: an unreachable API server must not delay startup.
@@ -135,7 +137,7 @@ public class InformerClusterView implements ClusterView {
         if (kubeconfig != null && !kubeconfig.isBlank()) {
             return true;
         }
-        if (!client.getMasterUrl().toString().startsWith("https://kubernetes.default.svc")) {
+        if (!client.get().getMasterUrl().toString().startsWith("https://kubernetes.default.svc")) {
             return true;
         }
         return Files.exists(Path.of(System.getProperty("user.home"), ".kube", "config"));

@@ -18,6 +18,7 @@ import io.sourceipguard.report.ManifestClusterView;
 import io.sourceipguard.report.Report;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -47,7 +48,8 @@ public class ReportScanner {
     public record Scan(Report report, Instant finishedAt) {
     }
 
-    private final KubernetesClient client;
+    // Resolved only when cluster work starts: creating the client loads hundreds of classes.
+    private final Instance<KubernetesClient> client;
     private final GuardConfig config;
     private final PolicyEngine engine;
     private final AtomicReference<Scan> latest = new AtomicReference<>();
@@ -57,7 +59,7 @@ public class ReportScanner {
 
     private final MultiGauge findings;
 
-    public ReportScanner(KubernetesClient client, GuardConfig config, PolicyEngine engine, MeterRegistry meters) {
+    public ReportScanner(Instance<KubernetesClient> client, GuardConfig config, PolicyEngine engine, MeterRegistry meters) {
         this.client = client;
         this.config = config;
         this.engine = engine;
@@ -104,7 +106,7 @@ public class ReportScanner {
 
     void scanOnce() {
         try {
-            List<Manifest> manifests = ClusterSource.read(client, config.rules().masqueradeConfig());
+            List<Manifest> manifests = ClusterSource.read(client.get(), config.rules().masqueradeConfig());
             Report report = Report.of(engine, manifests, new ManifestClusterView(manifests));
             latest.set(new Scan(report, Instant.now()));
             Map<String, Integer> counts = new TreeMap<>();
@@ -115,7 +117,7 @@ public class ReportScanner {
             }).collect(java.util.stream.Collectors.toList()), true);
             if (leader.get()) {
                 List<ObjectNode> reports = io.sourceipguard.report.PolicyReports.of(report, Instant.now());
-                new PolicyReportWriter(client).write(reports);
+                new PolicyReportWriter(client.get()).write(reports);
             }
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
             // The next scan tries again; admission does not depend on this.
@@ -130,7 +132,7 @@ public class ReportScanner {
     // Only one replica writes PolicyReports: the holder of a Lease in the webhook's namespace.
     private void elect() {
         String identity = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("sourceip-guard-" + ProcessHandle.current().pid());
-        election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+        election = client.get().leaderElector().withConfig(new LeaderElectionConfigBuilder()
                 .withName(LEASE)
                 .withLock(new LeaseLock(config.cluster().namespace(), LEASE, identity))
                 .withLeaseDuration(Duration.ofSeconds(30))

@@ -13,6 +13,7 @@ import io.sourceipguard.config.GuardConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,14 +39,15 @@ public class CertificateMonitor {
     private static final String DEFAULT_TLS = "<default>";
 
     private final GuardConfig config;
-    private final KubernetesClient client;
+    // Resolved only when cluster work starts: creating the client loads hundreds of classes.
+    private final Instance<KubernetesClient> client;
     private final TlsConfigurationRegistry registry;
     private final Event<CertificateUpdatedEvent> updated;
     private volatile String loaded;
     private volatile Instant notAfter;
     private ScheduledExecutorService scheduler;
 
-    public CertificateMonitor(GuardConfig config, KubernetesClient client, TlsConfigurationRegistry registry,
+    public CertificateMonitor(GuardConfig config, Instance<KubernetesClient> client, TlsConfigurationRegistry registry,
             Event<CertificateUpdatedEvent> updated, MeterRegistry meters) {
         this.config = config;
         this.client = client;
@@ -83,7 +85,7 @@ public class CertificateMonitor {
     void check() {
         try {
             if (config.tls().selfManaged()) {
-                CertificateSecret secret = new CertificateSecret(client, config);
+                CertificateSecret secret = new CertificateSecret(client.get(), config);
                 CertificateSecret.Pems pems = secret.ensure();
                 secret.writeFiles(pems);
                 secret.patchCaBundle(pems);
