@@ -8,6 +8,7 @@ import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.Decision;
 import io.sourceipguard.policy.PolicyEngine;
 import io.sourceipguard.policy.Rule;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -41,6 +42,7 @@ public class AdmissionRoutes {
     private final ObjectMapper json;
     private final AdmissionMetrics metrics;
     private final long maxBody;
+    private final DenialLog denials;
 
     public AdmissionRoutes(PolicyEngine engine, ClusterView cluster, ObjectMapper json, AdmissionMetrics metrics,
             GuardConfig config) {
@@ -51,6 +53,7 @@ public class AdmissionRoutes {
         this.decoder = new AdmissionRequestDecoder(json);
         this.responses = new AdmissionResponses(json);
         this.maxBody = config.admission().maxBodySize().asLongValue();
+        this.denials = new DenialLog(config.admission().denialLogInterval(), System::nanoTime);
     }
 
     void install(@Observes Router router) {
@@ -67,7 +70,7 @@ public class AdmissionRoutes {
             error(ctx, endpoint, 415, "Content-Type is '" + contentType + "': send the AdmissionReview as application/json");
             return;
         }
-        Buffer body = Buffer.buffer();
+        Body body = new Body();
         request.handler(chunk -> {
             if (ctx.response().ended()) {
                 return;
@@ -77,11 +80,11 @@ public class AdmissionRoutes {
                 error(ctx, endpoint, 413, BodyLimitFilter.overLimit("body", maxBody));
                 return;
             }
-            body.appendBuffer(chunk);
+            body.add(chunk);
         });
         request.endHandler(end -> {
             if (!ctx.response().ended()) {
-                review(ctx, endpoint, body.getBytes(), phase);
+                review(ctx, endpoint, body.bytes(), phase);
             }
         });
         request.exceptionHandler(e -> LOG.debugf("%s: request body not received: %s", endpoint, e.getMessage()));
@@ -101,8 +104,7 @@ public class AdmissionRoutes {
         try {
             Decision decision = engine.evaluate(request.subject(), cluster, phase);
             if (!decision.allowed()) {
-                LOG.infof("denied %s %s %s: %s", request.subject().operation(), request.subject().kind(),
-                        request.subject().displayName(), decision.auditAnnotations().keySet());
+                denials.denied(request.subject(), decision);
             }
             send(ctx.response().setStatusCode(200), json.writeValueAsBytes(responses.from(request.uid(), decision)));
             metrics.record(endpoint, request.subject(), decision, System.nanoTime() - start);
@@ -124,7 +126,36 @@ public class AdmissionRoutes {
         send(ctx.response().setStatusCode(status), body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    // Wrapped, not copied: Buffer.buffer(byte[]) would copy into a freshly allocated buffer.
     private static void send(HttpServerResponse response, byte[] body) {
-        response.putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Buffer.buffer(body));
+        response.putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Buffer.buffer(Unpooled.wrappedBuffer(body)));
+    }
+
+    /** The request body as it arrives: a review usually comes in one chunk, which is kept as is. */
+    private static final class Body {
+        private Buffer first;
+        private Buffer rest;
+
+        int length() {
+            return (first == null ? 0 : first.length()) + (rest == null ? 0 : rest.length());
+        }
+
+        void add(Buffer chunk) {
+            if (first == null) {
+                first = chunk;
+            } else {
+                if (rest == null) {
+                    rest = Buffer.buffer(first.length() * 2);
+                }
+                rest.appendBuffer(chunk);
+            }
+        }
+
+        byte[] bytes() {
+            if (first == null) {
+                return new byte[0];
+            }
+            return rest == null ? first.getBytes() : first.copy().appendBuffer(rest).getBytes();
+        }
     }
 }

@@ -168,12 +168,26 @@ public interface GuardConfig {
         /** How often the certificate is checked: renewed when due, reloaded when its files changed. */
         @WithDefault("1h")
         java.time.Duration checkInterval();
+
+        /**
+         * The TLS implementation: {@code openssl} (BoringSSL, bundled for Linux x86-64 and arm64;
+         * the JDK's is used where it cannot load, such as a native executable) or {@code jdk}.
+         */
+        @WithDefault("openssl")
+        String engine();
     }
 
     interface Admission {
         /** Largest request body; the API server's own request limit is 3 MiB. */
         @WithDefault("3M")
         MemorySize maxBodySize();
+
+        /**
+         * A denial is logged once per object, operation and rules within this window, then with the
+         * count of repeats; 0s logs every one. A controller retrying a denied apply cannot flood the log.
+         */
+        @WithDefault("60s")
+        java.time.Duration denialLogInterval();
     }
 
     interface Cluster {
