@@ -6,8 +6,8 @@
 SHELL := bash
 MVN ?= mvn -B -ntp
 JAVA ?= java
-# A fixed heap: without it the JVM sizes itself from the host, not from what the webhook needs.
-JAVA_OPTS ?= -Xmx128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError
+# The webhook's JVM options, one per line with the reason for each (also used by e2e and bench).
+JAVA_OPTS ?= @src/main/jvm/server.options
 APP := target/quarkus-app/quarkus-run.jar
 CERTS ?= certs
 SERVICE ?= sourceip-guard

@@ -7,9 +7,17 @@ bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jar=""   # set by snapshot_app
 # The webhook's JVM settings, as `make run` uses them; BENCH_JVM_OPTS replaces
 # them (word-split) for experiments.
-read -r -a webhook_jvm_opts <<<"${BENCH_JVM_OPTS:--Xmx128m -XX:+UseSerialGC}"
+read -r -a webhook_jvm_opts <<<"${BENCH_JVM_OPTS:-@$bench_root/src/main/jvm/server.options}"
 
 log() { printf '[bench] %s\n' "$*" >&2; }
+
+# The webhook's JVM options as flags, for reports: an @file is read without its comments.
+jvm_opts_text() {
+  local o
+  for o in "${webhook_jvm_opts[@]}"; do
+    if [[ $o == @* ]]; then sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "${o#@}"; else printf '%s\n' "$o"; fi
+  done | paste -sd ' '
+}
 die() { log "ERROR: $*"; exit 1; }
 
 now_ns() { date +%s%N; }
@@ -184,7 +192,7 @@ machine_lines() {
   printf -- '- memory: %s MiB\n' "$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
   printf -- '- kernel: %s\n' "$(uname -srm)"
   printf -- '- Java: %s\n' "$java_v"
-  printf -- '- webhook JVM options: `%s`\n' "${webhook_jvm_opts[*]}"
+  printf -- '- webhook JVM options: `%s`\n' "$(jvm_opts_text)"
   [[ -n ${app_build:-} ]] && printf -- '- application: %s\n' "$app_build"
   return 0
 }

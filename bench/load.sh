@@ -2,7 +2,7 @@
 # Load benchmark: the webhook against the physical floor and against a peer,
 # side by side in one run, with the same AdmissionReview bodies and settings.
 #
-#   webhook  the packaged application (target/quarkus-app, JVM, -Xmx128m -XX:+UseSerialGC)
+#   webhook  the packaged application (target/quarkus-app, JVM, src/main/jvm/server.options)
 #   floor    nginx answering `return 200` with the exact bytes the webhook answers for
 #            that body: TLS and HTTP/1.1 keep-alive with no work behind them
 #   peer     Kubernetes' e2e reference webhook, `agnhost webhook` (Go), validating the
@@ -50,7 +50,7 @@
 #                        quiet wait): checks that everything still runs and answers 2xx
 #   BENCH_JAR_TIMEOUT    how long to wait for target/quarkus-app/quarkus-run.jar [600]
 #   AGNHOST              an agnhost binary to use instead of bench/agnhost/build.sh
-#   BENCH_JVM_OPTS       the webhook's JVM options ["-Xmx128m -XX:+UseSerialGC"]
+#   BENCH_JVM_OPTS       the webhook's JVM options [@src/main/jvm/server.options, as make run]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -24,7 +24,7 @@
 #   BENCH_OUT       directory for the report [bench/out]
 #   BENCH_KEEP_JFR=1  keep the .jfr files next to the report
 #   BENCH_JAR_TIMEOUT how long to wait for target/quarkus-app/quarkus-run.jar [600]
-#   BENCH_JVM_OPTS       the webhook's JVM options ["-Xmx128m -XX:+UseSerialGC"]
+#   BENCH_JVM_OPTS       the webhook's JVM options [@src/main/jvm/server.options, as make run]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

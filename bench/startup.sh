@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Ready from process start: starts the packaged webhook (JVM, -Xmx128m
-# -XX:+UseSerialGC, cluster access off) several times and measures, for each
+# Ready from process start: starts the packaged webhook (JVM, the options of
+# src/main/jvm/server.options, cluster access off) several times and measures, for each
 # start, the time from the exec to the first 200 on /q/health/ready. Prints a
 # markdown report (runs, median) on stdout, also written to
 # bench/out/startup-TIMESTAMP.md.
@@ -17,7 +17,7 @@
 #   BENCH_SMOKE=1        2 starts, no quiet wait
 #   BENCH_OUT            directory for the report [bench/out]
 #   BENCH_JAR_TIMEOUT    how long to wait for target/quarkus-app/quarkus-run.jar [600]
-#   BENCH_JVM_OPTS       the webhook's JVM options ["-Xmx128m -XX:+UseSerialGC"]
+#   BENCH_JVM_OPTS       the webhook's JVM options [@src/main/jvm/server.options, as make run]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -43,7 +43,7 @@ print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for 
   log "starting the webhook on https://127.0.0.1:$port"
   # Paths under DIR are on the command line so that cluster.sh stop recognises the process as ours.
   KUBECONFIG=$dir/webhook.kubeconfig SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
-    java -Xmx128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
+    java @"$root/src/main/jvm/server.options" \
     -Dsourceip-guard.tls.cert-file="$dir/webhook-certs/tls.crt" \
     -Dsourceip-guard.tls.key-file="$dir/webhook-certs/tls.key" \
     -Dsourceip-guard.scan.interval="${E2E_SCAN_INTERVAL:-3s}" \

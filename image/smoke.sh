@@ -15,6 +15,7 @@
 #
 #   image/smoke.sh [IMAGE_TAR]      default target/image/sourceip-guard.tar; needs root (chroot, mounts)
 set -euo pipefail
+jvm_options=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/main/jvm/server.options
 
 # Internal: runs inside the private mount namespace, prepares the root and execs the image's command.
 if [ "${1:-}" = __in-namespace ]; then
@@ -153,7 +154,7 @@ write_env() {
   printf '%s\0' ${image_env[@]+"${image_env[@]}"} "HOME=${home:-/}" "$@" >"$work/$name.env"
   echo "$work/$name.env"
 }
-java_opts="JAVA_TOOL_OPTIONS=-Xmx128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
+java_opts="JAVA_TOOL_OPTIONS=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$jvm_options" | paste -sd ' ')"
 
 # --- certs, through the entrypoint ------------------------------------------------------------------------
 t1=$(now)

@@ -59,7 +59,19 @@ expect() {
   fi
 }
 
+# The Deployment's JVM flags are src/main/jvm/server.options, with the heap as a share of the memory limit.
+jvm_flags=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/^-Xmx.*/-XX:MaxRAMPercentage=50/' "$here/../src/main/jvm/server.options" | paste -sd ' ')
+# java_tool_options OVERLAY: the value of JAVA_TOOL_OPTIONS, unfolded (kustomize folds long plain scalars).
+java_tool_options() {
+  awk '/name: JAVA_TOOL_OPTIONS$/ { getline; sub(/^ *value: /, ""); v = $0
+         while ((getline line) > 0 && line !~ /^ *- / && line !~ /^ *[A-Za-z_]+:( |$)/) { sub(/^ +/, " ", line); v = v line }
+         print v; exit }' "$out/$1.yaml"
+}
 for o in "${overlays[@]}"; do
+  grep -q '^kind: Deployment$' "$out/$o.yaml" || continue   # local: the webhook runs outside the cluster
+  checks=$((checks + 1))
+  [[ $(java_tool_options "$o") == "$jvm_flags" ]] ||
+    fail "$o: JAVA_TOOL_OPTIONS is '$(java_tool_options "$o")', not the flags of src/main/jvm/server.options ('$jvm_flags')"
   expect "$o" 1 '^kind: MutatingWebhookConfiguration$' 'one MutatingWebhookConfiguration'
   expect "$o" 1 '^kind: ValidatingWebhookConfiguration$' 'one ValidatingWebhookConfiguration'
   expect "$o" 2 '^kind: CustomResourceDefinition$' 'the two PolicyReport CRDs'

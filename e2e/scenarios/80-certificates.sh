@@ -21,7 +21,7 @@ webhooks:
   clientConfig: {url: "https://127.0.0.1:$port/mutate"}
   rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [services]}]
 YAML
-  SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 java -Xmx128m -XX:+UseSerialGC \
+  SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 java @"$root/src/main/jvm/server.options" \
     -Dsourceip-guard.tls.self-managed=true \
     -Dsourceip-guard.tls.secret-name=e2e-self-managed-tls \
     -Dsourceip-guard.tls.webhook-configuration=$config_name \

@@ -22,6 +22,7 @@ import picocli.CommandLine;
 public final class Main {
 
     private static final String PKCS12_KEY_ITERATIONS = "keystore.pkcs12.keyPbeIterationCount";
+    private static final String EVENT_LOOPS = "quarkus.vertx.event-loops-pool-size";
 
     private Main() {
     }
@@ -55,6 +56,11 @@ public final class Main {
         // written anywhere, so the rounds protect nothing.
         if (System.getProperty(PKCS12_KEY_ITERATIONS) == null) {
             System.setProperty(PKCS12_KEY_ITERATIONS, "1");
+        }
+        // One event loop per core: an admission is decided entirely on its event loop, so Quarkus'
+        // default of two loops per core only adds context switches (docs/benchmarks.md).
+        if (System.getProperty(EVENT_LOOPS) == null && System.getenv("QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE") == null) {
+            System.setProperty(EVENT_LOOPS, Integer.toString(Runtime.getRuntime().availableProcessors()));
         }
         Quarkus.run(args);
     }

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 public class AdmissionMetrics {
 
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Tags, Counter> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
 
     public AdmissionMetrics(MeterRegistry registry) {
@@ -34,12 +34,12 @@ public class AdmissionMetrics {
         String operation = subject.operation().name();
         String dryRun = Boolean.toString(subject.dryRun());
         String result = !decision.allowed() ? "denied" : decision.patched() ? "patched" : "allowed";
-        counter("sourceipguard_admission_reviews", "endpoint", endpoint, "kind", kind, "operation", operation,
-                "decision", result, "dry_run", dryRun).increment();
+        counter(new Tags("sourceipguard_admission_reviews", "endpoint", endpoint, "kind", kind, "operation", operation,
+                "decision", result, "dry_run", dryRun)).increment();
         for (Finding finding : decision.findings()) {
             if (finding.outcome() != Outcome.SKIP) {
-                counter("sourceipguard_rule_findings", "rule", finding.rule(), "kind", kind, "operation", operation,
-                        "outcome", finding.outcome().name().toLowerCase(Locale.ROOT), "dry_run", dryRun).increment();
+                counter(new Tags("sourceipguard_rule_findings", "rule", finding.rule(), "kind", kind, "operation", operation,
+                        "outcome", finding.outcome().name().toLowerCase(Locale.ROOT), "dry_run", dryRun)).increment();
             }
         }
         timers.computeIfAbsent(endpoint, e -> Timer.builder("sourceipguard_admission_review_duration")
@@ -51,12 +51,25 @@ public class AdmissionMetrics {
 
     /** A request the webhook could not read (4xx). */
     public void rejected(String endpoint, int status) {
-        counter("sourceipguard_admission_errors", "endpoint", endpoint, "status", Integer.toString(status)).increment();
+        counter(new Tags("sourceipguard_admission_errors", "endpoint", endpoint, "status", Integer.toString(status))).increment();
     }
 
-    private Counter counter(String name, String... tags) {
-        String key = name + String.join("\u0000", tags);
-        Counter counter = counters.get(key);
-        return counter != null ? counter : counters.computeIfAbsent(key, k -> Counter.builder(name).tags(tags).register(registry));
+    // A meter's name and its tag pairs, as the cache key: equal by content, no string built per request.
+    private record Tags(String name, String... pairs) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Tags tags && name.equals(tags.name) && java.util.Arrays.equals(pairs, tags.pairs);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * name.hashCode() + java.util.Arrays.hashCode(pairs);
+        }
+    }
+
+    private Counter counter(Tags tags) {
+        Counter counter = counters.get(tags);
+        return counter != null ? counter
+                : counters.computeIfAbsent(tags, t -> Counter.builder(t.name()).tags(t.pairs()).register(registry));
     }
 }
