@@ -121,7 +121,7 @@ public class CertificateMonitor {
 
     private static Instant expiry(String pem) {
         try {
-            X509Certificate cert = pem == null ? null : PemFiles.parseCertificate(pem);
+            X509Certificate cert = pem == null ? null : CertificatePem.parse(pem, "the serving certificate");
             return cert == null ? null : cert.getNotAfter().toInstant();
         } catch (IOException e) {
             return null;

@@ -1,6 +1,5 @@
 package io.sourceipguard.tls;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -10,8 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -84,20 +81,10 @@ public final class PemFiles {
         return key(new java.io.StringReader(pem), "PEM text");
     }
 
-    // The JDK's own X.509 parser reads PEM: reading a certificate at start-up then loads none of
-    // BouncyCastle, whose signed jar costs its whole signature check on first use.
     private static X509Certificate certificate(Reader reader, String what) throws IOException {
         StringWriter text = new StringWriter();
         reader.transferTo(text);
-        if (!text.toString().strip().startsWith("-----BEGIN CERTIFICATE-----")) {
-            throw new IOException(what + " does not start with a PEM certificate");
-        }
-        try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
-                    new ByteArrayInputStream(text.toString().getBytes(StandardCharsets.US_ASCII)));
-        } catch (CertificateException e) {
-            throw new IOException(what + ": " + e.getMessage(), e);
-        }
+        return CertificatePem.parse(text.toString(), what);
     }
 
     private static PrivateKey key(Reader reader, String what) throws IOException {
