@@ -77,7 +77,7 @@ image-smoke: image
 # The native executable (target/*-runner): needs GraalVM or Mandrel, or MVN_ARGS=-Dquarkus.native.container-build=true
 # with docker or podman (image/NATIVE.md).
 native: tools
-	$(MVN) package -DskipTests -Dnative $(MVN_ARGS)
+	$(MVN) package -DskipTests -Dnative -Dquarkus.native.enabled=true $(MVN_ARGS)
 
 # What can be proven of the native build without GraalVM: the native-image inputs, and the native configuration.
 native-sources: tools

@@ -35,6 +35,8 @@
 #   BENCH_ROUNDS         rounds per target and setting [3]
 #   BENCH_WARMUP         seconds of warm-up per target and body, at concurrency 16 [15]
 #   BENCH_CONCURRENCY    closed-loop concurrency levels ["1 16 64"]
+#   BENCH_BODIES         the bodies to run, by name under bench/bodies (must include
+#                        masq-denied) [all five]
 #   BENCH_RATE           fixed rate, requests/s [2000]
 #   BENCH_RATE_CLIENTS   connections for the fixed rate [16]
 #   BENCH_WRK_THREADS    wrk threads (capped at the concurrency) [1]
@@ -59,7 +61,7 @@ source "$here/lib.sh"
 
 usage_if_asked "$@"
 
-env_vars=(BENCH_SMOKE BENCH_SECONDS BENCH_ROUNDS BENCH_WARMUP BENCH_CONCURRENCY BENCH_RATE
+env_vars=(BENCH_SMOKE BENCH_SECONDS BENCH_ROUNDS BENCH_WARMUP BENCH_CONCURRENCY BENCH_BODIES BENCH_RATE
   BENCH_RATE_CLIENTS BENCH_WRK_THREADS BENCH_PEER BENCH_QUIET_LOAD BENCH_QUIET_TIMEOUT
   BENCH_FOREIGN_MAX BENCH_RETRIES BENCH_QUIET_SECONDS BENCH_OUT AGNHOST BENCH_JVM_OPTS)
 command_run=$(command_line bench/load.sh "${env_vars[@]}")
@@ -96,6 +98,15 @@ cases=(
   "web-unhandled /mutate -"
 )
 main_case=masq-denied
+if [[ -n ${BENCH_BODIES:-} ]]; then
+  [[ " $BENCH_BODIES " == *" $main_case "* ]] || die "BENCH_BODIES must include $main_case (the closed-loop and fixed-rate body)"
+  kept=()
+  for c in "${cases[@]}"; do
+    read -r name _ _ <<<"$c"
+    [[ " $BENCH_BODIES " == *" $name "* ]] && kept+=("$c")
+  done
+  cases=("${kept[@]}")
+fi
 for c in "${cases[@]}"; do
   read -r name _ _ <<<"$c"
   [[ -s $here/bodies/$name.json ]] || die "bench/bodies/$name.json is missing: run bench/bodies/generate.sh"

@@ -72,7 +72,7 @@ scripts/require-tools.sh build
 t0=$(now)
 base=$(image/build-base.sh ${native:+native})
 if [ -n "$native" ]; then
-  base_args=(-Dnative "-Dquarkus.jib.base-native-image=tar://$base")
+  base_args=(-Dnative -Dquarkus.native.enabled=true "-Dquarkus.jib.base-native-image=tar://$base")
 else
   base_args=("-Dquarkus.jib.base-jvm-image=tar://$base")
 fi
