@@ -15,17 +15,6 @@ public record Cidr(boolean ipv6, long hi, long lo, int prefix) {
         return ipv6 ? 128 : 32;
     }
 
-    /** True when this block and {@code other} share at least one address. */
-    public boolean overlaps(Cidr other) {
-        if (ipv6 != other.ipv6) {
-            return false;
-        }
-        int common = Math.min(prefix, other.prefix);
-        int host = bits() - common;
-        return U128.compare(U128.networkHi(hi, host), U128.networkLo(lo, host),
-                U128.networkHi(other.hi, host), U128.networkLo(other.lo, host)) == 0;
-    }
-
     /** Canonical text, as a person writes it: {@code 10.0.0.0/8}, {@code fd00::/8}. */
     @Override
     public String toString() {
