@@ -5,16 +5,21 @@
 
 SHELL := bash
 MVN ?= mvn -B -ntp
-JAVA ?= java
+# The JVM that runs the webhook: the newest JDK 25+ here (for the AOT cache), else java (scripts/find-java.sh).
+JAVA ?= $(shell scripts/find-java.sh)
 # The webhook's JVM options, one per line with the reason for each (also used by e2e and bench).
 JAVA_OPTS ?= @src/main/jvm/server.options
 APP := target/quarkus-app/quarkus-run.jar
+# The AOT cache of the packaged webhook (Java 25+): classes loaded and linked, method profiles. No file with
+# an older JDK; the webhook then starts without it.
+AOT := target/quarkus-app/app.aot
+AOT_FLAG = $$([ -f $(AOT) ] && echo -XX:AOTCache=$(AOT))
 CERTS ?= certs
 SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build run test certs clean report e2e demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native
+.PHONY: tools build aot run test certs clean report e2e demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native
 
 tools:
 	@scripts/require-tools.sh build
@@ -24,14 +29,20 @@ build: tools $(APP)
 $(APP): $(SOURCES)
 	$(MVN) package -DskipTests
 
+# A training run of the server writes the AOT cache (scripts/aot-cache.sh, about 15 s); a rebuild makes a new one.
+aot: build $(AOT)
+
+$(AOT): $(APP)
+	scripts/aot-cache.sh "$(JAVA)"
+
 # Keeps an existing CA (bring your own: certs/README.md); FORCE=1 reissues the serving certificate.
 certs: build
 	$(JAVA) -jar $(APP) certs --dir $(CERTS) --service $(SERVICE) --namespace $(NAMESPACE) $(if $(FORCE),--force)
 
-run: build
+run: aot
 	@if [ ! -f $(CERTS)/tls.crt ] || [ ! -f $(CERTS)/tls.key ]; then $(MAKE) --no-print-directory certs; fi
 	SOURCEIP_GUARD_TLS_CERT_FILE=$(CERTS)/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=$(CERTS)/tls.key \
-		$(JAVA) $(JAVA_OPTS) -jar $(APP)
+		$(JAVA) $(JAVA_OPTS) $(AOT_FLAG) -jar $(APP)
 
 test: tools
 	$(MVN) verify
@@ -41,11 +52,11 @@ report: build
 	$(JAVA) -jar $(APP) report $(ARGS)
 
 # A real kube-apiserver calls the webhook; builds the API server on first use (minutes), then seconds.
-e2e: build
+e2e: aot
 	@scripts/require-tools.sh e2e
 	e2e/run.sh
 
-demo: build
+demo: aot
 	@scripts/require-tools.sh e2e
 	e2e/demo.sh
 
@@ -88,13 +99,13 @@ image-native: tools
 	MVN="$(MVN)" image/build.sh --native $(MVN_ARGS)
 
 # Load, soak and fault scripts (bench/README.md); none of them runs in every CI run but the smoke.
-bench: build
+bench: aot
 	bench/load.sh
 
-soak: build
+soak: aot
 	bench/soak.sh
 
-fault: build
+fault: aot
 	bench/fault.sh
 
 jmh: tools

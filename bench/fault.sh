@@ -116,7 +116,7 @@ PY
 hole_pid=$!
 free_port port2
 start=$(now_ns)
-SOURCEIP_GUARD_PORT=$port2 QUARKUS_HTTP_HOST=127.0.0.1 java "${webhook_jvm_opts[@]}" \
+SOURCEIP_GUARD_PORT=$port2 QUARKUS_HTTP_HOST=127.0.0.1 "$webhook_java" "${webhook_jvm_opts[@]}" ${webhook_aot[@]+"${webhook_aot[@]}"} \
   -Dsourceip-guard.tls.cert-file="$work/certs/tls.crt" -Dsourceip-guard.tls.key-file="$work/certs/tls.key" \
   -Dquarkus.kubernetes-client.api-server-url="https://127.0.0.1:$hole" -Dquarkus.kubernetes-client.trust-certs=true \
   -jar "$jar" >"$work/webhook-2.log" 2>&1 &

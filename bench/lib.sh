@@ -8,6 +8,10 @@ jar=""   # set by snapshot_app
 # The webhook's JVM settings, as `make run` uses them; BENCH_JVM_OPTS replaces
 # them (word-split) for experiments.
 read -r -a webhook_jvm_opts <<<"${BENCH_JVM_OPTS:-@$bench_root/src/main/jvm/server.options}"
+# The webhook's JVM, as make run picks it (scripts/find-java.sh: the newest JDK 25+ here, else java);
+# BENCH_JAVA replaces it. With the AOT cache of the snapshot when it has one (make aot; BENCH_AOT=0: without).
+webhook_java=$(JAVA=${BENCH_JAVA:-} "$bench_root/scripts/find-java.sh")
+webhook_aot=()   # set by snapshot_app
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
@@ -62,6 +66,10 @@ snapshot_app() { # snapshot_app DIR
     sleep 2
   done
   jar=$1/quarkus-app/quarkus-run.jar
+  local found=()
+  mapfile -t found < <(JAVA=$webhook_java "$bench_root/scripts/find-java.sh" --aot "$1/quarkus-app")
+  webhook_aot=()
+  if [[ ${BENCH_AOT:-1} == 1 && ${#found[@]} -gt 1 ]]; then webhook_aot=("${found[1]}"); fi
   local head dirty=""
   head=$(git -C "$bench_root" rev-parse --short HEAD 2>/dev/null || echo unknown)
   [[ -n $(git -C "$bench_root" status --porcelain -- src pom.xml 2>/dev/null) ]] && dirty=" (src/ or pom.xml had uncommitted changes)"
@@ -120,7 +128,7 @@ wait_ready() {
 # certs DIR: the webhook's own issuer writes DIR/ca.crt, tls.crt, tls.key
 # (ECDSA P-256, SAN 127.0.0.1). Every server in the benchmark uses this pair.
 make_certs() {
-  java -jar "$jar" certs --dir "$1" >&2
+  "$webhook_java" -jar "$jar" certs --dir "$1" >&2
 }
 
 # start_webhook PORT CERTDIR LOG: starts the packaged webhook (JVM), sets
@@ -129,7 +137,7 @@ start_webhook() {
   local port=$1 certs=$2 logfile=$3
   webhook_start_ns=$(now_ns)
   SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
-    java "${webhook_jvm_opts[@]}" \
+    "$webhook_java" "${webhook_jvm_opts[@]}" ${webhook_aot[@]+"${webhook_aot[@]}"} \
     -Dsourceip-guard.tls.cert-file="$certs/tls.crt" \
     -Dsourceip-guard.tls.key-file="$certs/tls.key" \
     -Dsourceip-guard.cluster.enabled=false \
@@ -187,12 +195,17 @@ times_ticks() {
 machine_lines() {
   local cpu java_v
   cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-  java_v=$(java -version 2>&1 | head -n 2 | paste -sd ';' | sed 's/;/; /')
+  java_v=$("$webhook_java" -version 2>&1 | head -n 2 | paste -sd ';' | sed 's/;/; /')
   printf -- '- CPU: %s, `nproc` = %s\n' "${cpu:-unknown}" "$(nproc)"
   printf -- '- memory: %s MiB\n' "$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
   printf -- '- kernel: %s\n' "$(uname -srm)"
   printf -- '- Java: %s\n' "$java_v"
   printf -- '- webhook JVM options: `%s`\n' "$(jvm_opts_text)"
+  if ((${#webhook_aot[@]})); then
+    printf -- '- AOT cache: yes (`make aot`, trained by scripts/aot-train.sh)\n'
+  else
+    printf -- '- AOT cache: none\n'
+  fi
   [[ -n ${app_build:-} ]] && printf -- '- application: %s\n' "$app_build"
   return 0
 }

@@ -39,6 +39,10 @@ out_dir=${BENCH_OUT:-$here/out}
 hz=$(getconf CLK_TCK)
 
 require_tools wrk:wrk curl:curl java:openjdk-17-jdk-headless jcmd:openjdk-17-jdk-headless jfr:openjdk-17-jdk-headless
+# jcmd and jfr of the webhook's own JDK when it has them: a JFR file is read by a JDK at least as new.
+jdk_bin=$(dirname "$(readlink -f "$(command -v "$webhook_java")")")
+[[ -x $jdk_bin/jcmd ]] && jcmd() { "$jdk_bin/jcmd" "$@"; }
+[[ -x $jdk_bin/jfr ]] && jfr() { "$jdk_bin/jfr" "$@"; }
 
 bench_workdir profile
 mkdir -p "$out_dir"

@@ -37,13 +37,16 @@ docs = sys.stdin.read().split("\n---\n")
 print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for k in
       ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"))))' | kubectl apply -f - >/dev/null
 
-  java -jar "$app" certs --dir "$dir/webhook-certs" >/dev/null
+  # The JVM and AOT cache of make run (scripts/find-java.sh): what the image runs.
+  local jvm=()
+  mapfile -t jvm < <("$root/scripts/find-java.sh" --aot "$(dirname "$app")")
+  "${jvm[0]}" -jar "$app" certs --dir "$dir/webhook-certs" >/dev/null
   local port
   port=$("$root/e2e/cluster.sh" port "$dir")
   log "starting the webhook on https://127.0.0.1:$port"
   # Paths under DIR are on the command line so that cluster.sh stop recognises the process as ours.
   KUBECONFIG=$dir/webhook.kubeconfig SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
-    java @"$root/src/main/jvm/server.options" \
+    "${jvm[@]}" @"$root/src/main/jvm/server.options" \
     -Dsourceip-guard.tls.cert-file="$dir/webhook-certs/tls.crt" \
     -Dsourceip-guard.tls.key-file="$dir/webhook-certs/tls.key" \
     -Dsourceip-guard.scan.interval="${E2E_SCAN_INTERVAL:-3s}" \

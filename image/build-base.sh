@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the base image of sourceip-guard: Debian bookworm (minbase) with the OpenJDK 17 JRE, all updates from
-# bookworm-updates and bookworm-security applied, a user sourceip-guard with uid/gid 185 (the Deployment's
+# Builds the base image of sourceip-guard: Debian trixie (minbase) with the OpenJDK 25 JRE (the AOT cache of
+# image/aot.sh needs 25 or later), all updates from trixie-updates and trixie-security applied, a user sourceip-guard with uid/gid 185 (the Deployment's
 # runAsUser), written as a docker-archive tar that Jib reads as `quarkus.jib.base-jvm-image=tar://FILE`.
 #
 #   image/build-base.sh            prints the path of the tar (built on first use, then cached)
@@ -13,10 +13,11 @@
 # Installs debootstrap with apt-get when it is missing. No container engine is needed.
 set -euo pipefail
 
-SUITE=bookworm
+SUITE=trixie
+JRE_PACKAGE=openjdk-25-jre-headless
 FLAVOUR=${1:-jre}
 case "$FLAVOUR" in
-  jre) PACKAGES=openjdk-17-jre-headless ;;
+  jre) PACKAGES=$JRE_PACKAGE ;;
   native) PACKAGES="" ;;
   *) echo "usage: $0 [jre|native]" >&2; exit 2 ;;
 esac
@@ -141,7 +142,7 @@ jre=""
 if [ "$FLAVOUR" = jre ]; then
   java_home=$(dirname "$(dirname "$(readlink -f "$root/usr/bin/java" | sed "s|^$root||")")")
   case "$java_home" in /usr/lib/jvm/*) ;; *) die "unexpected JAVA_HOME $java_home" ;; esac
-  jre=$(chroot "$root" dpkg-query -W -f '${Version}' openjdk-17-jre-headless)
+  jre=$(chroot "$root" dpkg-query -W -f '${Version}' "$JRE_PACKAGE")
   env_extra=("JAVA_HOME=$java_home")
   labels=$(jq -cn --arg jre "$jre" '{"io.sourceipguard.jre": $jre}')
 fi

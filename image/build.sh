@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Builds the container image of sourceip-guard with Jib (through Quarkus), with no Docker daemon:
-#   1. image/build-base.sh gives the base: Debian bookworm + OpenJDK 17 JRE, user 185 (built once, then cached);
+#   1. image/build-base.sh gives the base: Debian trixie + OpenJDK 25 JRE, user 185 (built once, then cached);
 #   2. a throwaway registry (Debian's docker-registry) listens on a free 127.0.0.1 port, with its storage in a
 #      temporary directory: Quarkus' Jib extension writes images to a registry or a Docker daemon, never to a file;
 #   3. `mvn package` builds the application and Jib pushes the image to that registry;
 #   4. skopeo copies it out to target/image/sourceip-guard.tar (docker-archive: `docker load`, `podman load`,
 #      `kind load image-archive`, `ctr images import` and `skopeo copy docker-archive:...` all read it);
-#   5. the registry is stopped and its storage removed.
+#   5. the registry is stopped and its storage removed;
+#   6. image/aot.sh trains the JDK's AOT cache inside that image and adds it as a last layer (the entrypoint names
+#      it with -XX:AOTCache): ready in under a second instead of about two.
 #
 #   image/build.sh                     (make image) target/image/sourceip-guard.tar, tags VERSION and latest
 #   TAG=1.2.3 image/build.sh           another tag than the project version
 #   REGISTRY=HOST[:PORT] [GROUP=team] image/build.sh
-#                                      Jib pushes straight to that registry instead (no local registry, no tar);
-#                                      credentials: image/README.md
+#                                      the same, then skopeo copies that tar to REGISTRY[/GROUP]/sourceip-guard:TAG
+#                                      and :latest; credentials: image/README.md
 #   image/build.sh --native            (make image-native) the native executable on a base without a JRE:
 #                                      target/image/sourceip-guard-native.tar, tags VERSION-native and native; needs
 #                                      GraalVM/Mandrel (native-image on the PATH or GRAALVM_HOME), or docker/podman
@@ -55,7 +57,7 @@ missing=()
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
-if [ -z "$REGISTRY" ]; then command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry); fi
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || die "missing tools; install them with: sudo apt-get install -y ${missing[*]}"
   log "installing ${missing[*]}"
@@ -74,7 +76,7 @@ base=$(image/build-base.sh ${native:+native})
 if [ -n "$native" ]; then
   base_args=(-Dnative -Dquarkus.native.enabled=true "-Dquarkus.jib.base-native-image=tar://$base")
 else
-  base_args=("-Dquarkus.jib.base-jvm-image=tar://$base")
+  base_args=("-Dquarkus.jib.base-jvm-image=tar://$base" "-Dquarkus.jib.jvm-additional-arguments=-XX:AOTCache=/opt/$NAME/app.aot")
 fi
 t_base=$(since "$t0")
 
@@ -89,15 +91,8 @@ stop_registry() {
 }
 trap 'stop_registry; rm -rf "$tmp"' EXIT
 
-if [ -n "$REGISTRY" ]; then
-  target_args=("-Dquarkus.container-image.registry=$REGISTRY" "-Dquarkus.container-image.group=$GROUP"
-    "-Dquarkus.container-image.name=$NAME" "-Dquarkus.container-image.tag=$TAG"
-    "-Dquarkus.container-image.additional-tags=$latest")
-  [ -n "$GROUP" ] || target_args+=("-Dquarkus.container-image.image=$REGISTRY/$NAME:$TAG")
-  [ -z "${INSECURE:-}" ] || target_args+=(-Dquarkus.container-image.insecure=true)
-else
-  # The registry picks its own port (addr :0) and logs it: no race with another process over a "free" port.
-  cat >"$tmp/registry.yml" <<EOF
+# The registry picks its own port (addr :0) and logs it: no race with another process over a "free" port.
+cat >"$tmp/registry.yml" <<EOF
 version: 0.1
 log:
   level: info
@@ -112,23 +107,22 @@ http:
   addr: 127.0.0.1:0
   secret: $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 EOF
-  docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
-  echo $! >"$tmp/registry.pid"
+docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
+echo $! >"$tmp/registry.pid"
+port=""
+for _ in $(seq 1 100); do
+  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/registry.log" | head -1)
+  [ -n "$port" ] && curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" && break
+  kill -0 "$(cat "$tmp/registry.pid")" 2>/dev/null || { cat "$tmp/registry.log" >&2; die "the registry did not start"; }
   port=""
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/registry.log" | head -1)
-    [ -n "$port" ] && curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" && break
-    kill -0 "$(cat "$tmp/registry.pid")" 2>/dev/null || { cat "$tmp/registry.log" >&2; die "the registry did not start"; }
-    port=""
-    sleep 0.1
-  done
-  [ -n "$port" ] || { cat "$tmp/registry.log" >&2; die "the registry did not answer"; }
-  registry=127.0.0.1:$port
-  log "registry $registry (pid $(cat "$tmp/registry.pid"))"
-  target_args=("-Dquarkus.container-image.image=$registry/$NAME:$TAG" -Dquarkus.container-image.insecure=true)
-fi
+  sleep 0.1
+done
+[ -n "$port" ] || { cat "$tmp/registry.log" >&2; die "the registry did not answer"; }
+registry=127.0.0.1:$port
+log "registry $registry (pid $(cat "$tmp/registry.pid"))"
+target_args=("-Dquarkus.container-image.image=$registry/$NAME:$TAG" -Dquarkus.container-image.insecure=true)
 
-# The image: `java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar quarkus-run.jar` in
+# The image: `java -XX:AOTCache=app.aot -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar quarkus-run.jar` in
 # /opt/sourceip-guard as uid 185 (native: `./application` in /work, which Quarkus does not let us choose). Nothing is written
 # outside /tmp (java.io.tmpdir), so readOnlyRootFilesystem works with an emptyDir on /tmp. Heap and GC come from
 # JAVA_TOOL_OPTIONS in the Deployment, not from the image.
@@ -150,10 +144,6 @@ nice -n 10 $MVN package -DskipTests \
   "$@" >target/image/mvn.log 2>&1 || { tail -60 target/image/mvn.log >&2; die "mvn package with Jib failed (log above, all of it in target/image/mvn.log)"; }
 grep -E 'Pushed container image|Created container image' target/image/mvn.log | sed 's/^.*INFO\] */image: /' >&2 || true
 t_mvn=$(since "$t1")
-if [ -n "$REGISTRY" ]; then
-  log "times: base ${t_base} s, mvn package + Jib push ${t_mvn} s"
-  exit 0
-fi
 
 t2=$(now)
 rm -f "$OUT"
@@ -163,6 +153,15 @@ compressed=$(skopeo inspect --raw --tls-verify=false "docker://$registry/$NAME:$
 stop_registry
 t_export=$(since "$t2")
 
+t_aot=0
+if [ -z "$native" ]; then
+  t3=$(now)
+  image/aot.sh "$OUT"
+  last_layer=$(tar -xOf "$OUT" manifest.json | jq -r '.[0].Layers[-1]')
+  compressed=$((compressed + $(tar -xOf "$OUT" "$last_layer" | gzip -c | wc -c)))
+  t_aot=$(since "$t3")
+fi
+
 tar -xOf "$OUT" manifest.json >"$tmp/manifest.json"
 tar -xOf "$OUT" "$(jq -r '.[0].Config' "$tmp/manifest.json")" >"$tmp/config.json"
 jq -c '.config | {User, WorkingDir, Entrypoint, Cmd, ExposedPorts}' "$tmp/config.json" | sed 's/^/image: config /' >&2
@@ -170,4 +169,16 @@ cp "$tmp/config.json" "${OUT%.tar}.config.json"
 mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
 log "wrote $OUT ($NAME:$TAG, $NAME:$latest): $(mib "$(stat -c %s "$OUT")") uncompressed," \
   "$(mib "$compressed") compressed layers (what a registry stores and a node pulls)"
-log "times: base ${t_base} s, mvn package + Jib ${t_mvn} s, export ${t_export} s, total $(since "$t0") s"
+
+if [ -n "$REGISTRY" ]; then
+  dest=$REGISTRY/${GROUP:+$GROUP/}$NAME
+  push_args=()
+  [ -z "${REGISTRY_CREDS:-}" ] || push_args+=(--dest-creds "$REGISTRY_CREDS")
+  [ -z "${INSECURE:-}" ] || push_args+=(--dest-tls-verify=false)
+  for tag in "$TAG" "$latest"; do
+    skopeo copy -q ${push_args[@]+"${push_args[@]}"} "docker-archive:$OUT" "docker://$dest:$tag" >&2 \
+      || die "pushing to $dest:$tag failed (credentials: image/README.md)"
+    log "pushed $dest:$tag"
+  done
+fi
+log "times: base ${t_base} s, mvn package + Jib ${t_mvn} s, export ${t_export} s, AOT cache ${t_aot} s, total $(since "$t0") s"

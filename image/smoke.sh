@@ -9,36 +9,17 @@
 #   - the server (no arguments) listens on 127.0.0.1 on a free port, cluster access off; an AdmissionReview
 #     (admission.k8s.io/v1) for the Traefik chart's LoadBalancer Service goes to POST /mutate over HTTPS,
 #     verified against the CA: the answer must echo the uid, allow, and carry a JSON Patch that sets
-#     spec.externalTrafficPolicy to Local.
+#     spec.externalTrafficPolicy to Local;
+#   - when the entrypoint names an AOT cache (image/aot.sh), every run uses it: -XX:AOTMode=on stops the JVM
+#     instead of running without it.
 # What it does not prove: the container runtime's own behaviour (cgroup limits, seccomp, a separate network
 # and PID namespace, image pulls from a registry), nor anything that needs a Kubernetes API server.
 #
 #   image/smoke.sh [IMAGE_TAR]      default target/image/sourceip-guard.tar; needs root (chroot, mounts)
 set -euo pipefail
-jvm_options=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/main/jvm/server.options
-
-# Internal: runs inside the private mount namespace, prepares the root and execs the image's command.
-if [ "${1:-}" = __in-namespace ]; then
-  shift
-  root=$1 tmpdir=$2 uid=$3 gid=$4 wd=$5 envfile=$6
-  shift 6
-  mount --bind "$root" "$root"
-  mount -o remount,bind,ro "$root"
-  mount --bind "$tmpdir" "$root/tmp"
-  mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
-  mount -t tmpfs -o mode=0755,size=64k,nosuid,noexec tmpfs "$root/dev"
-  for dev in null zero full random urandom; do
-    touch "$root/dev/$dev"
-    mount --bind "/dev/$dev" "$root/dev/$dev"
-  done
-  mount -o remount,ro,bind "$root/dev"
-  mapfile -d '' environment <"$envfile"
-  exec env -i "${environment[@]}" setpriv --no-new-privs \
-    unshare --root="$root" --wd="$wd" --setgid="$gid" --setuid="$uid" -- "$@"
-fi
-
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
-self=$(readlink -f "${BASH_SOURCE[0]}")
+# shellcheck source=image/rootfs.sh
+source image/rootfs.sh
 IMAGE=${1:-target/image/sourceip-guard.tar}
 FIXTURE=src/test/resources/fixtures/manifests/traefik-service.yaml
 
@@ -85,76 +66,15 @@ cleanup() {
 trap cleanup EXIT
 t0=$(now)
 
-# --- the image: OCI layout, then the layers in order -------------------------------------------------------
-skopeo --insecure-policy copy -q "docker-archive:$IMAGE" "oci:$work/oci:smoke" >&2
-blob() { echo "$work/oci/blobs/${1%%:*}/${1#*:}"; }
-manifest=$(blob "$(jq -r '.manifests[0].digest' "$work/oci/index.json")")
-config=$(blob "$(jq -r '.config.digest' "$manifest")")
-root=$work/rootfs
-mkdir -p "$root"
-layers=0
-for digest in $(jq -r '.layers[].digest' "$manifest"); do
-  layer=$(blob "$digest")
-  # Whiteouts first: .wh..wh..opq empties its directory, .wh.NAME deletes NAME from the layers below.
-  while IFS= read -r entry; do
-    entry=${entry#./}
-    dir=$(dirname "$entry") base=$(basename "$entry")
-    case "$base" in
-      .wh..wh..opq) find "$root/$dir" -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null || true ;;
-      .wh.*) rm -rf "${root:?}/$dir/${base#.wh.}" ;;
-    esac
-  done < <(tar --warning=no-unknown-keyword -tf "$layer" | grep -E '(^|/)\.wh\.' || true)
-  tar -xf "$layer" -C "$root" --numeric-owner --same-owner --same-permissions --warning=no-unknown-keyword --exclude='.wh.*' --exclude='*/.wh.*'
-  layers=$((layers + 1))
-done
+# --- the image: its layers unpacked in order, its config ---------------------------------------------------
+unpack_image "$IMAGE" "$work"
 t_unpack=$(since "$t0")
-
-jq '.config' "$config" >"$work/config.json"
-mapfile -t entrypoint < <(jq -r '(.Entrypoint // [])[]' "$work/config.json")
-mapfile -t cmd < <(jq -r '(.Cmd // [])[]' "$work/config.json")
-mapfile -t image_env < <(jq -r '(.Env // [])[]' "$work/config.json")
-wd=$(jq -r '.WorkingDir // "/"' "$work/config.json")
-wd=${wd:-/}
-user=$(jq -r '.User // ""' "$work/config.json")
-[ -n "$user" ] || fail "the image has no User: it would run as root"
-uid=${user%%:*} gid=""
-[[ "$user" == *:* ]] && gid=${user#*:}
-if ! [[ "$uid" =~ ^[0-9]+$ ]]; then
-  uid=$(awk -F: -v u="$uid" '$1 == u { print $3 }' "$root/etc/passwd")
-fi
-[ -n "$gid" ] || gid=$(awk -F: -v u="$uid" '$3 == u { print $4 }' "$root/etc/passwd")
-gid=${gid:-$uid}
-[[ "$uid" =~ ^[0-9]+$ ]] && [ "$uid" -ne 0 ] || fail "the image's user '$user' is root or unknown"
-[ ${#entrypoint[@]} -gt 0 ] || fail "the image has no Entrypoint"
-log "image: $layers layers; User $user (uid $uid, gid $gid), WorkingDir $wd, Entrypoint ${entrypoint[*]}, Cmd ${cmd[*]:-(none)}"
-
-# /tmp is the only writable path, as the Deployment's emptyDir: owned by root, mode 1777.
-tmpdir=$work/tmp
-mkdir -p "$tmpdir"
-chmod 1777 "$tmpdir"
-
-# run_image ENV_FILE ARG...: the image's Entrypoint with ARG... as Cmd (or the image's Cmd when none). Run as
-# `run_image ... &`, it execs, so that $! is the image's process itself (every step in between execs too).
-run_image() {
-  local envfile=$1
-  shift
-  local args=("$@")
-  [ ${#args[@]} -gt 0 ] || args=(${cmd[@]+"${cmd[@]}"})
-  local launcher=()
-  [ "$BASHPID" = "$$" ] || launcher=(exec)
-  "${launcher[@]}" unshare --mount --propagation private -- "$self" __in-namespace "$root" "$tmpdir" "$uid" "$gid" "$wd" "$envfile" \
-    "${entrypoint[@]}" ${args[@]+"${args[@]}"}
-}
-# The environment: the image's, HOME from its /etc/passwd (as a container runtime sets it), then ours; a later
-# entry wins, as with a Pod's env.
-home=$(awk -F: -v u="$uid" '$3 == u { print $6 }' "$root/etc/passwd")
-write_env() {
-  local name=$1
-  shift
-  printf '%s\0' ${image_env[@]+"${image_env[@]}"} "HOME=${home:-/}" "$@" >"$work/$name.env"
-  echo "$work/$name.env"
-}
-java_opts="JAVA_TOOL_OPTIONS=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$jvm_options" | paste -sd ' ')"
+log "image: $image_layers layers; User $user (uid $uid, gid $gid), WorkingDir $wd, Entrypoint ${entrypoint[*]}, Cmd ${cmd[*]:-(none)}"
+java_opts=$(server_java_options)
+# An image with an AOT cache must use it: AOTMode=on makes the JVM stop instead of running without it.
+aot=""
+for arg in "${entrypoint[@]}"; do [[ $arg == -XX:AOTCache=* ]] && aot=${arg#-XX:AOTCache=}; done
+[ -z "$aot" ] || java_opts+=" -XX:AOTMode=on"
 
 # --- certs, through the entrypoint ------------------------------------------------------------------------
 t1=$(now)
@@ -248,5 +168,5 @@ grep -q 'sourceip-guard stopped' "$work/server.log" || log "warning: no clean sh
 mkdir -p target/image
 cp "$work/server.log" target/image/smoke-server.log
 log "the server wrote under /tmp: $(cd "$tmpdir" && find . -mindepth 1 -maxdepth 2 ! -path './in*' ! -path './tls/*' | sort | tr '\n' ' ')"
-log "times: unpack ${t_unpack} s, start to ready ${t_ready} s, total $(since "$t0") s"
+log "times: unpack ${t_unpack} s, start to ready ${t_ready} s${aot:+ (with the AOT cache $aot)}, total $(since "$t0") s"
 log "PASS"

@@ -21,7 +21,9 @@ webhooks:
   clientConfig: {url: "https://127.0.0.1:$port/mutate"}
   rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [services]}]
 YAML
-  SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 java @"$root/src/main/jvm/server.options" \
+  local jvm=()
+  mapfile -t jvm < <("$root/scripts/find-java.sh" --aot "$root/target/quarkus-app")
+  SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 "${jvm[@]}" @"$root/src/main/jvm/server.options" \
     -Dsourceip-guard.tls.self-managed=true \
     -Dsourceip-guard.tls.secret-name=e2e-self-managed-tls \
     -Dsourceip-guard.tls.webhook-configuration=$config_name \

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Adds the JDK's AOT cache (Java 25+: classes loaded and linked, method profiles) to an image from image/build.sh,
+# as one more layer: /opt/sourceip-guard/app.aot, which the entrypoint names with -XX:AOTCache. The cache is only
+# valid for the JVM that wrote it and for these exact jars, so it is trained inside the image itself: its layers
+# unpacked (image/rootfs.sh), the server started as the image's user on a read-only root, with the flags of
+# src/main/jvm/server.options, the entrypoint's command line with -XX:AOTCacheOutput=/tmp/app.aot instead of
+# -XX:AOTCache, cluster access off, answering scripts/aot-train.sh; at its exit the JVM writes the cache.
+#
+#   image/aot.sh IMAGE_TAR        rewrites the docker-archive in place (same tags); needs root (chroot, mounts)
+set -euo pipefail
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+# shellcheck source=image/rootfs.sh
+source image/rootfs.sh
+IMAGE=${1:?usage: image/aot.sh IMAGE_TAR}
+
+log() { echo "aot: $*" >&2; }
+fail() { log "FAIL: $*"; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || fail "needs root (chroot and mounts): run it with sudo"
+work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-aot.XXXXXX")
+trap 'rm -rf "$work"' EXIT   # scripts/aot-train.sh stops the server, also when it fails
+started=$(date +%s)
+
+unpack_image "$IMAGE" "$work"
+cache="" train=()
+for arg in "${entrypoint[@]}"; do
+  if [[ $arg == -XX:AOTCache=* ]]; then
+    cache=${arg#-XX:AOTCache=}
+    train+=(-XX:AOTCacheOutput=/tmp/app.aot)
+  else
+    train+=("$arg")
+  fi
+done
+[ -n "$cache" ] || fail "the entrypoint (${entrypoint[*]}) names no -XX:AOTCache"
+[[ $cache == /* ]] || cache=$wd/$cache
+
+plain=()   # the entrypoint without the cache, for the certificates
+for arg in "${entrypoint[@]}"; do [[ $arg == -XX:AOTCache=* ]] || plain+=("$arg"); done
+java_opts=$(server_java_options)
+run_command "$(write_env certs "$java_opts")" "${plain[@]}" certs --dir /tmp/tls >"$work/certs.out" 2>&1 \
+  || { cat "$work/certs.out" >&2; fail "certs through the image failed"; }
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+  || shuf -i 20000-60000 -n 1)
+server_env=$(write_env server "$java_opts" \
+  SOURCEIP_GUARD_TLS_CERT_FILE=/tmp/tls/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=/tmp/tls/tls.key \
+  SOURCEIP_GUARD_PORT="$port" QUARKUS_HTTP_HOST=127.0.0.1 SOURCEIP_GUARD_CLUSTER_ENABLED=false)
+run_command "$server_env" "${train[@]}" >"$work/train.log" 2>&1 &
+server=$!
+scripts/aot-train.sh "$server" "https://127.0.0.1:$port" "$tmpdir/tls/ca.crt" "$tmpdir/app.aot" "$work/train.log"
+wait "$server" 2>/dev/null || true
+
+# The layer: the cache alone, root-owned and world-readable, with the fixed time Jib gives its files.
+layer_root=$work/layer
+mkdir -p "$layer_root/${cache%/*}"
+mv "$tmpdir/app.aot" "$layer_root$cache"
+tar -C "$layer_root" --numeric-owner --owner=0 --group=0 --mode=0644 --mtime=@1 --no-recursion \
+  -cf "$work/layer.tar" "${cache#/}"
+diff_id=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
+
+# The docker-archive again: the same files, this layer added to the manifest, and the config with its diff_id
+# and a history entry (the config's name is its digest).
+archive=$work/archive
+mkdir -p "$archive"
+tar -xf "$IMAGE" -C "$archive"
+mkdir -p "$archive/$diff_id"
+mv "$work/layer.tar" "$archive/$diff_id/layer.tar"
+old_config=$(jq -r '.[0].Config' "$archive/manifest.json")
+jvm=$(jq -r '.config.Labels["io.sourceipguard.jre"] // empty' "$archive/$old_config")
+jq --arg diff "sha256:$diff_id" --arg created "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg cache "$cache" \
+  '.rootfs.diff_ids += [$diff]
+   | .history += [{created: $created, created_by: ("image/aot.sh: AOT cache " + $cache + ", trained in this image")}]' \
+  "$archive/$old_config" >"$work/config.json"
+config_id=$(sha256sum "$work/config.json" | cut -d' ' -f1)
+rm "$archive/$old_config"
+mv "$work/config.json" "$archive/$config_id.json"
+jq --arg config "$config_id.json" --arg layer "$diff_id/layer.tar" '.[0].Config = $config | .[0].Layers += [$layer]' \
+  "$archive/manifest.json" >"$work/manifest.json"
+mv "$work/manifest.json" "$archive/manifest.json"
+(cd "$archive" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | LC_ALL=C sort | tar --sort=name -cf "$work/image.tar" -T -)
+mv "$work/image.tar" "$IMAGE"
+log "added $cache ($(du -m "$layer_root$cache" | cut -f1) MiB, $(gzip -c "$layer_root$cache" | wc -c | awk '{ printf "%.0f", $1 / 1048576 }') MiB compressed) to $IMAGE in $(( $(date +%s) - started )) s${jvm:+; JRE $jvm}"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The training run of an AOT cache, once its server has been started with -XX:AOTCacheOutput=CACHE (by
+# scripts/aot-cache.sh on this machine, image/aot.sh inside the image): waits until PID answers on
+# /q/health/ready, sends the training traffic, stops PID with TERM and waits (up to 120 s) for the JVM to
+# write CACHE as it exits. The traffic: the bench bodies (a LoadBalancer Service and an ingress Deployment to
+# mutate, an ip-masq-agent ConfigMap allowed and one denied, an unhandled kind) to /mutate and /validate,
+# ROUNDS times each over keep-alive HTTPS, then the health and metrics endpoints. The JVM records which classes
+# these load and link and how their methods behave; the cache starts there.
+#
+#   scripts/aot-train.sh PID URL CA_FILE CACHE LOG [ROUNDS]   LOG: the server's output, shown when it fails
+set -euo pipefail
+pid=$1 url=$2 ca=$3 cache=$4 server_log=$5 rounds=${6:-200}
+bodies=$(cd "$(dirname "${BASH_SOURCE[0]}")/../bench/bodies" && pwd)
+
+# On failure the server goes too (KILL): no training run outlives this script.
+fail() {
+  kill -9 "$pid" 2>/dev/null || true
+  tail -20 "$server_log" >&2
+  echo "aot-train: $*" >&2
+  exit 1
+}
+
+for _ in $(seq 1 600); do
+  kill -0 "$pid" 2>/dev/null || fail "the training run exited before it was ready (its log above)"
+  curl -fsS --max-time 2 --cacert "$ca" -o /dev/null "$url/q/health/ready" 2>/dev/null && break
+  sleep 0.1
+done
+
+# post PATH BODY: ROUNDS requests on one connection; fails unless every answer is a 200.
+post() {
+  local args=() i codes
+  for ((i = 0; i < rounds; i++)); do args+=(-o /dev/null "$url$1"); done
+  codes=$(curl -sS --max-time 120 --cacert "$ca" -H 'Content-Type: application/json' --data-binary "@$2" \
+    -w '%{http_code}\n' "${args[@]}" | sort | uniq -c | tr -s ' ')
+  [ "$codes" = " $rounds 200" ] || fail "POST $1 with $(basename "$2"): HTTP$codes"
+}
+for body in "$bodies"/*.json; do
+  post /mutate "$body"
+  post /validate "$body"
+done
+for path in /q/health/ready /q/health/live /q/metrics; do
+  curl -sSf --max-time 30 --cacert "$ca" -o /dev/null "$url$path" || fail "GET $path failed"
+done
+
+# TERM: Quarkus shuts down, and the JVM assembles the cache in a child process before it exits.
+kill "$pid"
+for _ in $(seq 1 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$pid" 2>/dev/null && fail "the training run did not exit within 120 s of TERM"
+[ -s "$cache" ] || fail "the training run wrote no cache (its log above)"
