@@ -173,7 +173,6 @@ log "wrote $OUT ($NAME:$TAG, $NAME:$latest): $(mib "$(stat -c %s "$OUT")") uncom
 if [ -n "$REGISTRY" ]; then
   dest=$REGISTRY/${GROUP:+$GROUP/}$NAME
   push_args=()
-  [ -z "${REGISTRY_CREDS:-}" ] || push_args+=(--dest-creds "$REGISTRY_CREDS")
   [ -z "${INSECURE:-}" ] || push_args+=(--dest-tls-verify=false)
   for tag in "$TAG" "$latest"; do
     skopeo copy -q ${push_args[@]+"${push_args[@]}"} "docker-archive:$OUT" "docker://$dest:$tag" >&2 \
