@@ -8,7 +8,8 @@
 #
 #   bench/quick.sh [BODY]     BODY: a name under bench/bodies [masq-denied]
 #
-# Environment: BENCH_JVM_OPTS (as bench/load.sh), BENCH_WARMUP [15], BENCH_SECONDS [10].
+# Environment: BENCH_JVM_OPTS, BENCH_JAVA, BENCH_AOT (as bench/load.sh), BENCH_WARMUP [15],
+# BENCH_SECONDS [10], BENCH_CONNECTIONS [16].
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,7 +26,7 @@ start_webhook "$port" "$work/certs" "$work/webhook.log"
 wait_ready "https://127.0.0.1:$port/q/health/ready" "$webhook_pid" webhook 60 "$work/certs/ca.crt"
 ready_ms=$((($(now_ns) - webhook_start_ns) / 1000000))
 
-load() { BENCH_BODY=$bench_root/bench/bodies/$body.json wrk -t1 -c16 -d"$1s" -s "$bench_root/bench/wrk.lua" "https://127.0.0.1:$port$endpoint"; }
+load() { BENCH_BODY=$bench_root/bench/bodies/$body.json wrk -t1 -c"${BENCH_CONNECTIONS:-16}" -d"$1s" -s "$bench_root/bench/wrk.lua" "https://127.0.0.1:$port$endpoint"; }
 load "${BENCH_WARMUP:-15}" >/dev/null
 before=$(cpu_ticks "$webhook_pid")
 out=$(load "${BENCH_SECONDS:-10}")

@@ -175,7 +175,7 @@ if [ -n "$REGISTRY" ]; then
   push_args=()
   [ -z "${INSECURE:-}" ] || push_args+=(--dest-tls-verify=false)
   for tag in "$TAG" "$latest"; do
-    skopeo copy -q ${push_args[@]+"${push_args[@]}"} "docker-archive:$OUT" "docker://$dest:$tag" >&2 \
+    skopeo --insecure-policy copy -q ${push_args[@]+"${push_args[@]}"} "docker-archive:$OUT" "docker://$dest:$tag" >&2 \
       || die "pushing to $dest:$tag failed (credentials: image/README.md)"
     log "pushed $dest:$tag"
   done
