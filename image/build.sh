@@ -8,7 +8,7 @@
 #      `kind load image-archive`, `ctr images import` and `skopeo copy docker-archive:...` all read it);
 #   5. the registry is stopped and its storage removed;
 #   6. image/aot.sh trains the JDK's AOT cache inside that image and adds it as a last layer (the entrypoint names
-#      it with -XX:AOTCache): ready in under a second instead of about two.
+#      it with -XX:AOTCache): ready in about a second instead of about two.
 #
 #   image/build.sh                     (make image) target/image/sourceip-guard.tar, tags VERSION and latest
 #   TAG=1.2.3 image/build.sh           another tag than the project version

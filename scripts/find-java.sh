@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the java command that runs the webhook here: the newest JDK 25 or later among JAVA_HOME and
-# /usr/lib/jvm/* (the AOT cache of scripts/aot-cache.sh needs one: ready in under a second instead of
+# /usr/lib/jvm/* (the AOT cache of scripts/aot-cache.sh needs one: ready in about a second instead of
 # about two), else plain `java` (17 or later; the webhook runs the same, only starts slower).
 #
 #   scripts/find-java.sh                   the java command
