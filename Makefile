@@ -13,7 +13,8 @@ APP := target/quarkus-app/quarkus-run.jar
 # The AOT cache of the packaged webhook (Java 25+): classes loaded and linked, method profiles. No file with
 # an older JDK; the webhook then starts without it.
 AOT := target/quarkus-app/app.aot
-AOT_FLAG = $$([ -f $(AOT) ] && echo -XX:AOTCache=$(AOT))
+# The flag that uses it, when it exists and JAVA is 25 or later (scripts/find-java.sh decides, as for bench and e2e).
+AOT_FLAG = $$(JAVA="$(JAVA)" scripts/find-java.sh --aot $(dir $(AOT)) | sed -n 2p)
 CERTS ?= certs
 SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard

@@ -23,7 +23,8 @@ if [ -z "$java" ]; then
 fi
 echo "$java"
 if [ "${1:-}" = --aot ]; then
-  cache=${2:?usage: find-java.sh --aot APP_DIR}/app.aot
+  cache=${2:?usage: find-java.sh --aot APP_DIR}
+  cache=${cache%/}/app.aot
   m=$(major "$java")
   if [ -s "$cache" ] && [ "${m:-0}" -ge 25 ]; then echo "-XX:AOTCache=$cache"; fi
 fi
