@@ -22,26 +22,26 @@ trap 'rm -rf "$work"' EXIT   # scripts/aot-train.sh stops the server, also when 
 started=$(date +%s)
 
 unpack_image "$IMAGE" "$work"
-cache="" train=()
+# The training command is the entrypoint writing the cache instead of reading it; the certificates come from the
+# entrypoint without it.
+cache="" train=() plain=()
 for arg in "${entrypoint[@]}"; do
   if [[ $arg == -XX:AOTCache=* ]]; then
     cache=${arg#-XX:AOTCache=}
     train+=(-XX:AOTCacheOutput=/tmp/app.aot)
   else
     train+=("$arg")
+    plain+=("$arg")
   fi
 done
 [ -n "$cache" ] || fail "the entrypoint (${entrypoint[*]}) names no -XX:AOTCache"
 [[ $cache == /* ]] || cache=$wd/$cache
 
-plain=()   # the entrypoint without the cache, for the certificates
-for arg in "${entrypoint[@]}"; do [[ $arg == -XX:AOTCache=* ]] || plain+=("$arg"); done
 java_opts=$(server_java_options)
 run_command "$(write_env certs "$java_opts")" "${plain[@]}" certs --dir /tmp/tls >"$work/certs.out" 2>&1 \
   || { cat "$work/certs.out" >&2; fail "certs through the image failed"; }
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-  || shuf -i 20000-60000 -n 1)
+port=$(free_loopback_port)
 server_env=$(write_env server "$java_opts" \
   SOURCEIP_GUARD_TLS_CERT_FILE=/tmp/tls/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=/tmp/tls/tls.key \
   SOURCEIP_GUARD_PORT="$port" QUARKUS_HTTP_HOST=127.0.0.1 SOURCEIP_GUARD_CLUSTER_ENABLED=false)

@@ -98,6 +98,12 @@ run_image() {
   run_command "$envfile" "${entrypoint[@]}" ${args[@]+"${args[@]}"}
 }
 
+# A free TCP port on 127.0.0.1 (the kernel's choice), for the server run in the image.
+free_loopback_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+    || shuf -i 20000-60000 -n 1
+}
+
 # A later entry wins, as with a Pod's env.
 write_env() {
   local name=$1

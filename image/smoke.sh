@@ -101,8 +101,7 @@ jq -e '.results[] | select(.rule == "service-external-traffic-policy" and .resul
 log "report: exit 1, $(jq -c '.summary' "$work/report.json") ($(since "$t2") s)"
 
 # --- the server, and one admission request -----------------------------------------------------------------
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-  || shuf -i 20000-60000 -n 1)
+port=$(free_loopback_port)
 t3=$(now)
 server_env=$(write_env server "$java_opts" \
   SOURCEIP_GUARD_TLS_CERT_FILE=/tmp/tls/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=/tmp/tls/tls.key \
