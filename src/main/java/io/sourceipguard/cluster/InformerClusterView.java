@@ -2,6 +2,7 @@ package io.sourceipguard.cluster;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -36,6 +37,9 @@ public class InformerClusterView implements ClusterView {
     private final GuardConfig config;
     private final List<SharedIndexInformer<ConfigMap>> masqInformers = new ArrayList<>();
     private SharedIndexInformer<Namespace> namespaces;
+    private SharedIndexInformer<Node> nodeInformer;
+    private final NodeStore nodes = new NodeStore();
+    private boolean hasCluster;
 
     public InformerClusterView(Instance<KubernetesClient> client, GuardConfig config) {
         this.client = client;
@@ -51,6 +55,7 @@ public class InformerClusterView implements ClusterView {
             LOG.info("no Kubernetes API configured (no kubeconfig, not in a cluster): sibling ip-masq-agent configs are not read");
             return;
         }
+        hasCluster = true;
         try {
             watch();
         } catch (RuntimeException e) {
@@ -62,12 +67,16 @@ public class InformerClusterView implements ClusterView {
             LOG.warnf("cannot read the cluster (%s); sibling configs and namespace labels are unknown", root.getMessage());
             masqInformers.clear();
             namespaces = null;
+            nodeInformer = null;
         }
     }
 
     private void watch() {
         // Namespace labels carry modes and exemptions; read on every admission, so cached.
         namespaces = start(client.get().namespaces().runnableInformer(RESYNC_MILLIS), "Namespaces");
+        // Node pools, taints and the pod network, for rules that must not pin to a missing pool
+        // or demand a config that cuts egress; only labels, taints and pod CIDRs are kept.
+        nodeInformer = start(client.get().nodes().runnableInformer(RESYNC_MILLIS).itemStore(nodes), "Nodes");
         String namespace = config.rules().masqueradeConfig().namespace();
         for (String name : config.rules().masqueradeConfig().names()) {
             masqInformers.add(start(client.get().configMaps().inNamespace(namespace).withName(name)
@@ -93,6 +102,22 @@ public class InformerClusterView implements ClusterView {
         if (namespaces != null) {
             namespaces.stop();
         }
+        if (nodeInformer != null) {
+            nodeInformer.stop();
+        }
+    }
+
+    @Override
+    public Optional<List<NodeMeta>> nodes() {
+        if (nodeInformer == null || !nodeInformer.hasSynced()) {
+            return Optional.empty();
+        }
+        return Optional.of(nodes.nodes());
+    }
+
+    @Override
+    public boolean hasCluster() {
+        return hasCluster;
     }
 
     @Override

@@ -107,7 +107,7 @@ public class ReportScanner {
     void scanOnce() {
         try {
             List<Manifest> manifests = ClusterSource.read(client.get(), config.rules().masqueradeConfig());
-            Report report = Report.of(engine, manifests, new ManifestClusterView(manifests));
+            Report report = Report.of(engine, manifests, new ManifestClusterView(manifests, true));
             latest.set(new Scan(report, Instant.now()));
             Map<String, Integer> counts = new TreeMap<>();
             report.rows().forEach(r -> counts.merge(r.rule() + "\u0000" + r.result(), 1, Integer::sum));

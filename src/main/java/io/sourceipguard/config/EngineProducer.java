@@ -12,6 +12,7 @@ import io.sourceipguard.policy.rules.IngressNodePoolRule;
 import io.sourceipguard.policy.rules.IngressPoolSettings;
 import io.sourceipguard.policy.rules.MasqSettings;
 import io.sourceipguard.policy.rules.MasqueradeConfigRule;
+import io.sourceipguard.policy.rules.PodNetwork;
 import io.sourceipguard.policy.rules.PolicySettings;
 import io.sourceipguard.policy.rules.RuleSet;
 import io.sourceipguard.policy.rules.ServiceExternalTrafficPolicyRule;
@@ -64,20 +65,34 @@ public class EngineProducer {
         IngressPoolSettings pool = new IngressPoolSettings(ingress.poolLabelKey(), ingress.poolLabelValue(), selectors, toleration);
 
         GuardConfig.MasqRule masq = config.rules().masqueradeConfig();
-        List<Cidr> protectedCidrs = new ArrayList<>();
-        for (String cidr : masq.protectedCidrs()) {
-            try {
-                protectedCidrs.add(Cidrs.parse(cidr));
-            } catch (InvalidCidrException e) {
-                throw invalid("rules.masquerade-config.protected-cidrs", e.getMessage());
-            }
-        }
         if (masq.cidrLimit() <= 0) {
             throw invalid("rules.masquerade-config.cidr-limit", "must be a positive number, not " + masq.cidrLimit());
         }
+        PodNetwork network = null;
+        if (!"auto".equals(masq.podNetwork())) {
+            network = PodNetwork.parse(masq.podNetwork());
+            if (network == null) {
+                throw invalid("rules.masquerade-config.pod-network", "'" + masq.podNetwork()
+                        + "' is not a pod network; use auto, routable, overlay or pod-subnet");
+            }
+        }
         MasqSettings masqSettings = new MasqSettings(masq.namespace(), new HashSet<>(masq.names()), masq.keyPrefixes(),
-                new HashSet<>(masq.keyNames()), protectedCidrs, masq.cidrLimit(), masq.ipv6Enabled());
+                new HashSet<>(masq.keyNames()), cidrs("protected-cidrs", masq.protectedCidrs()), masq.cidrLimit(),
+                masq.ipv6Enabled(), network, cidrs("cluster-cidrs", masq.clusterCidrs().orElse(List.of())),
+                cidrs("must-masquerade-cidrs", masq.mustMasqueradeCidrs()), new HashSet<>(masq.platformNames()));
         return new PolicySettings(config.rules().serviceExternalTrafficPolicy().includeNodePort(), pool, masqSettings);
+    }
+
+    private static List<Cidr> cidrs(String key, List<String> texts) {
+        List<Cidr> cidrs = new ArrayList<>();
+        for (String cidr : texts) {
+            try {
+                cidrs.add(Cidrs.parse(cidr));
+            } catch (InvalidCidrException e) {
+                throw invalid("rules.masquerade-config." + key, e.getMessage());
+            }
+        }
+        return cidrs;
     }
 
     /** The configured modes: the global one and the per-rule overrides. */

@@ -92,8 +92,27 @@ public interface GuardConfig {
         String namespace();
 
         @WithDefault("azure-ip-masq-agent-config,azure-ip-masq-agent-config-reconciled,ip-masq-agent,"
-                + "ip-masq-agent-config,ip-masq-agent-config-reconciled")
+                + "ip-masq-agent-config,ip-masq-agent-config-reconciled,azure-dns-imds-ip-masq-agent-config")
         List<String> names();
+
+        /** Configs the platform writes and reconciles: judged and reported, never refused. */
+        @WithDefault("azure-ip-masq-agent-config-reconciled,ip-masq-agent-config-reconciled,"
+                + "azure-dns-imds-ip-masq-agent-config")
+        List<String> platformNames();
+
+        /**
+         * How pods reach the outside: auto (read from the Nodes), routable (flat Azure CNI),
+         * overlay (Azure CNI Overlay, Cilium overlay, kubenet) or pod-subnet.
+         */
+        @WithDefault("auto")
+        String podNetwork();
+
+        /** The cluster's own pod ranges on an overlay network; unset: learned from the Nodes and AKS's config. */
+        Optional<List<String>> clusterCidrs();
+
+        /** Destinations that answer only the node's own IP: IMDS and Azure's platform address (DNS, health). */
+        @WithDefault("169.254.169.254/32,168.63.129.16/32")
+        List<String> mustMasqueradeCidrs();
 
         /** Data keys read as config files: those starting with one of these... */
         @WithDefault("ip-masq")

@@ -26,7 +26,30 @@ public interface ClusterView {
     /** The labels and annotations of a namespace, or empty when they cannot be read. */
     Optional<NamespaceMeta> namespace(String name);
 
-    /** A view that knows nothing: for offline reports and callers without a cluster. */
+    /** A Node taint, as {@code spec.taints} lists it. */
+    record Taint(String key, String value, String effect) {
+    }
+
+    /** What the rules read of a Node: its labels, taints and pod CIDRs (never its status). */
+    record NodeMeta(String name, Map<String, String> labels, List<Taint> taints, List<String> podCidrs) {
+        public NodeMeta {
+            labels = Map.copyOf(labels);
+            taints = List.copyOf(taints);
+            podCidrs = List.copyOf(podCidrs);
+        }
+    }
+
+    /** The cluster's Nodes, or empty when they cannot be read (cache not synced, API unreachable). */
+    Optional<List<NodeMeta>> nodes();
+
+    /**
+     * False when no Kubernetes API is configured at all (a workstation, the offline report): the
+     * rules then judge from configuration alone and say that the cluster facts were not checked.
+     * True when a cluster is configured, even if it cannot be read right now.
+     */
+    boolean hasCluster();
+
+    /** A view with no cluster behind it: for offline reports and callers without a cluster. */
     ClusterView UNAVAILABLE = new ClusterView() {
         @Override
         public Optional<List<ConfigMapData>> configMaps(String namespace) {
@@ -36,6 +59,16 @@ public interface ClusterView {
         @Override
         public Optional<NamespaceMeta> namespace(String name) {
             return Optional.empty();
+        }
+
+        @Override
+        public Optional<List<NodeMeta>> nodes() {
+            return Optional.empty();
+        }
+
+        @Override
+        public boolean hasCluster() {
+            return false;
         }
     };
 }

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * What one rule concluded about one object: the outcome, a short message for people, the
- * patch for {@link Outcome#MUTATE}, and notes that become warnings whatever the outcome.
+ * patch for {@link Outcome#MUTATE} (for a denial: the complete fix, which admission never
+ * applies and reports show), and notes that become warnings whatever the outcome.
  */
 public record Finding(String rule, Outcome outcome, String message, List<PatchOperation> patch, List<String> notes) {
 
@@ -27,6 +28,20 @@ public record Finding(String rule, Outcome outcome, String message, List<PatchOp
 
     public static Finding deny(String rule, String message) {
         return new Finding(rule, Outcome.DENY, message, List.of(), List.of());
+    }
+
+    /** A denial with the complete fix, as operations on the object (a report can apply them). */
+    public static Finding deny(String rule, String message, List<PatchOperation> fix) {
+        return new Finding(rule, Outcome.DENY, message, fix, List.of());
+    }
+
+    public static Finding warn(String rule, String message) {
+        return new Finding(rule, Outcome.WARN, message, List.of(), List.of());
+    }
+
+    /** The same finding as a warning: admitted unchanged; a fix it carried is kept for reports. */
+    public Finding asWarning(String why) {
+        return new Finding(rule, Outcome.WARN, message + " " + why, patch, notes);
     }
 
     public static Finding exempt(String rule, String message) {

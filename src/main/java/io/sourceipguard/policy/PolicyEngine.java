@@ -182,6 +182,10 @@ public final class PolicyEngine {
                         audit.put(rule, "mutated");
                     }
                 }
+                case WARN -> {
+                    warnings.add(shorten(WARNING_PREFIX + tag + finding.message()));
+                    audit.put(rule, "warned");
+                }
                 case DENY -> {
                     if (mode == Mode.AUDIT) {
                         warnings.add(shorten(WARNING_PREFIX + tag + "would deny (audit mode): " + finding.message()));

@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * Reads, through the Kubernetes API, every object the rules look at: Services, Deployments,
- * DaemonSets, StatefulSets and Namespaces across all namespaces, and the ip-masq-agent
+ * DaemonSets, StatefulSets, Namespaces and Nodes across all namespaces, and the ip-masq-agent
  * ConfigMaps, in pages so that a large cluster is never fetched in one response.
  */
 public final class ClusterSource {
@@ -32,6 +32,7 @@ public final class ClusterSource {
         List<Manifest> manifests = new ArrayList<>();
         String context = client.getMasterUrl().toString();
         all(client, "v1", "Namespace", context, manifests);
+        all(client, "v1", "Node", context, manifests);
         all(client, "v1", "Service", context, manifests);
         all(client, "apps/v1", "Deployment", context, manifests);
         all(client, "apps/v1", "DaemonSet", context, manifests);
@@ -52,7 +53,7 @@ public final class ClusterSource {
         String next = null;
         do {
             ListOptions options = new ListOptionsBuilder().withLimit(PAGE).withContinue(next).build();
-            GenericKubernetesResourceList page = "Namespace".equals(kind) ? op.list(options) : op.inAnyNamespace().list(options);
+            GenericKubernetesResourceList page = "Namespace".equals(kind) || "Node".equals(kind) ? op.list(options) : op.inAnyNamespace().list(options);
             for (GenericKubernetesResource item : page.getItems()) {
                 out.add(manifest(apiVersion, kind, item, context));
             }

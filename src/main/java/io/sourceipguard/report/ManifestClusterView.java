@@ -2,6 +2,8 @@ package io.sourceipguard.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sourceipguard.policy.ClusterView;
+import io.sourceipguard.policy.ClusterView.NodeMeta;
+import io.sourceipguard.policy.ClusterView.Taint;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -13,14 +15,24 @@ import java.util.Optional;
 /**
  * The cluster as a set of manifests shows it: ip-masq-agent ConfigMaps judged together with
  * their siblings in the same input (the agent merges them), Namespaces with their labels.
- * A namespace the input does not contain has no labels: the configured modes apply.
+ * A namespace the input does not contain has no labels: the configured modes apply. Nodes in
+ * the input (or every Node, when read from a cluster) tell the node pools and the pod network.
  */
 public final class ManifestClusterView implements ClusterView {
 
     private final Map<String, List<ConfigMapData>> configMaps = new HashMap<>();
     private final Map<String, NamespaceMeta> namespaces = new HashMap<>();
+    private final List<NodeMeta> nodes = new ArrayList<>();
+    private final boolean fromCluster;
 
+    /** The manifests of files: cluster facts (Nodes) only as far as the input contains them. */
     public ManifestClusterView(List<Manifest> manifests) {
+        this(manifests, false);
+    }
+
+    /** {@code fromCluster}: the manifests were read from a cluster, so its Nodes are all of them. */
+    public ManifestClusterView(List<Manifest> manifests, boolean fromCluster) {
+        this.fromCluster = fromCluster;
         for (Manifest m : manifests) {
             String apiVersion = m.object().path("apiVersion").asText();
             if ("ConfigMap".equals(m.kind()) && "v1".equals(apiVersion)) {
@@ -29,6 +41,8 @@ public final class ManifestClusterView implements ClusterView {
             } else if ("Namespace".equals(m.kind()) && "v1".equals(apiVersion)) {
                 JsonNode metadata = m.object().path("metadata");
                 namespaces.put(m.name(), new NamespaceMeta(strings(metadata.path("labels")), strings(metadata.path("annotations"))));
+            } else if ("Node".equals(m.kind()) && "v1".equals(apiVersion)) {
+                nodes.add(node(m.name(), m.object()));
             }
         }
     }
@@ -41,6 +55,30 @@ public final class ManifestClusterView implements ClusterView {
     @Override
     public Optional<NamespaceMeta> namespace(String name) {
         return Optional.of(namespaces.getOrDefault(name, new NamespaceMeta(Map.of(), Map.of())));
+    }
+
+    @Override
+    public Optional<List<NodeMeta>> nodes() {
+        return hasCluster() ? Optional.of(List.copyOf(nodes)) : Optional.empty();
+    }
+
+    // Files without Nodes say nothing of the cluster: judged from configuration alone, as offline.
+    @Override
+    public boolean hasCluster() {
+        return fromCluster || !nodes.isEmpty();
+    }
+
+    private static NodeMeta node(String name, JsonNode node) {
+        JsonNode spec = node.path("spec");
+        List<String> podCidrs = new ArrayList<>();
+        spec.path("podCIDRs").forEach(c -> podCidrs.add(c.asText()));
+        if (podCidrs.isEmpty() && !spec.path("podCIDR").asText("").isEmpty()) {
+            podCidrs.add(spec.path("podCIDR").asText());
+        }
+        List<Taint> taints = new ArrayList<>();
+        spec.path("taints").forEach(t -> taints.add(new Taint(t.path("key").asText(""), t.path("value").asText(""),
+                t.path("effect").asText(""))));
+        return new NodeMeta(name, strings(node.path("metadata").path("labels")), taints, podCidrs);
     }
 
     private static Map<String, String> strings(JsonNode map) {

@@ -51,6 +51,7 @@ public final class PolicyReports {
             String result = switch (row.outcome()) {
                 case PASS -> "pass";
                 case MUTATE, DENY -> "fail";
+                case WARN -> "warn";
                 default -> "skip";
             };
             summary.merge(result, 1, Integer::sum);

@@ -25,6 +25,9 @@ public record Report(List<ReportRow> rows) {
     public static Report of(PolicyEngine engine, List<Manifest> manifests, ClusterView cluster) {
         List<ReportRow> rows = new ArrayList<>(manifests.size() * engine.rules().size());
         for (Manifest manifest : manifests) {
+            if ("Node".equals(manifest.kind())) {
+                continue; // a fact about the cluster (pools, pod network), not something the rules judge
+            }
             Decision decision = engine.evaluate(AdmissionSubject.ofObject(manifest.object()), cluster);
             for (Finding finding : decision.findings()) {
                 rows.add(ReportRow.of(manifest, finding));
@@ -43,8 +46,9 @@ public record Report(List<ReportRow> rows) {
         return counts;
     }
 
-    /** True when something would be mutated or denied. */
+    /** True when something would be mutated or denied, or needs a fix the webhook will not make. */
     public boolean wouldChange() {
-        return rows.stream().anyMatch(r -> r.outcome() == Outcome.MUTATE || r.outcome() == Outcome.DENY);
+        return rows.stream().anyMatch(r -> r.outcome() == Outcome.MUTATE || r.outcome() == Outcome.DENY
+                || r.outcome() == Outcome.WARN);
     }
 }

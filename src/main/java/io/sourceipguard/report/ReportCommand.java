@@ -94,7 +94,7 @@ public final class ReportCommand implements Callable<Integer> {
                 return fail("cannot read the cluster: " + e.getMessage());
             }
         }
-        ClusterView view = new ManifestClusterView(manifests);
+        ClusterView view = new ManifestClusterView(manifests, cluster);
         Report report = Report.of(engine, manifests, view);
         format.write(report, out);
         out.flush();

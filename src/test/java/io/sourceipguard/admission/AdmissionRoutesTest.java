@@ -101,16 +101,17 @@ class AdmissionRoutesTest {
                 .body("response.allowed", equalTo(false))
                 .body("response.status.code", equalTo(403))
                 .body("response.status.reason", equalTo("Forbidden"))
-                .body("response.status.message", startsWith("[masquerade-config] kube-system/azure-ip-masq-agent-config "
-                        + "masquerades pod traffic to 0.0.0.0/5"))
-                .body("response.status.message", containsString("add under nonMasqueradeCIDRs"))
+                .body("response.status.message", startsWith("[masquerade-config] kube-system/azure-ip-masq-agent-config "))
+                .body("response.status.message", containsString("masquerades pod traffic to 0.0.0.0/5, 8.0.0.0/7"))
+                .body("response.status.message", containsString("The complete fix: set data key 'ip-masq-agent' to "
+                        + "nonMasqueradeCIDRs: [0.0.0.0/1, 128.0.0.0/3"))
                 .body("response", not(hasKey("patch")));
     }
 
     @Test
     void coveringMasqConfigIsAllowedAndDeleteIsDenied() {
         ObjectNode cm = manifest("aks-azure-ip-masq-agent-config.yaml");
-        cm.with("data").put("ip-masq-agent", "nonMasqueradeCIDRs:\n  - 0.0.0.0/0\nmasqLinkLocal: false\n");
+        cm.with("data").put("ip-masq-agent", manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml").at("/data/config").asText());
         post("/validate", Reviews.create(cm)).statusCode(200).body("response.allowed", equalTo(true));
         post("/validate", Reviews.review("DELETE", null, cm)).statusCode(200)
                 .body("response.allowed", equalTo(false))

@@ -1,7 +1,10 @@
 package io.sourceipguard.admission;
 
 import static io.sourceipguard.testing.Fixtures.manifest;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.hasItem;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -45,20 +48,41 @@ class ApiServerUnreachableTest {
                 .contentType("application/json");
     }
 
+    // The Nodes cannot be read, so the pod network is unknown: judged as overlay, which admits
+    // AKS's own shape (alone, with warnings) and never asks to stop masquerading the internet.
     @Test
-    void masqConfigsAreJudgedAloneWithAWarning() {
+    void masqConfigsAreJudgedAloneAsOnAnOverlayNetworkWithWarnings() {
         ObjectNode cm = manifest("aks-azure-ip-masq-agent-config.yaml");
-        cm.with("data").put("ip-masq-agent", "nonMasqueradeCIDRs: [0.0.0.0/0]\n");
+        cm.with("data").put("ip-masq-agent", "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true\n");
         https().body(Reviews.create(cm).toString()).post("/validate").then().statusCode(200)
                 .body("response.allowed", equalTo(true))
                 .body("response.warnings", hasItem("sourceip-guard: [masquerade-config] sibling ip-masq-agent configs could "
-                        + "not be read; judged azure-ip-masq-agent-config alone"));
+                        + "not be read; judged azure-ip-masq-agent-config alone"))
+                .body("response.warnings", hasItem(containsString("the Nodes cannot be read yet, so the pod network is unknown")));
+        cm.with("data").put("ip-masq-agent", "nonMasqueradeCIDRs: [10.244.0.0/16, 0.0.0.0/1]\nmasqLinkLocal: true\n");
+        https().body(Reviews.create(cm).toString()).post("/validate").then().statusCode(200)
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("which cuts the pods' egress there"))
+                .body("response.status.message", containsString("nonMasqueradeCIDRs: [10.0.0.0/8, 100.64.0.0/10] (2 blocks)"));
     }
 
     @Test
     void namespaceLabelsFallBackToTheConfiguredModes() {
         https().body(Reviews.create(manifest("traefik-service.yaml")).toString()).post("/mutate").then().statusCode(200)
-                .body("response.patchType", equalTo("JSONPatch"));
+                .body("response.allowed", equalTo(true))
+                .body("response.patchType", equalTo("JSONPatch"))
+                .body("response.warnings", hasItem(containsString("set spec.externalTrafficPolicy=Local")));
+    }
+
+    // Whether a node carries the ingress pool is unknown: pinning could leave every pod Pending.
+    @Test
+    void ingressControllersAreLeftUnpinnedWhileTheNodesCannotBeRead() {
+        https().body(Reviews.create(manifest("ingress-nginx-controller-deployment.yaml")).toString()).post("/mutate").then()
+                .statusCode(200)
+                .body("response.allowed", equalTo(true))
+                .body("response", not(hasKey("patch")))
+                .body("response.warnings", hasItem(containsString("left unpinned")))
+                .body("response.auditAnnotations.ingress-node-pool", equalTo("warned"));
     }
 
     @Test

@@ -174,7 +174,7 @@ class ExemptionsTest {
 
     @Test
     void systemIdentitiesBypassTheRules() {
-        ObjectNode cm = manifest("aks-azure-ip-masq-agent-config-reconciled.yaml");
+        ObjectNode cm = manifest("aks-azure-ip-masq-agent-config.yaml");
         Decision d = ENGINE.evaluate(request(Operation.UPDATE, cm, cm, "system:serviceaccount:kube-system:addon-manager",
                 List.of("system:serviceaccounts"), false), Fixtures.clusterWith(List.of()), Rule.Phase.VALIDATING);
         assertTrue(d.allowed());

@@ -27,9 +27,10 @@ public final class Fixtures {
     private Fixtures() {
     }
 
-    /** A manifest from fixtures/manifests, as the API server would send it (a JSON tree). */
+    /** A manifest from fixtures/manifests (or fixtures/DIR/FILE), as the API server would send it (a JSON tree). */
     public static ObjectNode manifest(String file) {
-        try (InputStream in = Fixtures.class.getResourceAsStream("/fixtures/manifests/" + file)) {
+        String path = file.contains("/") ? "/fixtures/" + file : "/fixtures/manifests/" + file;
+        try (InputStream in = Fixtures.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalArgumentException("no fixture " + file);
             }
@@ -88,8 +89,34 @@ public final class Fixtures {
         return clusterWith(configMaps, Map.of());
     }
 
-    /** A cluster view over fixed ConfigMaps and Namespaces (name to labels; annotations empty). */
+    /** A cluster view over fixed ConfigMaps and Namespaces (name to labels; annotations empty), with no cluster facts. */
     public static ClusterView clusterWith(List<JsonNode> configMaps, Map<String, ClusterView.NamespaceMeta> namespaces) {
+        return view(configMaps, namespaces, null, false);
+    }
+
+    /** A connected cluster with these ConfigMaps and Nodes; {@code null} Nodes: not readable yet. */
+    public static ClusterView clusterWithNodes(List<JsonNode> configMaps, List<ClusterView.NodeMeta> nodes) {
+        return view(configMaps, Map.of(), nodes, true);
+    }
+
+    /** A Node with labels and taints ({@code key=value:Effect}, value optional). */
+    public static ClusterView.NodeMeta node(String name, Map<String, String> labels, String... taints) {
+        List<ClusterView.Taint> parsed = new java.util.ArrayList<>();
+        for (String taint : taints) {
+            String[] keyAndEffect = taint.split(":");
+            String[] keyAndValue = keyAndEffect[0].split("=", 2);
+            parsed.add(new ClusterView.Taint(keyAndValue[0], keyAndValue.length > 1 ? keyAndValue[1] : "", keyAndEffect[1]));
+        }
+        return new ClusterView.NodeMeta(name, labels, parsed, List.of());
+    }
+
+    /** A kubenet-style Node: a pod CIDR and no AKS pod network label. */
+    public static ClusterView.NodeMeta nodeWithPodCidr(String name, String podCidr) {
+        return new ClusterView.NodeMeta(name, Map.of(), List.of(), List.of(podCidr));
+    }
+
+    private static ClusterView view(List<JsonNode> configMaps, Map<String, ClusterView.NamespaceMeta> namespaces,
+            List<ClusterView.NodeMeta> nodes, boolean connected) {
         return new ClusterView() {
             @Override
             public Optional<List<ConfigMapData>> configMaps(String namespace) {
@@ -104,6 +131,16 @@ public final class Fixtures {
             @Override
             public Optional<NamespaceMeta> namespace(String name) {
                 return Optional.of(namespaces.getOrDefault(name, new NamespaceMeta(Map.of(), Map.of())));
+            }
+
+            @Override
+            public Optional<List<NodeMeta>> nodes() {
+                return Optional.ofNullable(nodes);
+            }
+
+            @Override
+            public boolean hasCluster() {
+                return connected;
             }
         };
     }

@@ -177,6 +177,57 @@ public final class Cidrs {
         return gaps;
     }
 
+    /**
+     * The fewest CIDR blocks that together contain every address of {@code must} outside
+     * {@code forbidden} and no address of {@code forbidden}. Each block is the largest prefix
+     * holding no forbidden address, so a block may also cover addresses of neither set; that is
+     * what makes the list short (all of IPv4 but two /32s is 62 blocks, not millions).
+     */
+    public static List<Cidr> shortestCover(Collection<Cidr> must, Collection<Cidr> forbidden) {
+        List<Range> need = union(uncovered(must, forbidden));
+        List<Range> avoid = union(forbidden);
+        List<Cidr> out = new ArrayList<>();
+        for (boolean ipv6 : new boolean[] {false, true}) {
+            if (need.stream().anyMatch(r -> r.ipv6 == ipv6)) {
+                cover(new Cidr(ipv6, 0, 0, 0), need, avoid, out);
+            }
+        }
+        return out;
+    }
+
+    // The maximal forbidden-free prefixes partition the allowed space; any valid cover needs at
+    // least one block in each of them that holds needed addresses, and one is enough.
+    private static void cover(Cidr block, List<Range> need, List<Range> avoid, List<Cidr> out) {
+        Range range = Range.of(block);
+        if (!intersects(range, need)) {
+            return;
+        }
+        if (!intersects(range, avoid)) {
+            out.add(block);
+            return;
+        }
+        int prefix = block.prefix() + 1;
+        int bit = block.bits() - prefix;
+        cover(new Cidr(block.ipv6(), block.hi(), block.lo(), prefix), need, avoid, out);
+        cover(new Cidr(block.ipv6(), block.hi() | (bit >= 64 ? 1L << (bit - 64) : 0),
+                block.lo() | (bit < 64 ? 1L << bit : 0), prefix), need, avoid, out);
+    }
+
+    private static boolean intersects(Range range, List<Range> ranges) {
+        for (Range r : ranges) {
+            if (r.ipv6 == range.ipv6 && U128.compare(r.startHi, r.startLo, range.endHi, range.endLo) <= 0
+                    && U128.compare(r.endHi, r.endLo, range.startHi, range.startLo) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when some address of {@code block} is in one of {@code blocks}. */
+    public static boolean overlaps(Cidr block, Collection<Cidr> blocks) {
+        return intersects(Range.of(block), union(blocks));
+    }
+
     // One pass over the sorted union: each hole inside the target, split into prefix blocks.
     private static void sweep(Range target, List<Range> covered, List<Cidr> gaps) {
         long cursorHi = target.startHi;

@@ -1,22 +1,31 @@
 package io.sourceipguard.policy.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.sourceipguard.policy.AdmissionSubject;
 import io.sourceipguard.policy.ClusterView;
+import io.sourceipguard.policy.ClusterView.NodeMeta;
 import io.sourceipguard.policy.Finding;
 import io.sourceipguard.policy.Operation;
 import io.sourceipguard.policy.PatchOperation;
 import io.sourceipguard.policy.Rule;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Ingress controller workloads are pinned to the ingress node pool with a nodeSelector, so the
  * entry point lives in one subnet that NSGs and the firewall can name. Other selector entries
  * are kept; a selector or required node affinity that points elsewhere is corrected, with a warning.
+ * It pins only to a pool that exists: with no node carrying the pool label, or while the Nodes
+ * cannot be read, the workload is admitted unchanged with a warning, because pinned pods would
+ * stay Pending; the pool nodes' own NoSchedule/NoExecute taints are tolerated, so pinned pods can
+ * schedule there.
  */
 public final class IngressNodePoolRule implements Rule {
 
@@ -61,23 +70,73 @@ public final class IngressNodePoolRule implements Rule {
         if (!podSpec.isObject()) {
             return Finding.skip(ID, "no pod template to pin");
         }
+        Pool found = pool(cluster);
         List<PatchOperation> patch = new ArrayList<>();
         List<String> actions = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         pinNodeSelector(podSpec, patch, actions, notes);
         correctAffinity(podSpec, patch, notes);
-        settings.toleration().ifPresent(t -> tolerate(podSpec, t, patch, actions));
+        List<IngressPoolSettings.Toleration> wanted = new ArrayList<>(found.taints);
+        settings.toleration().ifPresent(wanted::add);
+        tolerate(podSpec, wanted, patch, actions);
         if (patch.isEmpty()) {
             return Finding.pass(ID);
         }
         if (actions.isEmpty()) {
             actions.add("keep pods on the " + pool + " pool");
         }
+        if (found.withheld != null) {
+            // Pinning to a pool no node carries leaves every new pod Pending: admit unchanged.
+            return Finding.warn(ID, "left unpinned (would " + String.join(", ", actions) + "): " + found.withheld);
+        }
         Finding finding = Finding.mutate(ID, String.join(", ", actions), patch);
         for (String note : notes) {
             finding = finding.withNote(note);
         }
+        if (found.note != null) {
+            finding = finding.withNote(found.note);
+        }
         return finding;
+    }
+
+    /** What the Nodes say of the pool: why pinning is withheld (null: pin), taints to tolerate, a note. */
+    private record Pool(String withheld, List<IngressPoolSettings.Toleration> taints, String note) {
+    }
+
+    private Pool pool(ClusterView cluster) {
+        if (!cluster.hasCluster()) {
+            return new Pool(null, List.of(), "cluster facts were not checked (no Kubernetes API): pinned to " + pool
+                    + " without knowing whether a node carries it");
+        }
+        Optional<List<NodeMeta>> nodes = cluster.nodes();
+        if (nodes.isEmpty()) {
+            return new Pool("the Nodes cannot be read yet, so whether any node carries " + pool + " is unknown, and a"
+                    + " pin to a missing pool would leave every new pod Pending", List.of(), null);
+        }
+        List<NodeMeta> members = nodes.get().stream()
+                .filter(n -> settings.poolLabelValue().equals(n.labels().get(settings.poolLabelKey()))).toList();
+        if (members.isEmpty()) {
+            return new Pool("no node carries the label " + pool + ", so pinned pods would stay Pending; create the"
+                    + " ingress node pool with that label, or set rules.ingress-node-pool.pool-label-value to the"
+                    + " pool's value", List.of(), null);
+        }
+        Set<IngressPoolSettings.Toleration> taints = new LinkedHashSet<>();
+        for (NodeMeta node : members) {
+            for (ClusterView.Taint taint : node.taints()) {
+                if (blocksScheduling(taint)) {
+                    taints.add(new IngressPoolSettings.Toleration(taint.key(), taint.value(), taint.effect()));
+                }
+            }
+        }
+        return new Pool(null, List.copyOf(taints), null);
+    }
+
+    // The pool's own taints keep other pods away; the node.kubernetes.io/ ones are conditions
+    // (not ready, cordoned, under pressure) that no ingress controller should ride through.
+    private static boolean blocksScheduling(ClusterView.Taint taint) {
+        return ("NoSchedule".equals(taint.effect()) || "NoExecute".equals(taint.effect()))
+                && !taint.key().startsWith("node.kubernetes.io/")
+                && !taint.key().startsWith("node.cloudprovider.kubernetes.io/");
     }
 
     private void pinNodeSelector(JsonNode podSpec, List<PatchOperation> patch, List<String> actions, List<String> notes) {
@@ -163,33 +222,42 @@ public final class IngressNodePoolRule implements Rule {
         return expression;
     }
 
-    private static void tolerate(JsonNode podSpec, IngressPoolSettings.Toleration wanted,
+    private static void tolerate(JsonNode podSpec, List<IngressPoolSettings.Toleration> wanted,
             List<PatchOperation> patch, List<String> actions) {
         JsonNode tolerations = podSpec.get("tolerations");
-        if (tolerations != null && tolerations.isArray()) {
-            for (JsonNode existing : tolerations) {
-                if (tolerates(existing, wanted)) {
-                    return;
-                }
+        boolean exists = tolerations != null && tolerations.isArray();
+        ArrayNode added = JSON.arrayNode();
+        for (IngressPoolSettings.Toleration taint : wanted) {
+            boolean tolerated = false;
+            for (JsonNode existing : exists ? tolerations : JSON.arrayNode()) {
+                tolerated |= tolerates(existing, taint);
             }
+            for (JsonNode mine : added) {
+                tolerated |= tolerates(mine, taint);
+            }
+            if (tolerated) {
+                continue;
+            }
+            ObjectNode toleration = JSON.objectNode();
+            toleration.put("key", taint.key());
+            if (taint.value().isEmpty()) {
+                toleration.put("operator", "Exists");
+            } else {
+                toleration.put("operator", "Equal");
+                toleration.put("value", taint.value());
+            }
+            if (!taint.effect().isEmpty()) {
+                toleration.put("effect", taint.effect());
+            }
+            added.add(toleration);
+            if (exists) {
+                patch.add(PatchOperation.add(POD_SPEC + "/tolerations/-", toleration));
+            }
+            actions.add("tolerate the " + taint.key() + " taint");
         }
-        ObjectNode toleration = JSON.objectNode();
-        toleration.put("key", wanted.key());
-        if (wanted.value().isEmpty()) {
-            toleration.put("operator", "Exists");
-        } else {
-            toleration.put("operator", "Equal");
-            toleration.put("value", wanted.value());
+        if (!exists && !added.isEmpty()) {
+            patch.add(PatchOperation.add(POD_SPEC + "/tolerations", added));
         }
-        if (!wanted.effect().isEmpty()) {
-            toleration.put("effect", wanted.effect());
-        }
-        if (tolerations == null || !tolerations.isArray()) {
-            patch.add(PatchOperation.add(POD_SPEC + "/tolerations", JSON.arrayNode().add(toleration)));
-        } else {
-            patch.add(PatchOperation.add(POD_SPEC + "/tolerations/-", toleration));
-        }
-        actions.add("tolerate the " + wanted.key() + " taint");
     }
 
     // Kubernetes' own matching: an empty key with Exists tolerates everything; an empty effect all effects.

@@ -1,11 +1,15 @@
 package io.sourceipguard.policy.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.sourceipguard.policy.AdmissionSubject;
 import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.ClusterView.ConfigMapData;
+import io.sourceipguard.policy.ClusterView.NodeMeta;
 import io.sourceipguard.policy.Finding;
 import io.sourceipguard.policy.Operation;
+import io.sourceipguard.policy.Outcome;
+import io.sourceipguard.policy.PatchOperation;
 import io.sourceipguard.policy.Rule;
 import io.sourceipguard.policy.cidr.Cidr;
 import io.sourceipguard.policy.cidr.Cidrs;
@@ -20,18 +24,29 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Rejects ip-masq-agent configs that hide pod IPs from the firewall, or that the agent could
- * not read (it exits on an invalid file, which crash-loops node networking cluster-wide).
- * Coverage is judged on the union the agent really applies: this ConfigMap merged with its
- * siblings, because Azure's agent unions the CIDR lists of every config file it is given.
+ * Rejects ip-masq-agent configs that hide pod IPs from the firewall where pod IPs could be seen
+ * (a routable pod network), that would cut egress where they cannot (overlay, kubenet), that
+ * stop masquerading to destinations which answer only the node's own IP (IMDS, Azure's platform
+ * address), or that the agent could not read (it exits on an invalid file, which crash-loops
+ * node networking cluster-wide). Coverage is judged on the union the agent really applies: this
+ * ConfigMap merged with its siblings, because Azure's agent unions the CIDR lists (and ORs the
+ * link-local switches) of every config file it is given. Configs the platform writes are judged
+ * the same way but never refused, and every denial carries the complete list to apply.
  */
 public final class MasqueradeConfigRule implements Rule {
 
     public static final String ID = "masquerade-config";
 
-    // How many uncovered blocks a denial lists before it summarises the rest.
-    private static final int SHOWN_GAPS = 8;
     private static final int SHOWN_PROBLEMS = 3;
+    private static final Cidr LINK_LOCAL = cidr("169.254.0.0/16");
+    private static final List<Cidr> EVERYTHING = List.of(cidr("0.0.0.0/0"), cidr("::/0"));
+    // Where the cluster's own ranges are unknown on an overlay network, these may be the pod
+    // range and get the benefit of the doubt (RFC 1918 and RFC 6598); a public range never does.
+    private static final List<Cidr> PRIVATE = List.of(cidr("10.0.0.0/8"), cidr("172.16.0.0/12"),
+            cidr("192.168.0.0/16"), cidr("100.64.0.0/10"));
+    private static final String EGRESS_ADVICE = "For stable per-workload source IPs at the firewall on this network, use"
+            + " AKS Static Egress Gateway (a StaticGatewayConfiguration and the pod annotation"
+            + " kubernetes.azure.com/static-gateway-configuration) or pod subnet networking.";
 
     private final MasqSettings settings;
 
@@ -57,16 +72,29 @@ public final class MasqueradeConfigRule implements Rule {
 
     @Override
     public Finding evaluate(AdmissionSubject subject, ClusterView cluster) {
+        Finding finding = judge(subject, cluster);
+        if (finding.outcome() == Outcome.DENY && settings.isPlatformConfig(subject.name())) {
+            // The platform reconciles this object: refusing it would only block AKS, never fix it.
+            return finding.asWarning("Admitted because the platform writes " + subject.name()
+                    + " (rules.masquerade-config.platform-names); fix it at its source.");
+        }
+        return finding;
+    }
+
+    private Finding judge(AdmissionSubject subject, ClusterView cluster) {
+        Network network = network(cluster);
         if (subject.operation() == Operation.DELETE) {
+            if (network.kind != PodNetwork.ROUTABLE) {
+                return Finding.pass(ID);
+            }
             return Finding.deny(ID, "deleting " + subject.displayName() + " would let the ip-masq-agent masquerade "
                     + "pod traffic again, so the firewall sees node IPs; edit its nonMasqueradeCIDRs instead.");
         }
-        Map<String, String> data = dataOf(subject.object());
+        Map<String, MasqConfig> files = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
-        List<Cidr> cidrs = new ArrayList<>();
-        for (Map.Entry<String, String> file : data.entrySet()) {
+        for (Map.Entry<String, String> file : dataOf(subject.object()).entrySet()) {
             if (settings.isConfigKey(file.getKey())) {
-                read(file.getKey(), file.getValue(), cidrs, problems);
+                read(file.getKey(), file.getValue(), files, problems);
             }
         }
         if (!problems.isEmpty()) {
@@ -75,21 +103,224 @@ public final class MasqueradeConfigRule implements Rule {
             return Finding.deny(ID, subject.displayName() + " would stop the ip-masq-agent: "
                     + String.join("; ", shown) + more + ".");
         }
-        List<Cidr> union = new ArrayList<>(cidrs);
-        Optional<List<ConfigMapData>> siblings = cluster.configMaps(subject.namespace());
-        siblings.ifPresent(all -> all.stream()
+        Optional<List<ConfigMapData>> siblingMaps = cluster.configMaps(subject.namespace());
+        List<MasqConfig> siblings = new ArrayList<>();
+        List<Cidr> platformBlocks = new ArrayList<>();
+        siblingMaps.ifPresent(all -> all.stream()
                 .filter(cm -> settings.isMasqConfig(subject.namespace(), cm.name()) && !cm.name().equals(subject.name()))
-                .forEach(cm -> union.addAll(siblingCidrs(cm))));
-        List<Cidr> gaps = Cidrs.uncovered(settings.protectedCidrs(), union);
-        Finding finding = gaps.isEmpty() ? Finding.pass(ID) : Finding.deny(ID, uncoveredMessage(subject, gaps));
-        if (siblings.isEmpty()) {
-            finding = finding.withNote("sibling ip-masq-agent configs could not be read; judged "
-                    + subject.name() + " alone");
+                .forEach(cm -> {
+                    List<MasqConfig> configs = configsOf(cm);
+                    siblings.addAll(configs);
+                    if (settings.isPlatformConfig(cm.name())) {
+                        configs.forEach(c -> platformBlocks.addAll(blocks(c)));
+                    }
+                }));
+        Judgement judgement = new Judgement(subject, files, siblings);
+        judgement.mustMasquerade();
+        switch (network.kind) {
+            case ROUTABLE -> judgement.coverage();
+            case OVERLAY -> judgement.egress(network, clusterRanges(cluster, platformBlocks));
+            case POD_SUBNET -> judgement.notes.add("pod subnet network (" + network.basis + "): the pod IP is the source"
+                    + " whatever the agent does, so coverage is not demanded");
+        }
+        Finding finding = judgement.finding();
+        if (network.note != null) {
+            finding = finding.withNote(network.note);
+        }
+        if (siblingMaps.isEmpty()) {
+            finding = finding.withNote("sibling ip-masq-agent configs could not be read; judged " + subject.name() + " alone");
+        }
+        for (String note : judgement.notes) {
+            finding = finding.withNote(note);
         }
         return finding;
     }
 
-    private void read(String key, String text, List<Cidr> cidrs, List<String> problems) {
+    /** The pod network, how it is known, and what a user should be told about that. */
+    private record Network(PodNetwork kind, String basis, String note) {
+    }
+
+    private Network network(ClusterView cluster) {
+        if (settings.podNetwork() != null) {
+            return new Network(settings.podNetwork(), "rules.masquerade-config.pod-network="
+                    + settings.podNetwork().label(), null);
+        }
+        if (!cluster.hasCluster()) {
+            return new Network(PodNetwork.ROUTABLE, "no cluster to read, judged as routable",
+                    "cluster facts were not checked (no Kubernetes API): judged as a routable pod network; for an"
+                            + " overlay or kubenet cluster, configure rules.masquerade-config.pod-network");
+        }
+        Optional<List<NodeMeta>> nodes = cluster.nodes();
+        PodNetwork.Detected detected = nodes.map(PodNetwork::detect).orElse(null);
+        if (detected == null) {
+            String why = nodes.isEmpty() ? "the Nodes cannot be read yet" : "the cluster has no Nodes";
+            return new Network(PodNetwork.OVERLAY, why + ", judged as overlay", why + ", so the pod network is unknown:"
+                    + " judged as overlay, which never asks to stop masquerading beyond the cluster's own ranges");
+        }
+        return new Network(detected.network(), detected.evidence(), null);
+    }
+
+    /**
+     * The cluster's own ranges on an overlay network. Exact when configured or when the platform
+     * reconciled its config (AKS writes the pod CIDR there); the Nodes' pod CIDRs are only slices
+     * of the pod range, a lower bound, so private ranges beyond them keep the benefit of the doubt.
+     */
+    private record ClusterRanges(List<Cidr> known, boolean exact) {
+    }
+
+    private ClusterRanges clusterRanges(ClusterView cluster, List<Cidr> platformBlocks) {
+        if (!settings.clusterCidrs().isEmpty()) {
+            return new ClusterRanges(settings.clusterCidrs(), true);
+        }
+        if (!platformBlocks.isEmpty()) {
+            return new ClusterRanges(platformBlocks, true);
+        }
+        List<Cidr> slices = new ArrayList<>();
+        cluster.nodes().ifPresent(nodes -> nodes.forEach(node -> node.podCidrs().forEach(text -> {
+            try {
+                slices.add(Cidrs.parse(text));
+            } catch (InvalidCidrException ignored) {
+                // a Node's spec is validated by the API server; nothing else to learn from it
+            }
+        })));
+        return new ClusterRanges(slices, false);
+    }
+
+    /** One evaluation's problems, notes and the complete fix, built up check by check. */
+    private final class Judgement {
+        final AdmissionSubject subject;
+        final Map<String, MasqConfig> files;
+        final List<Cidr> own = new ArrayList<>();
+        final List<Cidr> union = new ArrayList<>();
+        final boolean linkLocalMasqueraded;
+        final List<String> problems = new ArrayList<>();
+        final List<String> notes = new ArrayList<>();
+        final List<Cidr> required = new ArrayList<>();
+        final List<Cidr> forbidden = new ArrayList<>(settings.mustMasqueradeCidrs());
+        boolean needLinkLocal;
+        String why = "";
+
+        Judgement(AdmissionSubject subject, Map<String, MasqConfig> files, List<MasqConfig> siblings) {
+            this.subject = subject;
+            this.files = files;
+            files.values().forEach(c -> own.addAll(blocks(c)));
+            union.addAll(own);
+            siblings.forEach(c -> union.addAll(blocks(c)));
+            // Azure's agent ORs the switches of every file; with none set, link-local is left alone.
+            boolean linkLocal = false;
+            for (MasqConfig c : files.values()) {
+                linkLocal |= Boolean.TRUE.equals(c.masqLinkLocal());
+            }
+            for (MasqConfig c : siblings) {
+                linkLocal |= Boolean.TRUE.equals(c.masqLinkLocal());
+            }
+            this.linkLocalMasqueraded = linkLocal;
+        }
+
+        // IMDS and Azure's platform address answer only the node's own IP: a pod source breaks
+        // managed identity tokens and platform DNS, whatever the network.
+        void mustMasquerade() {
+            List<String> listed = new ArrayList<>();
+            List<String> linkLocal = new ArrayList<>();
+            for (Cidr destination : settings.mustMasqueradeCidrs()) {
+                if (Cidrs.overlaps(destination, own)) {
+                    listed.add(destination.toString());
+                } else if (!linkLocalMasqueraded && Cidrs.overlaps(destination, List.of(LINK_LOCAL))) {
+                    linkLocal.add(destination.toString());
+                }
+            }
+            if (!listed.isEmpty()) {
+                problems.add("stops masquerading pod traffic to " + String.join(", ", listed)
+                        + ", which answers only the node's own IP (IMDS: managed identity tokens; 168.63.129.16: platform DNS"
+                        + " and health), so pods would lose them");
+            }
+            if (!linkLocal.isEmpty()) {
+                needLinkLocal = true;
+                problems.add("leaves link-local 169.254.0.0/16 unmasqueraded (masqLinkLocal is not true in any config file),"
+                        + " so pod traffic to " + String.join(", ", linkLocal) + " (IMDS) keeps the pod IP and is refused");
+            }
+        }
+
+        // Routable pod IPs: the protected set, less what must stay masqueraded, must be covered.
+        void coverage() {
+            List<Cidr> target = Cidrs.uncovered(settings.protectedCidrs(), settings.mustMasqueradeCidrs());
+            List<Cidr> gaps = Cidrs.uncovered(target, union);
+            if (!gaps.isEmpty()) {
+                required.addAll(gaps);
+                problems.add("masquerades pod traffic to " + text(gaps) + ", so the firewall sees node IPs instead of pod IPs");
+            }
+        }
+
+        // Overlay and kubenet: pod IPs exist only inside the cluster, so no range outside it may
+        // be left unmasqueraded; coverage is not demanded.
+        void egress(Network network, ClusterRanges ranges) {
+            List<Cidr> allowed = new ArrayList<>(ranges.known());
+            if (!ranges.exact()) {
+                allowed.addAll(PRIVATE);
+            }
+            List<Cidr> outside = Cidrs.uncovered(own, allowed);
+            forbidden.addAll(Cidrs.uncovered(EVERYTHING, allowed));
+            why = " On this overlay network (" + network.basis
+                    + "), pod IPs exist only inside the cluster: traffic that keeps a pod source cannot be answered from"
+                    + " outside it. " + EGRESS_ADVICE;
+            if (!outside.isEmpty()) {
+                problems.add("stops masquerading pod traffic to " + text(outside) + ", outside the cluster's own ranges ("
+                        + (ranges.exact() ? text(ranges.known()) : "not known exactly; only private and shared ranges may"
+                        + " be the pod range") + "), which cuts the pods' egress there");
+            }
+            // own ∩ (allowed − known): what is admitted only because it may be the pod range
+            List<Cidr> doubtful = ranges.exact() ? List.of()
+                    : Cidrs.uncovered(Cidrs.uncovered(own, Cidrs.uncovered(own, PRIVATE)), ranges.known());
+            if (!doubtful.isEmpty()) {
+                notes.add("the cluster's pod ranges are not known exactly (set rules.masquerade-config.cluster-cidrs): "
+                        + text(doubtful) + " is admitted as possibly the pod range, but cuts egress there if it is not");
+            }
+        }
+
+        Finding finding() {
+            if (problems.isEmpty()) {
+                return Finding.pass(ID);
+            }
+            List<Cidr> keep = new ArrayList<>(required);
+            keep.addAll(own);
+            List<Cidr> list = Cidrs.shortestCover(keep, forbidden);
+            String key = files.isEmpty() ? "ip-masq-agent" : files.keySet().iterator().next();
+            MasqConfig base = files.getOrDefault(key, new MasqConfig(null, null, null, null, null));
+            MasqConfig fixed = base.with(list.stream().map(Cidr::toString).toList(),
+                    needLinkLocal ? Boolean.TRUE : base.masqLinkLocal());
+            int limit = base.cidrLimit() != null ? base.cidrLimit() : settings.cidrLimit();
+            List<PatchOperation> fix = new ArrayList<>();
+            fix.add(file(key, fixed));
+            for (Map.Entry<String, MasqConfig> other : files.entrySet()) {
+                if (!other.getKey().equals(key)) {
+                    fix.add(file(other.getKey(), other.getValue().with(List.of(), other.getValue().masqLinkLocal())));
+                }
+            }
+            StringBuilder message = new StringBuilder(subject.displayName()).append(' ')
+                    .append(String.join("; it ", problems)).append('.').append(why)
+                    .append(" The complete fix: set data key '").append(key).append("' to nonMasqueradeCIDRs: [")
+                    .append(text(list)).append(']');
+            if (needLinkLocal) {
+                message.append(" and masqLinkLocal: true");
+            }
+            if (files.size() > 1) {
+                message.append(", and empty the nonMasqueradeCIDRs of its other config keys");
+            }
+            message.append(" (").append(list.size()).append(list.size() == 1 ? " block" : " blocks");
+            if (list.size() > limit) {
+                message.append("; no shorter list exists, and it exceeds the agent's limit of ").append(limit)
+                        .append(": narrow rules.masquerade-config.protected-cidrs");
+            }
+            message.append(").");
+            return Finding.deny(ID, message.toString(), fix);
+        }
+
+        private PatchOperation file(String key, MasqConfig config) {
+            return PatchOperation.replace("/data/" + PatchOperation.escape(key), TextNode.valueOf(config.toYaml()));
+        }
+    }
+
+    private void read(String key, String text, Map<String, MasqConfig> files, List<String> problems) {
         MasqConfigParser.Result parsed = MasqConfigParser.parse(text);
         String where = "data key '" + key + "' ";
         if (!parsed.ok()) {
@@ -102,52 +333,59 @@ public final class MasqueradeConfigRule implements Rule {
             problems.add(where + "lists " + config.nonMasqueradeCIDRs().size() + " CIDRs, more than the limit of "
                     + limit + "; merge them into fewer, larger blocks");
         }
-        for (String text1 : config.nonMasqueradeCIDRs()) {
+        for (String entry : config.nonMasqueradeCIDRs()) {
             try {
-                Cidr block = Cidrs.parse(text1);
+                Cidr block = Cidrs.parse(entry);
                 if (block.ipv6() && !settings.ipv6Enabled()) {
-                    problems.add(where + "has the IPv6 CIDR " + text1
+                    problems.add(where + "has the IPv6 CIDR " + entry
                             + " but IPv6 is not enabled; remove it or enable IPv6 in sourceip-guard");
-                } else {
-                    cidrs.add(block);
                 }
             } catch (InvalidCidrException e) {
                 problems.add(where + e.getMessage());
             }
         }
+        files.put(key, config);
     }
 
     // Siblings only add coverage: their own problems are reported when they are written.
-    private List<Cidr> siblingCidrs(ConfigMapData sibling) {
-        List<Cidr> cidrs = new ArrayList<>();
+    private List<MasqConfig> configsOf(ConfigMapData sibling) {
+        List<MasqConfig> configs = new ArrayList<>();
         for (Map.Entry<String, String> file : sibling.data().entrySet()) {
-            if (!settings.isConfigKey(file.getKey())) {
-                continue;
-            }
-            MasqConfigParser.Result parsed = MasqConfigParser.parse(file.getValue());
-            if (!parsed.ok()) {
-                continue;
-            }
-            for (String text : parsed.config().nonMasqueradeCIDRs()) {
-                try {
-                    cidrs.add(Cidrs.parse(text));
-                } catch (InvalidCidrException ignored) {
-                    // not coverage the agent would apply
+            if (settings.isConfigKey(file.getKey())) {
+                MasqConfigParser.Result parsed = MasqConfigParser.parse(file.getValue());
+                if (parsed.ok()) {
+                    configs.add(parsed.config());
                 }
             }
         }
-        return cidrs;
+        return configs;
     }
 
-    private static String uncoveredMessage(AdmissionSubject subject, List<Cidr> gaps) {
-        List<String> shown = new ArrayList<>();
-        for (Cidr gap : gaps.subList(0, Math.min(SHOWN_GAPS, gaps.size()))) {
-            shown.add(gap.toString());
+    // The blocks of a config the agent would apply; entries it would refuse add nothing.
+    private static List<Cidr> blocks(MasqConfig config) {
+        List<Cidr> blocks = new ArrayList<>(config.nonMasqueradeCIDRs().size());
+        for (String text : config.nonMasqueradeCIDRs()) {
+            try {
+                blocks.add(Cidrs.parse(text));
+            } catch (InvalidCidrException ignored) {
+                // not coverage the agent would apply
+            }
         }
-        String more = gaps.size() > SHOWN_GAPS ? " and " + (gaps.size() - SHOWN_GAPS) + " more" : "";
-        return subject.displayName() + " masquerades pod traffic to " + String.join(", ", shown) + more
-                + ", so the firewall sees node IPs instead of pod IPs; add under nonMasqueradeCIDRs: "
-                + "- " + String.join(" - ", shown) + more + ".";
+        return blocks;
+    }
+
+    private static String text(List<Cidr> blocks) {
+        List<String> out = new ArrayList<>(blocks.size());
+        blocks.forEach(b -> out.add(b.toString()));
+        return String.join(", ", out);
+    }
+
+    private static Cidr cidr(String text) {
+        try {
+            return Cidrs.parse(text);
+        } catch (InvalidCidrException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Map<String, String> dataOf(JsonNode configMap) {

@@ -47,6 +47,65 @@ class CidrsPropertiesTest {
         assertSameAsOracle(protectedSet, cover);
     }
 
+    // The shortest complete fix, held against the library: it contains every address of must
+    // outside forbidden and no forbidden address, and no list can be shorter than the number of
+    // maximal forbidden-free prefix blocks that hold needed addresses.
+    @Property(tries = 500)
+    void shortestCoverCoversWhatItMustAndNothingItMustNot(@ForAll("v4Blocks") @Size(min = 1, max = 6) List<IPAddress> must,
+            @ForAll("v4Blocks") @Size(max = 4) List<IPAddress> forbidden, @ForAll("v4Address") IPAddress probe) {
+        List<Cidr> cover = Cidrs.shortestCover(cidrs(must), cidrs(forbidden));
+        List<IPAddress> blocks = cover.stream().map(c -> new inet.ipaddr.IPAddressString(c.toString()).getAddress()).toList();
+        // must − forbidden ⊆ cover, by the library's own subtraction
+        List<IPAddress> cover2 = new java.util.ArrayList<>(blocks);
+        cover2.addAll(forbidden);
+        assertEquals(List.of(), CidrOracle.uncovered(must, cover2));
+        // cover ∩ forbidden = ∅
+        for (IPAddress f : forbidden) {
+            for (IPAddress b : blocks) {
+                assertTrue(!b.overlaps(f), b + " overlaps forbidden " + f);
+            }
+        }
+        // a probe in must and not forbidden is covered; a forbidden probe never is
+        boolean needed = must.stream().anyMatch(b -> b.contains(probe)) && forbidden.stream().noneMatch(b -> b.contains(probe));
+        boolean covered = blocks.stream().anyMatch(b -> b.contains(probe));
+        if (needed) {
+            assertTrue(covered, probe + " is needed");
+        }
+        if (forbidden.stream().anyMatch(b -> b.contains(probe))) {
+            assertTrue(!covered, probe + " is forbidden");
+        }
+        // minimal: each block is a maximal forbidden-free prefix (its parent holds a forbidden
+        // address), and those partition the allowed space, so none can be merged or dropped
+        for (IPAddress b : blocks) {
+            int prefix = b.getNetworkPrefixLength();
+            assertTrue(must.stream().anyMatch(b::overlaps), "useless block " + b);
+            if (prefix == 0) {
+                assertTrue(forbidden.isEmpty(), "0.0.0.0/0 only when nothing is forbidden: " + forbidden);
+                continue;
+            }
+            IPAddress parent = CidrOracle.ipv4Block(b.getLower().getValue().intValue(), prefix - 1);
+            assertTrue(forbidden.stream().anyMatch(parent::overlaps), "could grow: " + b);
+        }
+        assertTrue(blocks.size() <= CidrOracle.uncovered(must, forbidden).size(), "never longer than the exact set");
+    }
+
+    @Property(tries = 200)
+    void everythingButTwoAddressesTakesAtMost62Blocks(@ForAll("v4Address") IPAddress a, @ForAll("v4Address") IPAddress b) {
+        List<Cidr> cover = Cidrs.shortestCover(cidrs(List.of(CidrOracle.ipv4Block(0, 0))),
+                cidrs(List.of(a.toPrefixBlock(32), b.toPrefixBlock(32))));
+        // removing one address leaves 32 blocks; a second one splits up to 31 more, minus what they share
+        assertTrue(cover.size() <= 62, cover.size() + " blocks");
+        assertEquals(List.of(), CidrOracle.uncovered(List.of(CidrOracle.ipv4Block(0, 0)),
+                cidrsBack(cover, a.toPrefixBlock(32), b.toPrefixBlock(32))));
+    }
+
+    private static List<IPAddress> cidrsBack(List<Cidr> cover, IPAddress... plus) {
+        List<IPAddress> out = new java.util.ArrayList<>();
+        cover.forEach(c -> out.add(new inet.ipaddr.IPAddressString(c.toString()).getAddress()));
+        out.addAll(List.of(plus));
+        return out;
+    }
+
     @Property(tries = 300)
     void unionContainsExactlyTheBlocks(@ForAll("v4Blocks") @Size(max = 12) List<IPAddress> blocks,
             @ForAll("v4Address") IPAddress probe) {

@@ -111,7 +111,7 @@ class IngressNodePoolRuleTest {
                 """));
         Finding finding = rule.evaluate(create(workload), ClusterView.UNAVAILABLE);
         assertEquals(1, finding.patch().size(), "only the nodeSelector");
-        assertEquals(0, finding.notes().size());
+        assertTrue(finding.notes().stream().noneMatch(n -> n.contains("affinity")), finding.notes().toString());
     }
 
     @Test
@@ -127,5 +127,63 @@ class IngressNodePoolRuleTest {
         assertEquals("Equal", toleration.path("operator").asText());
         assertEquals("NoSchedule", toleration.path("effect").asText());
         assertEquals(Outcome.PASS, tolerating.evaluate(create(patched), ClusterView.UNAVAILABLE).outcome());
+    }
+
+    // --- only a pool that exists -------------------------------------------------------------
+
+    private static ClusterView nodes(ClusterView.NodeMeta... nodes) {
+        return Fixtures.clusterWithNodes(java.util.List.of(), java.util.List.of(nodes));
+    }
+
+    @Test
+    void withNoNodeInThePoolTheWorkloadIsAdmittedUnpinnedWithTheFix() {
+        ObjectNode workload = manifest("ingress-nginx-controller-deployment.yaml");
+        Finding finding = rule.evaluate(create(workload), nodes(Fixtures.node("aks-system-0", Map.of(POOL_KEY, "system"))));
+        assertEquals(Outcome.WARN, finding.outcome());
+        assertTrue(finding.patch().isEmpty());
+        assertTrue(finding.message().contains("no node carries the label kubernetes.azure.com/agentpool=ingress"), finding.message());
+        assertTrue(finding.message().contains("rules.ingress-node-pool.pool-label-value"), finding.message());
+    }
+
+    @Test
+    void withNodesNotReadableYetNothingIsPinned() {
+        Finding finding = rule.evaluate(create(manifest("traefik-deployment.yaml")), Fixtures.clusterWithNodes(java.util.List.of(), null));
+        assertEquals(Outcome.WARN, finding.outcome());
+        assertTrue(finding.patch().isEmpty());
+        assertTrue(finding.message().contains("Nodes cannot be read yet"), finding.message());
+    }
+
+    @Test
+    void thePoolsOwnTaintsAreToleratedAndNodeConditionsAreNot() {
+        ObjectNode workload = manifest("ingress-nginx-controller-deployment.yaml");
+        ClusterView cluster = nodes(
+                Fixtures.node("aks-ingress-0", Map.of(POOL_KEY, "ingress"), "dedicated=ingress:NoSchedule",
+                        "node.kubernetes.io/unschedulable:NoSchedule", "soft:PreferNoSchedule"),
+                Fixtures.node("aks-ingress-1", Map.of(POOL_KEY, "ingress"), "dedicated=ingress:NoSchedule", "CriticalAddonsOnly:NoExecute"));
+        Finding finding = rule.evaluate(create(workload), cluster);
+        assertEquals(Outcome.MUTATE, finding.outcome());
+        JsonNode patched = apply(workload, finding.patch());
+        JsonNode tolerations = patched.at("/spec/template/spec/tolerations");
+        assertEquals(2, tolerations.size(), tolerations.toString());
+        assertEquals("dedicated", tolerations.get(0).path("key").asText());
+        assertEquals("Equal", tolerations.get(0).path("operator").asText());
+        assertEquals("ingress", tolerations.get(0).path("value").asText());
+        assertEquals("CriticalAddonsOnly", tolerations.get(1).path("key").asText());
+        assertEquals("Exists", tolerations.get(1).path("operator").asText());
+        assertEquals(Outcome.PASS, rule.evaluate(create(patched), cluster).outcome(), "idempotent");
+    }
+
+    @Test
+    void existingTolerationsAreKeptAndNotRepeated() throws Exception {
+        ObjectNode workload = manifest("traefik-deployment.yaml");
+        ((ObjectNode) workload.at("/spec/template/spec")).set("tolerations",
+                Fixtures.JSON.readTree("[{\"key\":\"dedicated\",\"operator\":\"Exists\"}]"));
+        ClusterView cluster = nodes(Fixtures.node("aks-ingress-0", Map.of(POOL_KEY, "ingress"), "dedicated=ingress:NoSchedule",
+                "team=edge:NoExecute"));
+        JsonNode patched = apply(workload, rule.evaluate(create(workload), cluster).patch());
+        JsonNode tolerations = patched.at("/spec/template/spec/tolerations");
+        assertEquals(2, tolerations.size(), tolerations.toString());
+        assertEquals("dedicated", tolerations.get(0).path("key").asText());
+        assertEquals("team", tolerations.get(1).path("key").asText());
     }
 }

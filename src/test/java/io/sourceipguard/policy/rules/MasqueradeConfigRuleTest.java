@@ -23,7 +23,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 class MasqueradeConfigRuleTest {
 
     private static final String PROTECTED = "sourceip-guard.rules.masquerade-config.protected-cidrs";
+    private static final String MUST = "sourceip-guard.rules.masquerade-config.must-masquerade-cidrs";
     private static final ClusterView NO_SIBLINGS = clusterWith(List.of());
+    // All of IPv4 but IMDS and 168.63.129.16, link-local masqueraded: AKS's own eBPF config.
+    private static final String COMPLETE = manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml").at("/data/config").asText();
 
     private static MasqueradeConfigRule rule(Map<String, String> config) {
         return new MasqueradeConfigRule(TestPolicies.settings(config).masq());
@@ -41,11 +44,16 @@ class MasqueradeConfigRuleTest {
     void theAksDefaultsHidePodIpsFromTheInternetAndTheDenialListsTheGaps() {
         Finding finding = rule(Map.of()).evaluate(create(manifest("aks-azure-ip-masq-agent-config.yaml")), NO_SIBLINGS);
         assertEquals(Outcome.DENY, finding.outcome());
-        assertTrue(finding.message().startsWith("kube-system/azure-ip-masq-agent-config masquerades pod traffic to 0.0.0.0/5, 8.0.0.0/7, "),
-                finding.message());
-        assertTrue(finding.message().contains("add under nonMasqueradeCIDRs: - 0.0.0.0/5 - 8.0.0.0/7"), finding.message());
+        assertTrue(finding.message().startsWith("kube-system/azure-ip-masq-agent-config "), finding.message());
+        assertTrue(finding.message().contains("masquerades pod traffic to 0.0.0.0/5, 8.0.0.0/7, "), finding.message());
+        assertTrue(finding.message().contains("The complete fix: set data key 'ip-masq-agent' to nonMasqueradeCIDRs: "
+                + "[0.0.0.0/1, 128.0.0.0/3, "), finding.message());
+        assertTrue(finding.message().contains("and masqLinkLocal: true (55 blocks)."), finding.message());
+        assertTrue(!finding.message().contains("more"), "never a list cut short: " + finding.message());
     }
 
+    // Coverage alone: the must-masquerade set is moved off link-local so that the real configs'
+    // masqLinkLocal: false does not decide these rows (the IMDS checks have tests of their own).
     @ParameterizedTest(name = "{0} protecting {1} -> {2}")
     @CsvSource({
             "aks-azure-ip-masq-agent-config.yaml, 10.224.0.0/12, PASS",
@@ -55,7 +63,8 @@ class MasqueradeConfigRuleTest {
             "upstream-ip-masq-agent-config.yaml, 172.16.0.0/12, PASS",
             "upstream-ip-masq-agent-config.yaml, 0.0.0.0/0, DENY"})
     void realConfigsAgainstAProtectedRange(String fixture, String protectedCidr, Outcome expected) {
-        Finding finding = rule(Map.of(PROTECTED, protectedCidr)).evaluate(create(manifest(fixture)), NO_SIBLINGS);
+        Finding finding = rule(Map.of(PROTECTED, protectedCidr, MUST, "168.63.129.16/32"))
+                .evaluate(create(manifest(fixture)), NO_SIBLINGS);
         assertEquals(expected, finding.outcome(), finding.message());
     }
 
@@ -63,7 +72,7 @@ class MasqueradeConfigRuleTest {
     void aSiblingThatCompletesTheCoverageMakesItPass() {
         ObjectNode user = config("azure-ip-masq-agent-config", "ip-masq-agent", "nonMasqueradeCIDRs: [0.0.0.0/1]");
         ObjectNode sibling = config("azure-ip-masq-agent-config-reconciled", "ip-masq-agent-reconciled",
-                "nonMasqueradeCIDRs: [128.0.0.0/1]");
+                "nonMasqueradeCIDRs: [128.0.0.0/1]\nmasqLinkLocal: true");
         MasqueradeConfigRule rule = rule(Map.of());
         assertEquals(Outcome.DENY, rule.evaluate(create(user), NO_SIBLINGS).outcome());
         assertEquals(Outcome.PASS, rule.evaluate(create(user), clusterWith(List.of(user, sibling))).outcome());
@@ -71,10 +80,10 @@ class MasqueradeConfigRuleTest {
 
     @Test
     void anUnreadableClusterJudgesTheConfigAloneAndSaysSo() {
-        ObjectNode user = config("azure-ip-masq-agent-config", "ip-masq-agent", "nonMasqueradeCIDRs: [0.0.0.0/0]");
+        ObjectNode user = config("azure-ip-masq-agent-config", "ip-masq-agent", COMPLETE);
         Finding finding = rule(Map.of()).evaluate(create(user), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.PASS, finding.outcome());
-        assertTrue(finding.notes().get(0).contains("could not be read"), finding.notes().toString());
+        assertTrue(finding.notes().stream().anyMatch(n -> n.contains("could not be read")), finding.notes().toString());
     }
 
     @Test
@@ -123,7 +132,7 @@ class MasqueradeConfigRuleTest {
 
     @Test
     void keysTheAgentDoesNotReadAreIgnored() {
-        ObjectNode cm = config("azure-ip-masq-agent-config", "ip-masq-agent", "nonMasqueradeCIDRs: [0.0.0.0/0]");
+        ObjectNode cm = config("azure-ip-masq-agent-config", "ip-masq-agent", COMPLETE);
         ((ObjectNode) cm.get("data")).put("README", "not yaml: [");
         assertEquals(Outcome.PASS, rule(Map.of()).evaluate(create(cm), NO_SIBLINGS).outcome());
     }
