@@ -9,8 +9,13 @@ import io.sourceipguard.config.StandaloneConfig;
 import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.PolicyEngine;
 import io.sourceipguard.report.format.ReportFormat;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +49,11 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
             description = "table (default), json, markdown or policyreport.")
     String output;
+
+    @Option(names = "--write-fixed", paramLabel = "FILE",
+            description = "Also write every object the report would change, corrected (mutations applied, denials'"
+                    + " complete fixes applied), as YAML for kubectl apply -f FILE; - for standard output.")
+    String fixedFile;
 
     @Option(names = {"-c", "--config"}, paramLabel = "KEY=VALUE",
             description = "Override a configuration key for this report, e.g. sourceip-guard.mode=audit. Repeatable.")
@@ -98,6 +108,21 @@ public final class ReportCommand implements Callable<Integer> {
         Report report = Report.of(engine, manifests, view);
         format.write(report, out);
         out.flush();
+        if (fixedFile != null) {
+            try {
+                int written;
+                if ("-".equals(fixedFile)) {
+                    written = FixWriter.write(report, manifests, new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8));
+                } else {
+                    try (Writer writer = Files.newBufferedWriter(Path.of(fixedFile))) {
+                        written = FixWriter.write(report, manifests, writer);
+                    }
+                }
+                err.println("report: wrote " + written + " corrected object(s) to " + fixedFile);
+            } catch (IOException | RuntimeException e) {
+                return fail("cannot write " + fixedFile + ": " + e.getMessage());
+            }
+        }
         return report.wouldChange() ? CHANGES : 0;
     }
 

@@ -133,4 +133,27 @@ class ReportCommandTest {
         assertEquals("skip", legacy.at("/results/0/result").asText());
         assertEquals("exempt", legacy.at("/results/0/properties/outcome").asText());
     }
+
+    @Test
+    void theCompleteFixIsInTheJsonAndWrittenAsYamlThatPassesWhenReported() throws Exception {
+        Path fixed = Files.createTempFile("fixed", ".yaml");
+        Run run = report("", "-f", FIXTURES + "manifests/aks-azure-ip-masq-agent-config.yaml",
+                "-f", FIXTURES + "manifests/ingress-nginx-controller-deployment.yaml", "-o", "json", "--write-fixed", fixed.toString());
+        assertEquals(1, run.exit(), run.err());
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        JsonNode masq = null;
+        for (JsonNode result : json.path("results")) {
+            if ("masquerade-config".equals(result.path("rule").asText()) && "deny".equals(result.path("result").asText())) {
+                masq = result;
+            }
+        }
+        assertTrue(masq != null && masq.path("fix").get(0).path("path").asText().equals("/data/ip-masq-agent"), run.out());
+        assertTrue(masq.path("notes").toString().contains("cluster facts were not checked"), masq.toString());
+        String yaml = Files.readString(fixed);
+        assertTrue(yaml.contains("name: azure-ip-masq-agent-config") && yaml.contains("name: ingress-nginx-controller"), yaml);
+        assertTrue(run.err().contains("wrote 2 corrected object(s)"), run.err());
+        Run again = report("", "-f", fixed.toString());
+        assertEquals(0, again.exit(), again.out() + again.err());
+        Files.delete(fixed);
+    }
 }

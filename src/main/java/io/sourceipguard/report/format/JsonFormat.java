@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sourceipguard.policy.Outcome;
 import io.sourceipguard.policy.PatchOperation;
 import io.sourceipguard.report.Report;
 import io.sourceipguard.report.ReportRow;
@@ -46,13 +47,18 @@ public final class JsonFormat implements ReportFormat {
             resource.put("name", row.name());
             result.put("message", row.message());
             if (!row.patch().isEmpty()) {
-                ArrayNode patch = result.putArray("patch");
+                // a mutation's patch; for a denial (or a warning) the complete fix, which admission never applies
+                ArrayNode patch = result.putArray(row.outcome() == Outcome.MUTATE ? "patch" : "fix");
                 for (PatchOperation op : row.patch()) {
                     ObjectNode node = patch.addObject().put("op", op.op()).put("path", op.path());
                     if (op.value() != null) {
                         node.set("value", op.value());
                     }
                 }
+            }
+            if (!row.notes().isEmpty()) {
+                ArrayNode notes = result.putArray("notes");
+                row.notes().forEach(notes::add);
             }
             result.put("source", row.source());
         }
