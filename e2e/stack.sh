@@ -30,6 +30,9 @@ up() {
     kubectl label namespace "$ns" "kubernetes.io/metadata.name=$ns" --overwrite >/dev/null
   done
 
+  # Node pools and the pod network the rules read: stored before the webhook starts, so its first list has them.
+  kubectl apply -f "$root/e2e/nodes.yaml" >/dev/null
+
   # The webhook runs as its ServiceAccount's user, with exactly the RBAC that k8s/base grants.
   kubectl kustomize "$root/k8s/base" | python3 -c '
 import sys
