@@ -1,7 +1,8 @@
 # sourceip-guard
 #   make run    the webhook on https://localhost:8443 (self-signed certs in certs/, default policy)
 #   make test   unit tests and the HTTPS admission tests
-#   make e2e    the scenarios against a real kube-apiserver (see e2e/README.md)
+#   make e2e    the scenarios against a real kube-apiserver (see e2e/README.md): Kubernetes 1.37 by default,
+#               E2E_KUBERNETES=1.34 make e2e for the other supported release (also for make demo)
 
 SHELL := bash
 MVN ?= mvn -B -ntp
@@ -52,7 +53,8 @@ test: tools
 report: build
 	$(JAVA) -jar $(APP) report $(ARGS)
 
-# A real kube-apiserver calls the webhook; builds the API server on first use (minutes), then seconds.
+# A real kube-apiserver calls the webhook. The first run of a release (E2E_KUBERNETES: 1.37, the default, or 1.34)
+# builds kube-apiserver, kubectl and etcd (scripts/kube-build.sh, tens of minutes on 2 cores); then seconds.
 e2e: aot
 	@scripts/require-tools.sh e2e
 	e2e/run.sh

@@ -6,7 +6,8 @@
 #   floor    nginx answering `return 200` with the exact bytes the webhook answers for
 #            that body: TLS and HTTP/1.1 keep-alive with no work behind them
 #   peer     Kubernetes' e2e reference webhook, `agnhost webhook` (Go), validating the
-#            same ConfigMap on /configmaps (built by bench/agnhost/build.sh)
+#            same ConfigMap on /configmaps (built by scripts/kube-build.sh, from the newest
+#            Kubernetes release the e2e suite runs)
 #
 # All three listen on free ports on 127.0.0.1 (agnhost has no address flag: it listens
 # on every interface, and is only ever called on 127.0.0.1) with the same ECDSA P-256
@@ -52,7 +53,7 @@
 #   BENCH_SMOKE=1        about one minute in all (1 s rounds, 1 round, 1 s warm-up, no
 #                        quiet wait): checks that everything still runs and answers 2xx
 #   BENCH_JAR_TIMEOUT    how long to wait for target/quarkus-app/quarkus-run.jar [600]
-#   AGNHOST              an agnhost binary to use instead of bench/agnhost/build.sh
+#   AGNHOST              an agnhost binary to use instead of scripts/kube-build.sh's
 #   BENCH_JVM_OPTS       the webhook's JVM options [@src/main/jvm/server.options, as make run]
 set -euo pipefail
 
@@ -116,14 +117,15 @@ case_endpoint() { local c n e p; for c in "${cases[@]}"; do read -r n e p <<<"$c
 case_peer_path() { local c n e p; for c in "${cases[@]}"; do read -r n e p <<<"$c"; [[ $n == "$1" ]] && { echo "$p"; return; }; done; }
 
 # --- the peer binary ---------------------------------------------------------
-agnhost=""
+agnhost=${AGNHOST:-}
+[[ -z $agnhost || -x $agnhost ]] || die "AGNHOST=$agnhost is not an executable file"
+kube_build=$here/../scripts/kube-build.sh
 case $peer_mode in
-  build) agnhost=$("$here/agnhost/build.sh") || die "bench/agnhost/build.sh failed (see its messages above)" ;;
+  build) [[ -n $agnhost ]] || agnhost=$("$kube_build" agnhost) || die "scripts/kube-build.sh failed (see its messages above)" ;;
   cached)
-    if [[ -n ${AGNHOST:-} ]]; then agnhost=$("$here/agnhost/build.sh")
-    else agnhost=$("$here/agnhost/build.sh" --cached) || { agnhost=""; log "no cached agnhost: running without the peer (BENCH_PEER=build builds it)"; }
-    fi ;;
-  off) ;;
+    [[ -n $agnhost ]] || agnhost=$("$kube_build" --cached agnhost) ||
+      { agnhost=""; log "no cached agnhost: running without the peer (BENCH_PEER=build builds it)"; } ;;
+  off) agnhost="" ;;
   *) die "BENCH_PEER must be build, cached or off, not '$peer_mode'" ;;
 esac
 targets=(webhook floor)
@@ -484,8 +486,11 @@ check() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (a == "") { print "n/a"
   printf -- '- clients: %s; %s\n' "$(wrk --version 2>&1 | head -n 1 | awk '{ print "wrk " $2 }')" \
     "$(h2load --version 2>&1 | head -n 1)"
   printf -- '- floor: %s\n' "$(nginx -v 2>&1 | sed 's/^nginx version: //')"
-  [[ -n $agnhost ]] && printf -- '- peer: agnhost %s (Kubernetes v1.20.2 from Debian'"'"'s source package, %s)\n' \
-    "$("$agnhost" --version 2>&1 | awk '{ print $NF }')" "$(go version 2>/dev/null | awk '{ print $3 }')"
+  # The Kubernetes release and Go version the binary was built from, as Go recorded them in it.
+  [[ -n $agnhost ]] && printf -- '- peer: agnhost %s (Kubernetes %s, %s)\n' \
+    "$("$agnhost" --version 2>&1 | awk '{ print $NF }')" \
+    "$(go version -m "$agnhost" 2>/dev/null | awk '$1 == "mod" && $2 == "k8s.io/kubernetes" { print $3 }')" \
+    "$(go version "$agnhost" 2>/dev/null | awk '{ print $2 }')"
   printf -- '- settings: %s s per round, %s round(s), %s s warm-up per target and body, wrk -t%s, keep-alive, TLS as negotiated (TLS 1.3)\n' \
     "$seconds" "$rounds" "$warmup" "$wrk_threads"
   printf -- '- quiet: %s; took %s s\n\n' "$quiet_note" "$run_seconds"

@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
 # A throwaway Kubernetes control plane for the end-to-end scenarios: one etcd
-# and one kube-apiserver (v1.20, see apiserver/build.sh) on 127.0.0.1, with a
-# fresh PKI and an admin kubeconfig. No controller-manager, scheduler or
-# kubelet: objects are stored and admission webhooks are called, nothing else
-# happens (no Pods from Deployments, namespaces never finish deleting).
+# and one kube-apiserver on 127.0.0.1, with a fresh PKI and an admin
+# kubeconfig. Both, and the kubectl that drives them, come from the Kubernetes
+# release that scripts/kube-build.sh builds for E2E_KUBERNETES. No
+# controller-manager, scheduler or kubelet: objects are stored and admission
+# webhooks are called, nothing else happens (no Pods from Deployments,
+# namespaces never finish deleting).
 #
 # Usage:
 #   e2e/cluster.sh start DIR   start a fresh cluster with its state in DIR
 #   e2e/cluster.sh stop DIR    stop it (by saved PID); logs stay in DIR
-#   e2e/cluster.sh env DIR     print  export KUBECONFIG=DIR/kubeconfig
+#   e2e/cluster.sh env DIR     print  export KUBECONFIG=DIR/kubeconfig, and
+#                              PATH with that release's kubectl first
 #   e2e/cluster.sh port DIR    print a free loopback port (for the webhook)
 #
 # DIR (e.g. target/e2e/cluster) receives: pki/, etcd-data/, etcd.log,
 # apiserver.log, etcd.pid, apiserver.pid, kubeconfig and cluster.env.
 #
 # Environment:
-#   KUBE_APISERVER        use this kube-apiserver binary instead of building one
+#   E2E_KUBERNETES        the Kubernetes minor version: 1.37 (default) or 1.34
+#   KUBE_BIN_DIR          use the kube-apiserver, kubectl, etcd and agnhost in
+#                         this directory instead of building them
 #   E2E_START_TIMEOUT     seconds to wait for readiness (default 90)
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-usage() { sed -n '9,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '11,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # Services are allocated cluster IPs from this range, but nothing listens or
 # routes there. A loopback range means that even a webhook registered by
@@ -139,7 +144,8 @@ make_pki() {
   # bound to that ServiceAccount, is all it gets (there is no token controller to mint a token).
   sign webhook "/O=system:serviceaccounts/O=system:serviceaccounts:sourceip-guard/CN=system:serviceaccount:sourceip-guard:sourceip-guard" \
     'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' rsa:2048
-  # Service-account token signing pair (required flags since 1.20).
+  # Service-account token signing pair: kube-apiserver does not start without --service-account-issuer and a
+  # signing key (--service-account-signing-key-file, --service-account-key-file, or an external signer).
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" 2>/dev/null
   openssl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
 }
@@ -214,10 +220,7 @@ cmd_start() {
   done
 
   ensure_package openssl openssl
-  ensure_package etcd etcd-server
-  ensure_package kubectl kubernetes-client
-  local apiserver
-  apiserver=$("$here/apiserver/build.sh")
+  PATH=$("$root/scripts/kube-build.sh"):$PATH
 
   local timeout=${E2E_START_TIMEOUT:-90}
   local t0=$SECONDS
@@ -232,15 +235,15 @@ cmd_start() {
   free_port etcd_peer_port
   free_port api_port
 
-  # Debian's etcd 3.4, everything on loopback. 3.4 cannot turn fsync off;
-  # a DIR on tmpfs makes writes faster still.
+  # Everything on loopback. The data is thrown away after the run, so etcd
+  # need not fsync it.
   launch etcd etcd --name e2e --data-dir "$dir/etcd-data" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" \
     --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
     --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
     --initial-cluster "e2e=http://127.0.0.1:$etcd_peer_port" \
-    --initial-cluster-state new --logger zap --log-level warn
+    --initial-cluster-state new --unsafe-no-fsync --log-level warn
 
   local deadline=$((t0 + timeout))
   until etcd_healthy "$etcd_port"; do
@@ -249,16 +252,15 @@ cmd_start() {
     sleep 0.1
   done
 
-  # --insecure-port 0: only the authenticated TLS port.
   # --endpoint-reconciler-type none: no kubelet or other masters to publish.
   # --disable-admission-plugins ServiceAccount: no token controller runs, so
   #   the plugin would reject every Pod waiting for a token.
   # No egress selector and no proxy: the API server dials webhook URLs such as
   #   https://127.0.0.1:PORT/... directly; their serving certificate needs an
   #   IP SAN 127.0.0.1 (Go ignores the CN).
-  launch apiserver "$apiserver" \
+  launch apiserver kube-apiserver \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
-    --secure-port "$api_port" --insecure-port 0 \
+    --secure-port "$api_port" \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
     --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
     --client-ca-file "$pki/ca.crt" \
@@ -292,7 +294,9 @@ EOF
     sleep 0.2
   done
   trap - EXIT
-  log "ready in $((SECONDS - t0)) s: $url (etcd pid $(<"$dir/etcd.pid"), kube-apiserver pid $(<"$dir/apiserver.pid"))"
+  local version
+  version=$("${kc[@]}" get --raw /version | sed -n 's/^ *"gitVersion": "\(.*\)",$/\1/p')
+  log "kube-apiserver $version ready in $((SECONDS - t0)) s: $url (etcd pid $(<"$dir/etcd.pid"), kube-apiserver pid $(<"$dir/apiserver.pid"))"
   log "use: eval \"\$($0 env $dir)\""
 }
 
@@ -309,6 +313,7 @@ cmd_stop() {
 cmd_env() {
   [[ -f $dir/kubeconfig ]] || die "no kubeconfig in $dir; run: $0 start $dir"
   printf 'export KUBECONFIG=%q\n' "$dir/kubeconfig"
+  printf 'export PATH=%q:"$PATH"\n' "$("$root/scripts/kube-build.sh" --cached)"
 }
 
 # --- main ---------------------------------------------------------------------

@@ -5,6 +5,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=${DEMO_DIR:-$root/target/e2e/demo}
+# The kubectl of the Kubernetes release the stack runs (E2E_KUBERNETES, scripts/kube-build.sh).
+PATH=$("$root/scripts/kube-build.sh"):$PATH
 
 "$root/e2e/stack.sh" up "$dir"
 export KUBECONFIG=$dir/kubeconfig

@@ -61,7 +61,7 @@ new_namespace() {
   name="$1-$(printf '%04x' $((RANDOM)))"
   shift
   kubectl create namespace "$name" >/dev/null
-  kubectl label namespace "$name" "kubernetes.io/metadata.name=$name" "$@" >/dev/null
+  (($# == 0)) || kubectl label namespace "$name" "$@" >/dev/null
   echo "$name"
 }
 

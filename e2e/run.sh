@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # make e2e: a real kube-apiserver calls the webhook; kubectl drives it as a user would.
 # Starts the stack (e2e/stack.sh), runs every scenario in e2e/scenarios/, stops everything,
-# prints "N passed, N failed" and exits non-zero on any failure.
+# prints "Kubernetes vX.Y.Z: N passed, N failed" and exits non-zero on any failure.
+# E2E_KUBERNETES picks the release: 1.37 (default) or 1.34 (scripts/kube-build.sh).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The kubectl of that release, which the scenarios run.
+PATH=$("$root/scripts/kube-build.sh"):$PATH
 dir=${E2E_DIR:-$root/target/e2e/run}
 # shellcheck source=e2e/lib.sh
 source "$root/e2e/lib.sh"
@@ -25,5 +28,6 @@ if ((failed > 0)); then
   printf 'failed: %s\n' "${failures[@]}"
   printf 'logs: %s\n' "$dir"
 fi
-printf '%d passed, %d failed\n' "$passed" "$failed"
+# kube-apiserver --version prints "Kubernetes vX.Y.Z".
+printf '%s: %d passed, %d failed\n' "$(kube-apiserver --version)" "$passed" "$failed"
 ((failed == 0))

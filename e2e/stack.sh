@@ -12,6 +12,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 app=$root/target/quarkus-app/quarkus-run.jar
+# The kubectl of the Kubernetes release under test (E2E_KUBERNETES), as cluster.sh runs its API server.
+PATH=$("$root/scripts/kube-build.sh"):$PATH
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
@@ -24,11 +26,7 @@ up() {
   "$root/e2e/cluster.sh" start "$dir"
   export KUBECONFIG=$dir/kubeconfig
 
-  # Namespaces of v1.20 lack this label; the webhook configurations select on it.
   kubectl create namespace sourceip-guard >/dev/null # the webhook's own: its report Lease lives there
-  for ns in kube-system default sourceip-guard; do
-    kubectl label namespace "$ns" "kubernetes.io/metadata.name=$ns" --overwrite >/dev/null
-  done
 
   # Node pools and the pod network the rules read: stored before the webhook starts, so its first list has them.
   kubectl apply -f "$root/e2e/nodes.yaml" >/dev/null

@@ -7,7 +7,7 @@
 # 2. Checks the rendered manifests for what k8s/README.md promises (webhook count, failure policies,
 #    matchConditions, clientConfig, cert-manager annotations, audit mode, image).
 # 3. Only when KUBECONFIG is set: kubectl apply --dry-run=server of the legacy and local overlays against that
-#    cluster (and of self-signed when the API server is 1.28 or later). Server dry-run persists nothing, but
+#    cluster (and of self-signed and audit when the API server is 1.28 or later; cert-manager needs its CRDs). Server dry-run persists nothing, but
 #    namespaced objects can only be dry-run into a namespace that exists, so this step CREATES the empty
 #    namespace sourceip-guard if it is missing; that is its only write. On API servers before 1.21 the
 #    PodDisruptionBudget (policy/v1) is left out of the legacy dry-run.
@@ -169,8 +169,9 @@ if [[ -n ${KUBECONFIG:-} ]]; then
   dry_run local "$out/local.yaml"
   if ((major > 1 || minor >= 28)); then
     dry_run self-signed "$out/self-signed.yaml"
+    dry_run audit "$out/audit.yaml"
   else
-    printf 'note self-signed not dry-run: matchConditions need 1.28\n'
+    printf 'note self-signed and audit not dry-run: matchConditions need 1.28\n'
   fi
 else
   printf 'note KUBECONFIG not set: no server dry-run\n'

@@ -1,10 +1,7 @@
 # Rule ingress-node-pool on the real upstream controller manifests.
 
 ensure_namespace() { # the upstream manifests name their own namespace
-  kubectl get namespace "$1" >/dev/null 2>&1 || {
-    kubectl create namespace "$1" >/dev/null
-    kubectl label namespace "$1" "kubernetes.io/metadata.name=$1" >/dev/null
-  }
+  kubectl get namespace "$1" >/dev/null 2>&1 || kubectl create namespace "$1" >/dev/null
 }
 
 ingress_nginx_is_pinned() {
