@@ -76,7 +76,7 @@ masq_sibling_completes_coverage() {
   # the platform's own config is judged but never refused: dropping its half is stored, with the finding as a warning
   local out
   out=$(kubectl apply -f "$(masq_config azure-ip-masq-agent-config-reconciled ip-masq-agent-reconciled 10.0.0.0/8)" 2>&1)
-  expect_contains "$out" "Admitted because the platform writes azure-ip-masq-agent-config-reconciled" "platform warning"
+  expect_contains "$out" "[masquerade-config] admitted: the platform writes azure-ip-masq-agent-config-reconciled" "platform warning"
   expect_contains "$(kubectl get configmap azure-ip-masq-agent-config-reconciled -n kube-system -o jsonpath='{.data.ip-masq-agent-reconciled}')" \
     "10.0.0.0/8" "the platform's write is stored"
   kubectl apply -f "$(masq_config azure-ip-masq-agent-config-reconciled ip-masq-agent-reconciled 128.0.0.0/1)" >/dev/null

@@ -56,7 +56,7 @@ never_break_missing_pool() {
   kubectl label node aks-ingress-0 kubernetes.azure.com/agentpool=user --overwrite >/dev/null
   eventually 15 unpinned "$probe" >/dev/null
   out=$(kubectl create -f "$file" 2>&1)
-  expect_contains "$out" "no node carries the label kubernetes.azure.com/agentpool=ingress" "kubectl warning"
+  expect_contains "$out" "[ingress-node-pool] left unpinned: no node carries kubernetes.azure.com/agentpool=ingress" "kubectl warning"
   expect_eq "$(jsonpath deployment ingress-nginx-controller "$ns" '{.spec.template.spec.nodeSelector.kubernetes\.azure\.com/agentpool}')" \
     "" "stored unpinned"
   # the pool appears, tainted for ingress only: the next rollout pins and tolerates

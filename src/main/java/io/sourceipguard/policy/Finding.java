@@ -39,9 +39,12 @@ public record Finding(String rule, Outcome outcome, String message, List<PatchOp
         return new Finding(rule, Outcome.WARN, message, List.of(), List.of());
     }
 
-    /** The same finding as a warning: admitted unchanged; a fix it carried is kept for reports. */
+    /**
+     * The same finding as a warning: admitted unchanged, why first (warnings are cut at about 240
+     * characters); a fix it carried is kept for reports.
+     */
     public Finding asWarning(String why) {
-        return new Finding(rule, Outcome.WARN, message + " " + why, patch, notes);
+        return new Finding(rule, Outcome.WARN, why + " " + message, patch, notes);
     }
 
     public static Finding exempt(String rule, String message) {

@@ -87,7 +87,7 @@ public final class IngressNodePoolRule implements Rule {
         }
         if (found.withheld != null) {
             // Pinning to a pool no node carries leaves every new pod Pending: admit unchanged.
-            return Finding.warn(ID, "left unpinned (would " + String.join(", ", actions) + "): " + found.withheld);
+            return Finding.warn(ID, "left unpinned: " + found.withheld + " (would " + String.join(", ", actions) + ")");
         }
         Finding finding = Finding.mutate(ID, String.join(", ", actions), patch);
         for (String note : notes) {
@@ -110,15 +110,14 @@ public final class IngressNodePoolRule implements Rule {
         }
         Optional<List<NodeMeta>> nodes = cluster.nodes();
         if (nodes.isEmpty()) {
-            return new Pool("the Nodes cannot be read yet, so whether any node carries " + pool + " is unknown, and a"
-                    + " pin to a missing pool would leave every new pod Pending", List.of(), null);
+            return new Pool("the Nodes cannot be read yet, and a pin to a pool no node carries would leave every new"
+                    + " pod Pending", List.of(), null);
         }
         List<NodeMeta> members = nodes.get().stream()
                 .filter(n -> settings.poolLabelValue().equals(n.labels().get(settings.poolLabelKey()))).toList();
         if (members.isEmpty()) {
-            return new Pool("no node carries the label " + pool + ", so pinned pods would stay Pending; create the"
-                    + " ingress node pool with that label, or set rules.ingress-node-pool.pool-label-value to the"
-                    + " pool's value", List.of(), null);
+            return new Pool("no node carries " + pool + " (pinned pods would stay Pending); create that pool or set"
+                    + " rules.ingress-node-pool.pool-label-value", List.of(), null);
         }
         Set<IngressPoolSettings.Toleration> taints = new LinkedHashSet<>();
         for (NodeMeta node : members) {

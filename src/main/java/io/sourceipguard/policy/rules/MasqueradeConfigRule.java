@@ -75,8 +75,8 @@ public final class MasqueradeConfigRule implements Rule {
         Finding finding = judge(subject, cluster);
         if (finding.outcome() == Outcome.DENY && settings.isPlatformConfig(subject.name())) {
             // The platform reconciles this object: refusing it would only block AKS, never fix it.
-            return finding.asWarning("Admitted because the platform writes " + subject.name()
-                    + " (rules.masquerade-config.platform-names); fix it at its source.");
+            return finding.asWarning("admitted: the platform writes " + subject.name()
+                    + " (rules.masquerade-config.platform-names); fix it at its source:");
         }
         return finding;
     }

@@ -141,7 +141,7 @@ class IngressNodePoolRuleTest {
         Finding finding = rule.evaluate(create(workload), nodes(Fixtures.node("aks-system-0", Map.of(POOL_KEY, "system"))));
         assertEquals(Outcome.WARN, finding.outcome());
         assertTrue(finding.patch().isEmpty());
-        assertTrue(finding.message().contains("no node carries the label kubernetes.azure.com/agentpool=ingress"), finding.message());
+        assertTrue(finding.message().contains("no node carries kubernetes.azure.com/agentpool=ingress"), finding.message());
         assertTrue(finding.message().contains("rules.ingress-node-pool.pool-label-value"), finding.message());
     }
 

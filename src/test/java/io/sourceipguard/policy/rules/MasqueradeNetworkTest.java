@@ -206,7 +206,7 @@ class MasqueradeNetworkTest {
         ObjectNode reconciled = manifest("aks-azure-ip-masq-agent-config-reconciled.yaml");
         Finding finding = rule().evaluate(create(reconciled), clusterWith(List.of()));
         assertEquals(Outcome.WARN, finding.outcome());
-        assertTrue(finding.message().contains("Admitted because the platform writes azure-ip-masq-agent-config-reconciled"),
+        assertTrue(finding.message().startsWith("admitted: the platform writes azure-ip-masq-agent-config-reconciled"),
                 finding.message());
         assertFalse(finding.patch().isEmpty(), "the fix is kept for the report");
         Finding deleted = rule().evaluate(Fixtures.as(Operation.DELETE, null, reconciled), clusterWith(List.of()));
