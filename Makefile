@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run test certs clean report e2e demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native
+.PHONY: tools build aot run test certs clean report e2e demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -117,6 +117,11 @@ jmh: tools
 # The long run: ten million executions per target (docs/benchmarks.md has the last one).
 fuzz-long:
 	$(MAKE) --no-print-directory fuzz FUZZ_CLASS=LongFuzzTargetsTest
+
+# Newer releases of what pom.xml names: version properties, dependencies (the Quarkus BOM as one entry), plugins;
+# no pre-releases. Changes nothing (scripts/outdated.sh; the whole Maven log is target/outdated.log).
+outdated: tools
+	MVN="$(MVN)" scripts/outdated.sh
 
 clean:
 	$(MVN) -q clean || rm -rf target

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# make outdated: newer releases of what pom.xml names, found by the Versions Maven plugin and cut down to what a
+# reader acts on:
+#   version properties   every ${...} version in pom.xml, with its newest release
+#   dependencies         the Quarkus BOM as one entry (not the hundreds of artifacts it manages); the io.quarkus
+#                        artifacts, whose versions come from the BOM, folded into one line
+#   plugins              only real upgrades (the plugin also lists older releases, by the Maven version they need)
+# Alpha, beta, milestone, RC, CR, EA and preview releases are left out. Changes nothing; the whole Maven log is
+# target/outdated.log, and --last prints the summary of that log again without asking the repository.
+# VERSIONS_PLUGIN picks the plugin release: 2.25 needs Maven 3.9, and Debian bookworm's Maven is 3.8.7.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MVN=${MVN:-mvn -B -ntp}
+plugin=${VERSIONS_PLUGIN:-org.codehaus.mojo:versions-maven-plugin:2.17.1}
+ignore='(?i).*[.-](alpha|beta|m|rc|cr|ea|preview)[.-]?[0-9]*([.-].*)?'
+log=target/outdated.log
+
+if [ "${1:-}" != --last ]; then
+  mkdir -p target
+  # shellcheck disable=SC2086 # MVN is a command with its options
+  if ! $MVN "$plugin:display-property-updates" "$plugin:display-dependency-updates" "$plugin:display-plugin-updates" \
+      -DprocessDependencyManagementTransitive=false "-Dmaven.version.ignore=$ignore" >"$log" 2>&1; then
+    tail -20 "$log" >&2
+    echo "outdated: Maven failed; the whole log is $log" >&2
+    exit 1
+  fi
+fi
+
+awk '
+# Whether version b is newer than version a (numeric parts compared as numbers).
+function newer(a, b,    x, y, n, m, i, p, q) {
+  n = split(a, x, /[.-]/); m = split(b, y, /[.-]/)
+  for (i = 1; i <= (n > m ? n : m); i++) {
+    p = (i <= n) ? x[i] : ""; q = (i <= m) ? y[i] : ""
+    if (p == q) continue
+    if (p ~ /^[0-9]+$/ && q ~ /^[0-9]+$/) return q + 0 > p + 0
+    if (p == "") return 1
+    if (q == "") return 0
+    return q > p
+  }
+  return 0
+}
+function fold_quarkus() {
+  if (quarkus) printf "  io.quarkus:* (%d artifacts) ........ versions from the Quarkus BOM: update the BOM, not them\n", quarkus
+  quarkus = 0
+}
+{ gsub(/\033\[[0-9;]*m/, "") }
+/^\[INFO\] --- .*:display-/ {
+  fold_quarkus()
+  goal = $0; sub(/.*:display-/, "", goal); sub(/ .*/, "", goal)
+  title = goal == "property-updates" ? "version properties" : goal == "dependency-updates" ? "dependencies" : "plugins"
+  printf "%s== %s\n", printed++ ? "\n" : "", title
+  section = ""; pending = ""; held = ""
+  next
+}
+!goal { next }
+/^\[INFO\] (---|BUILD|Total time|Finished at)/ { fold_quarkus(); goal = ""; next }
+{ sub(/^\[(INFO|WARNING)\] ?/, "") }
+/^[ \t]*$/ || /^\[ERROR\]/ || /does not define minimum Maven version/ { next }
+# A long name wraps: "  group:artifact ...", and the versions follow on the next line.
+/ \.\.\.$/ { held = $0; next }
+held != "" { sub(/^[ \t]+/, " "); $0 = held $0; held = "" }
+/^The following dependencies in Dependencies/ { section = "dependencies" }
+/^Require Maven / { section = "require"; pending = $0; next }
+/^  / {
+  old = ""; new = ""
+  if ($0 ~ / -> /) { n = split($0, f, " "); old = f[n - 2]; new = f[n] }
+  if (section == "dependencies" && $1 ~ /^io\.quarkus:/) { quarkus++; next }
+  if (section == "require") {
+    if (old == "" || !newer(old, new)) next
+    if (pending != "") { print pending; pending = "" }
+  }
+  print; next
+}
+{ print }
+END { fold_quarkus() }
+' "$log"
