@@ -10,8 +10,8 @@
 # Usage:
 #   e2e/cluster.sh start DIR   start a fresh cluster with its state in DIR
 #   e2e/cluster.sh stop DIR    stop it (by saved PID); logs stay in DIR
-#   e2e/cluster.sh env DIR     print  export KUBECONFIG=DIR/kubeconfig, and
-#                              PATH with that release's kubectl first
+#   e2e/cluster.sh env DIR     print  export KUBECONFIG=DIR/kubeconfig, and a
+#                              PATH with the kubectl of the cluster's release first
 #   e2e/cluster.sh port DIR    print a free loopback port (for the webhook)
 #
 # DIR (e.g. target/e2e/cluster) receives: pki/, etcd-data/, etcd.log,
@@ -220,7 +220,9 @@ cmd_start() {
   done
 
   ensure_package openssl openssl
-  PATH=$("$root/scripts/kube-build.sh"):$PATH
+  local bin
+  bin=$("$root/scripts/kube-build.sh")
+  PATH=$bin:$PATH
 
   local timeout=${E2E_START_TIMEOUT:-90}
   local t0=$SECONDS
@@ -282,6 +284,7 @@ cmd_start() {
 APISERVER_URL=$url
 ETCD_URL=http://127.0.0.1:$etcd_port
 CA_FILE=$pki/ca.crt
+KUBE_BIN_DIR=$bin
 EOF
 
   # Ready = /readyz passes and the bootstrap controller created the
@@ -313,7 +316,7 @@ cmd_stop() {
 cmd_env() {
   [[ -f $dir/kubeconfig ]] || die "no kubeconfig in $dir; run: $0 start $dir"
   printf 'export KUBECONFIG=%q\n' "$dir/kubeconfig"
-  printf 'export PATH=%q:"$PATH"\n' "$("$root/scripts/kube-build.sh" --cached)"
+  printf 'export PATH=%q:"$PATH"\n' "$(sed -n 's/^KUBE_BIN_DIR=//p' "$dir/cluster.env")"
 }
 
 # --- main ---------------------------------------------------------------------

@@ -25,9 +25,9 @@ show kubectl get configmaps -n kube-system -o custom-columns=NAME:.metadata.name
 
 cat <<TEXT
 
-The demo cluster and the webhook keep running. Go on with kubectl:
+The demo cluster ($(kube-apiserver --version)) and the webhook keep running. Go on with its kubectl:
 
-  export KUBECONFIG=$dir/kubeconfig
+  eval "\$(e2e/cluster.sh env ${dir#"$root"/})"
 
 Webhook log: $dir/webhook.log    Stop everything: make demo-stop
 TEXT
