@@ -6,7 +6,8 @@
 #   service-mutate.json    Traefik's LoadBalancer Service       -> POST /mutate   (patched: externalTrafficPolicy)
 #   ingress-mutate.json    ingress-nginx controller Deployment  -> POST /mutate   (patched: nodeSelector)
 #   masq-denied.json       AKS azure-ip-masq-agent-config       -> POST /validate (denied under the default policy)
-#   masq-allowed.json      the same ConfigMap, nonMasqueradeCIDRs [0.0.0.0/0]
+#   masq-allowed.json      the same ConfigMap with the complete list (all of IPv4 but IMDS and
+#                          168.63.129.16, 55 blocks, link-local masqueraded)
 #                                                               -> POST /validate (allowed)
 #   web-unhandled.json     a plain web Deployment               -> POST /mutate   (no rule: allowed untouched)
 #
@@ -59,10 +60,11 @@ to_json "$fixtures/ingress-nginx-controller-deployment.yaml" \
   | review 0b6d7a3e-0002-4c1e-9d2a-5e1f00000002 apps v1 Deployment deployments >"$here/ingress-mutate.json"
 to_json "$fixtures/aks-azure-ip-masq-agent-config.yaml" \
   | review 0b6d7a3e-0003-4c1e-9d2a-5e1f00000003 "" v1 ConfigMap configmaps >"$here/masq-denied.json"
-# The covering variant: every destination keeps pod IPs, so the default policy
-# (protected-cidrs 0.0.0.0/0) is satisfied.
+# The covering variant: every destination but the two that answer only the node keeps pod IPs, so
+# the default policy is satisfied; the list is AKS's own eBPF config, the fix the denials name.
+complete=$(to_json "$fixtures/../ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml" | jq -r '.data.config')
 to_json "$fixtures/aks-azure-ip-masq-agent-config.yaml" \
-  | jq '.data["ip-masq-agent"] = "nonMasqueradeCIDRs:\n  - 0.0.0.0/0\nmasqLinkLocal: false\nmasqLinkLocalIPv6: true"' \
+  | jq --arg config "$complete" '.data["ip-masq-agent"] = $config' \
   | review 0b6d7a3e-0004-4c1e-9d2a-5e1f00000004 "" v1 ConfigMap configmaps >"$here/masq-allowed.json"
 to_json "$fixtures/web-deployment.yaml" \
   | review 0b6d7a3e-0005-4c1e-9d2a-5e1f00000005 apps v1 Deployment deployments >"$here/web-unhandled.json"
