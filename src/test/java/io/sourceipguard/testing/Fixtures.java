@@ -151,6 +151,10 @@ public final class Fixtures {
             Map.Entry<String, JsonNode> e = it.next();
             data.put(e.getKey(), e.getValue().asText());
         }
+        for (Iterator<Map.Entry<String, JsonNode>> it = cm.path("binaryData").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            data.put(e.getKey(), ClusterView.ConfigMapData.decode(e.getValue().asText()));
+        }
         return new ClusterView.ConfigMapData(cm.path("metadata").path("name").asText(), data);
     }
 }
