@@ -108,3 +108,20 @@ PY
   expect_absent service padded "$ns"
 }
 scenario "A write padded past the webhook's body limit is refused with a verdict, not let through unjudged" no_way_past_padding
+
+no_way_past_unread_keys() {
+  local file out
+  file=$(mktemp --suffix=.yaml)
+  # Azure's agent mounts key ip-masq-agent of this ConfigMap only: coverage under another key counts for nothing
+  {
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: azure-ip-masq-agent-config, namespace: kube-system}\ndata:\n'
+    printf '  ip-masq-agent: |\n    nonMasqueradeCIDRs: [10.0.0.0/8]\n    masqLinkLocal: true\n'
+    printf '  config: |\n    nonMasqueradeCIDRs:\n'
+    complete_list | sed 's/^/      - /'
+    printf '    masqLinkLocal: true\n'
+  } >"$file"
+  expect_refused kubectl apply -f "$file"
+  expect_contains "$refusal" "masquerades pod traffic to" "coverage under key config does not count"
+  expect_contains "$refusal" "The complete fix: set data key 'ip-masq-agent' to" "the fix goes to the key the agent reads"
+}
+scenario "Coverage under a key the agent never reads gives no credit" no_way_past_unread_keys
