@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run test certs clean report e2e demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native outdated
+.PHONY: tools build aot run try test certs clean report e2e demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -41,10 +41,15 @@ $(AOT): $(APP)
 certs: build
 	$(JAVA) -jar $(APP) certs --dir $(CERTS) --service $(SERVICE) --namespace $(NAMESPACE) $(if $(FORCE),--force)
 
+# Logs are plain text here, for a person; JSON stays the default in the image and the Deployment.
 run: aot
 	@if [ ! -f $(CERTS)/tls.crt ] || [ ! -f $(CERTS)/tls.key ]; then $(MAKE) --no-print-directory certs; fi
-	SOURCEIP_GUARD_TLS_CERT_FILE=$(CERTS)/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=$(CERTS)/tls.key \
+	SOURCEIP_GUARD_TLS_CERT_FILE=$(CERTS)/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=$(CERTS)/tls.key QUARKUS_LOG_CONSOLE_JSON_ENABLED=false \
 		$(JAVA) $(JAVA_OPTS) $(AOT_FLAG) -jar $(APP)
+
+# Example AdmissionReviews to the webhook of make run (in another terminal), answers printed readably.
+try:
+	@CERTS=$(CERTS) scripts/try.sh
 
 test: tools
 	$(MVN) verify

@@ -71,11 +71,22 @@ class FuzzTargetsTest {
         admissionReview(review.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    /** The ip-masq-agent config parser: any text parses or yields problems, never an exception. */
+    /**
+     * The ip-masq-agent config parser: any text parses or yields problems that say what is wrong,
+     * never an exception; a config it reads is written back (the complete fix's YAML) as the same config.
+     */
     @FuzzTest(maxDuration = "60s")
-    void masqConfig(String text) {
+    void masqConfig(byte[] file) {
+        // bytes, not String: Jazzer reads a seed for a byte[] as the file it is, for a String through its own encoding
+        String text = new String(file, java.nio.charset.StandardCharsets.UTF_8);
         MasqConfigParser.Result result = MasqConfigParser.parse(text);
-        assertTrue(result.ok() == (result.config() != null));
+        if (!result.ok()) {
+            assertTrue(result.problems().stream().noneMatch(String::isBlank), result.problems().toString());
+            return;
+        }
+        MasqConfigParser.Result again = MasqConfigParser.parse(result.config().toYaml());
+        assertTrue(again.ok(), () -> again.problems() + " for " + result.config().toYaml());
+        assertEquals(result.config(), again.config(), result.config().toYaml());
     }
 
     /** CIDR parsing and coverage: parse errors are InvalidCidrException; gaps never overlap the cover. */

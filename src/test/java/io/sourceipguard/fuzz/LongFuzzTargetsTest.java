@@ -22,8 +22,8 @@ class LongFuzzTargetsTest {
     }
 
     @FuzzTest(maxExecutions = 10_000_000, maxDuration = "1h")
-    void masqConfig(String text) {
-        targets.masqConfig(text);
+    void masqConfig(byte[] file) {
+        targets.masqConfig(file);
     }
 
     @FuzzTest(maxExecutions = 10_000_000, maxDuration = "1h")
