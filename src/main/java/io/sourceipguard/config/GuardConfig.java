@@ -67,6 +67,10 @@ public interface GuardConfig {
                 + "app.kubernetes.io/name=kubernetes-ingress,"
                 + "run=haproxy-ingress,"
                 + "app.kubernetes.io/name=haproxy-ingress,"
+                + "app.kubernetes.io/managed-by=envoy-gateway\\,app.kubernetes.io/component=proxy,"
+                + "gateway.envoyproxy.io/owning-gateway-name,"
+                + "gateway.networking.k8s.io/gateway-name,"
+                + "app.kubernetes.io/name=cilium-envoy,"
                 + "sourceip-guard.io/ingress-controller=true")
         List<String> selectors();
 
