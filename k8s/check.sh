@@ -75,13 +75,13 @@ for o in "${overlays[@]}"; do
   expect "$o" 1 '^kind: MutatingWebhookConfiguration$' 'one MutatingWebhookConfiguration'
   expect "$o" 1 '^kind: ValidatingWebhookConfiguration$' 'one ValidatingWebhookConfiguration'
   expect "$o" 2 '^kind: CustomResourceDefinition$' 'the two PolicyReport CRDs'
-  expect "$o" 8 '^- admissionReviewVersions:$' 'eight webhooks'
-  expect "$o" 8 '^  - v1$' 'admissionReviewVersions [v1] on each'
-  expect "$o" 8 '^  sideEffects: None$' 'sideEffects None on each'
-  expect "$o" 8 '^  timeoutSeconds: 5$' 'timeoutSeconds 5 on each'
-  expect "$o" 4 '^  failurePolicy: Ignore$' 'failurePolicy Ignore on the four mutating webhooks'
-  expect "$o" 4 '^  failurePolicy: Fail$' 'failurePolicy Fail on the four validating webhooks'
-  expect "$o" 4 '^  reinvocationPolicy: IfNeeded$' 'reinvocationPolicy IfNeeded on the mutating webhooks'
+  expect "$o" 10 '^- admissionReviewVersions:$' 'ten webhooks'
+  expect "$o" 10 '^  - v1$' 'admissionReviewVersions [v1] on each'
+  expect "$o" 10 '^  sideEffects: None$' 'sideEffects None on each'
+  expect "$o" 10 '^  timeoutSeconds: 5$' 'timeoutSeconds 5 on each'
+  expect "$o" 6 '^  failurePolicy: Ignore$' 'failurePolicy Ignore on the five mutating webhooks and the allow-list warnings'
+  expect "$o" 4 '^  failurePolicy: Fail$' 'failurePolicy Fail on the masq and exemption webhooks'
+  expect "$o" 5 '^  reinvocationPolicy: IfNeeded$' 'reinvocationPolicy IfNeeded on the mutating webhooks'
   # label and annotation, on both configurations
   expect "$o" 4 '^    admissions.enforcer/disabled: "true"$' 'AKS Admissions Enforcer opt-out on both configurations'
 done
@@ -95,9 +95,9 @@ for o in legacy local; do
 done
 
 for o in self-signed cert-manager audit legacy; do
-  expect "$o" 8 '^    service:$' 'every webhook calls the Service'
-  expect "$o" 4 '^      path: /mutate$' 'mutating webhooks on /mutate'
-  expect "$o" 4 '^      path: /validate$' 'validating webhooks on /validate'
+  expect "$o" 10 '^    service:$' 'every webhook calls the Service'
+  expect "$o" 5 '^      path: /mutate$' 'mutating webhooks on /mutate'
+  expect "$o" 5 '^      path: /validate$' 'validating webhooks on /validate'
   expect "$o" 0 'caBundle' 'no caBundle in the manifests'
   expect "$o" 1 '^kind: Deployment$' 'the Deployment'
   expect "$o" 1 '^  replicas: 2$' 'two replicas'
@@ -108,9 +108,9 @@ done
 
 expect local 4 '^kind: ' 'only the two webhook configurations and the CRDs'
 expect local 0 '^    service:$' 'no webhook calls a Service'
-expect local 4 '^    url: https://127.0.0.1:8443/mutate$' 'mutating webhooks on https://127.0.0.1:8443/mutate'
-expect local 4 '^    url: https://127.0.0.1:8443/validate$' 'validating webhooks on https://127.0.0.1:8443/validate'
-expect local 8 '^    caBundle: U09VUkNFSVBfR1VBUkRfQ0FfQlVORExF$' 'caBundle placeholder on each webhook'
+expect local 5 '^    url: https://127.0.0.1:8443/mutate$' 'mutating webhooks on https://127.0.0.1:8443/mutate'
+expect local 5 '^    url: https://127.0.0.1:8443/validate$' 'validating webhooks on https://127.0.0.1:8443/validate'
+expect local 10 '^    caBundle: U09VUkNFSVBfR1VBUkRfQ0FfQlVORExF$' 'caBundle placeholder on each webhook'
 
 expect cert-manager 2 '^    cert-manager.io/inject-ca-from: sourceip-guard/sourceip-guard-tls$' 'CA injection on both configurations'
 expect cert-manager 2 '^kind: Certificate$' 'CA and serving Certificate'

@@ -37,7 +37,14 @@ public interface GuardConfig {
 
         IngressRule ingressNodePool();
 
+        GatewayRule gatewayConfig();
+
         MasqRule masqueradeConfig();
+    }
+
+    interface GatewayRule {
+        /** Overrides the global mode for this rule (the Gateway controllers' configuration objects). */
+        Optional<String> mode();
     }
 
     interface ServiceRule {
