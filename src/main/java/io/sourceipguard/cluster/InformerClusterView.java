@@ -3,6 +3,7 @@ package io.sourceipguard.cluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -39,6 +40,8 @@ public class InformerClusterView implements ClusterView {
     private SharedIndexInformer<Namespace> namespaces;
     private SharedIndexInformer<Node> nodeInformer;
     private final NodeStore nodes = new NodeStore();
+    private SharedIndexInformer<Service> serviceInformer;
+    private final ServiceStore services = new ServiceStore();
     private boolean hasCluster;
 
     public InformerClusterView(Instance<KubernetesClient> client, GuardConfig config) {
@@ -68,6 +71,7 @@ public class InformerClusterView implements ClusterView {
             masqInformers.clear();
             namespaces = null;
             nodeInformer = null;
+            serviceInformer = null;
         }
     }
 
@@ -77,6 +81,10 @@ public class InformerClusterView implements ClusterView {
         // Node pools, taints and the pod network, for rules that must not pin to a missing pool
         // or demand a config that cuts egress; only labels, taints and pod CIDRs are kept.
         nodeInformer = start(client.get().nodes().runnableInformer(RESYNC_MILLIS).itemStore(nodes), "Nodes");
+        // The Services in front of the entry points, for allow-lists that would see node IPs; only
+        // LoadBalancer and NodePort Services are kept, and of them only type, policy, selector and labels.
+        serviceInformer = start(client.get().services().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
+                .itemStore(services), "Services");
         String namespace = config.rules().masqueradeConfig().namespace();
         for (String name : config.rules().masqueradeConfig().names()) {
             masqInformers.add(start(client.get().configMaps().inNamespace(namespace).withName(name)
@@ -105,6 +113,17 @@ public class InformerClusterView implements ClusterView {
         if (nodeInformer != null) {
             nodeInformer.stop();
         }
+        if (serviceInformer != null) {
+            serviceInformer.stop();
+        }
+    }
+
+    @Override
+    public Optional<List<ServiceMeta>> services() {
+        if (serviceInformer == null || !serviceInformer.hasSynced()) {
+            return Optional.empty();
+        }
+        return Optional.of(services.services());
     }
 
     @Override

@@ -39,7 +39,14 @@ public interface GuardConfig {
 
         GatewayRule gatewayConfig();
 
+        AllowListRule allowListSourceIp();
+
         MasqRule masqueradeConfig();
+    }
+
+    interface AllowListRule {
+        /** Overrides the global mode for this rule (warnings only, in any mode but off). */
+        Optional<String> mode();
     }
 
     interface GatewayRule {

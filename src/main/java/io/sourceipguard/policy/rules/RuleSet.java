@@ -14,11 +14,13 @@ public final class RuleSet {
                 new ServiceExternalTrafficPolicyRule(settings.serviceIncludeNodePort()),
                 new IngressNodePoolRule(settings.ingressPool()),
                 new GatewayConfigRule(settings.ingressPool()),
-                new MasqueradeConfigRule(settings.masq()));
+                new MasqueradeConfigRule(settings.masq()),
+                new AllowListSourceIpRule());
     }
 
     /** The rule ids, for validating configuration and exemption labels. */
     public static List<String> ids() {
-        return List.of(ServiceExternalTrafficPolicyRule.ID, IngressNodePoolRule.ID, GatewayConfigRule.ID, MasqueradeConfigRule.ID);
+        return List.of(ServiceExternalTrafficPolicyRule.ID, IngressNodePoolRule.ID, GatewayConfigRule.ID, MasqueradeConfigRule.ID,
+                AllowListSourceIpRule.ID);
     }
 }
