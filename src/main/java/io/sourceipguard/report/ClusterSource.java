@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * Reads, through the Kubernetes API, every object the rules look at: Services, Deployments,
  * DaemonSets, StatefulSets, Namespaces and Nodes across all namespaces, and the ip-masq-agent
- * ConfigMaps, in pages so that a large cluster is never fetched in one response.
+ * ConfigMaps (and, for the NSG guidance, EndpointSlices), in pages so that a large cluster is never
+ * fetched in one response.
  */
 public final class ClusterSource {
 
@@ -29,6 +30,14 @@ public final class ClusterSource {
     }
 
     public static List<Manifest> read(KubernetesClient client, GuardConfig.MasqRule masq) {
+        return read(client, masq, false);
+    }
+
+    /**
+     * Also the EndpointSlices ({@code discovery.k8s.io/v1}) when {@code endpointSlices}: which nodes hold a
+     * ready endpoint of each Service, for the NSG guidance ({@code -o nsg}); read only then, in pages like the rest.
+     */
+    public static List<Manifest> read(KubernetesClient client, GuardConfig.MasqRule masq, boolean endpointSlices) {
         List<Manifest> manifests = new ArrayList<>();
         String context = client.getMasterUrl().toString();
         all(client, "v1", "Namespace", context, manifests);
@@ -37,6 +46,9 @@ public final class ClusterSource {
         all(client, "apps/v1", "Deployment", context, manifests);
         all(client, "apps/v1", "DaemonSet", context, manifests);
         all(client, "apps/v1", "StatefulSet", context, manifests);
+        if (endpointSlices) {
+            all(client, "discovery.k8s.io/v1", "EndpointSlice", context, manifests);
+        }
         for (String name : masq.names()) {
             GenericKubernetesResource cm = client.genericKubernetesResources("v1", "ConfigMap")
                     .inNamespace(masq.namespace()).withName(name).get();
