@@ -31,7 +31,7 @@ helm_release_service_is_left_cluster() {
   local ns out
   ns=$(new_namespace helm)
   out=$(sed "s/^  namespace: .*/  namespace: $ns/" "$root/src/test/resources/fixtures/allowlists/field-report-ingress-nginx-service.yaml" |
-    sed '/loadBalancerIP:/d' | kubectl apply -f - 2>&1)
+    sed -e '/loadBalancerIP:/d' -e '/nodePort:/d' | kubectl apply -f - 2>&1)
   expect_contains "$out" "Helm release ingress/ingress-nginx" "kubectl warning names the release"
   expect_eq "$(jsonpath service ingress-nginx-controller "$ns" '{.spec.externalTrafficPolicy}')" Cluster "not patched"
 }
@@ -41,7 +41,7 @@ allow_list_behind_cluster_is_warned() {
   local ns
   ns=$(new_namespace allow)
   # The Helm release's Service stays Cluster (its controller owns the field), as in the field report.
-  sed -e "s/^  namespace: .*/  namespace: $ns/" -e '/loadBalancerIP:/d' \
+  sed -e "s/^  namespace: .*/  namespace: $ns/" -e '/loadBalancerIP:/d' -e '/nodePort:/d' \
     "$root/src/test/resources/fixtures/allowlists/field-report-ingress-nginx-service.yaml" | kubectl apply -f - >/dev/null 2>&1
   ingress_warns() {
     local out

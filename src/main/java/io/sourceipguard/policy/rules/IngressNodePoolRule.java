@@ -14,6 +14,7 @@ import io.sourceipguard.policy.PatchOperation;
 import io.sourceipguard.policy.Rule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Ingress controller workloads are pinned to the ingress node pool with a nodeSelector, so the
@@ -92,7 +93,7 @@ public final class IngressNodePoolRule implements Rule {
                     + " that node's Gateway traffic, so it cannot be pinned; keep traffic on the pool with the Gateway"
                     + " Service instead (CiliumGatewayClassConfig spec.service.externalTrafficPolicy: Local)");
         }
-        java.util.Optional<String> owner = ReconcilingOwner.steer(workload, ReconcilingOwner.Field.NODE_SELECTOR);
+        Optional<String> owner = ReconcilingOwner.steer(workload, ReconcilingOwner.Field.NODE_SELECTOR);
         if (owner.isPresent()) {
             return Finding.warn(ID, "left unpinned: " + owner.get() + " (would " + String.join(", ", actions) + ")");
         }

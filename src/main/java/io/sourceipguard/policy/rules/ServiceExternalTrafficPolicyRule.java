@@ -67,9 +67,10 @@ public final class ServiceExternalTrafficPolicyRule implements Rule {
             // Local complies; any other value is invalid and the API server rejects it on its own.
             return Finding.pass(ID);
         }
-        // A controller that writes the field back would loop against our patch: steer the source.
+        // A controller that writes the field back would loop against our patch: steer the source. No fix
+        // either, so that report --write-fixed does not write what the controller would undo.
         return ReconcilingOwner.steer(subject.object(), ReconcilingOwner.Field.EXTERNAL_TRAFFIC_POLICY)
-                .map(source -> fix.asWarning("left Cluster: " + source + ". Would"))
+                .map(source -> Finding.warn(ID, "left as is: " + source + " (would " + fix.message() + ")"))
                 .orElse(fix);
     }
 }

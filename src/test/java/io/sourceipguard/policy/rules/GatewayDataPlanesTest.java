@@ -74,7 +74,8 @@ class GatewayDataPlanesTest {
         Finding finding = service.evaluate(create(svc), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.WARN, finding.outcome(), finding.message());
         assertTrue(finding.message().contains(source), finding.message());
-        assertTrue(finding.message().contains("Would set spec.externalTrafficPolicy=Local"), finding.message());
+        assertTrue(finding.message().contains("(would set spec.externalTrafficPolicy=Local"), finding.message());
+        assertTrue(finding.patch().isEmpty(), "no fix a controller would undo, not even for --write-fixed");
     }
 
     @Test
