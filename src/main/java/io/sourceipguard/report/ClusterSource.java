@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * Reads, through the Kubernetes API, every object the rules look at: Services, Deployments,
- * DaemonSets, StatefulSets, Namespaces and Nodes across all namespaces, and the ip-masq-agent
+ * DaemonSets, StatefulSets, Ingresses, Namespaces and Nodes across all namespaces, the Gateway
+ * controllers' configuration and allow-list CRDs where the cluster serves them, and the ip-masq-agent
  * ConfigMaps (and, for the NSG guidance, EndpointSlices), in pages so that a large cluster is never
  * fetched in one response.
  */
@@ -25,6 +26,14 @@ public final class ClusterSource {
     // Objects per page: the API server's own default page size for kubectl.
     private static final long PAGE = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
+    // apiVersion and kind of each CRD the rules judge (the ClusterRole grants get, list, watch on exactly these).
+    private static final String[][] CRDS = {
+        {"gateway.envoyproxy.io/v1alpha1", "EnvoyProxy"},
+        {"gateway.envoyproxy.io/v1alpha1", "SecurityPolicy"},
+        {"gateway.nginx.org/v1alpha2", "NginxProxy"},
+        {"cilium.io/v2alpha1", "CiliumGatewayClassConfig"},
+        {"traefik.io/v1alpha1", "Middleware"},
+    };
 
     private ClusterSource() {
     }
@@ -46,6 +55,14 @@ public final class ClusterSource {
         all(client, "apps/v1", "Deployment", context, manifests);
         all(client, "apps/v1", "DaemonSet", context, manifests);
         all(client, "apps/v1", "StatefulSet", context, manifests);
+        all(client, "networking.k8s.io/v1", "Ingress", context, manifests);
+        // The Gateway controllers' configuration and the allow-lists of rules gateway-config and
+        // allow-list-source-ip: CRDs that most clusters do not have, so each is read only where it is served.
+        for (String[] crd : CRDS) {
+            if (client.supports(crd[0], crd[1])) {
+                all(client, crd[0], crd[1], context, manifests);
+            }
+        }
         if (endpointSlices) {
             all(client, "discovery.k8s.io/v1", "EndpointSlice", context, manifests);
         }
