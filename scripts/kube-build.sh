@@ -22,10 +22,12 @@
 # integration tests run against it), built in the same module graph.
 #
 # The binaries are cached under ${XDG_CACHE_HOME:-$HOME/.cache}/sourceip-guard/,
-# keyed on the version and the sha256 of this script; Go's module and build
-# caches live in go/ next to them. A cold build takes tens of minutes on two
-# cores (figures in e2e/README.md); a warm call prints the path at once.
-# Editing this script invalidates the binaries, not the Go caches.
+# keyed on the version and the sha256 of this script, and the downloaded
+# modules in go/mod next to them (writable, so rm -rf removes them). Go's build
+# cache (~3 GB per release) lives in the temporary directory and goes with it.
+# A cold build takes about 5 minutes per release on two cores (figures in
+# e2e/README.md); a warm call prints the path at once. Editing this script
+# rebuilds.
 #
 # Environment:
 #   E2E_KUBERNETES  the Kubernetes minor version: 1.37 (default, the newest
@@ -89,12 +91,12 @@ command -v go >/dev/null || die "no go on PATH nor in /usr/local/go/bin (scripts
 
 # --- build -------------------------------------------------------------------
 
-export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
-export GOMODCACHE=$cache_dir/go/mod GOCACHE=$cache_dir/go/build
 start=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-kube-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM HUP
+export GOTOOLCHAIN=local GOFLAGS='-mod=mod -modcacherw' CGO_ENABLED=0
+export GOMODCACHE=$cache_dir/go/mod GOCACHE=$work/go-build
 cd "$work"
 
 log "resolving k8s.io/kubernetes@$version ($(go env GOVERSION))"
@@ -118,7 +120,7 @@ for v in "${vars[@]}"; do
   ldflags+=("-X=k8s.io/component-base/version.$v" "-X=k8s.io/client-go/pkg/version.$v")
 done
 
-log "building ${tools[*]} $version (tens of minutes on 2 cores when cold)"
+log "building ${tools[*]} $version (about 5 minutes on 2 cores)"
 mkdir out
 go build -p 2 -trimpath -ldflags="${ldflags[*]}" -o out/ \
   k8s.io/kubernetes/cmd/kube-apiserver \

@@ -86,7 +86,7 @@ public final class AdmissionRequestDecoder {
         }
         AdmissionSubject subject = new AdmissionSubject(operation, gvk.path("group").asText(""), resourceKind,
                 text(request, "namespace"), name, object, oldObject, user.path("username").asText(""), groups,
-                request.path("dryRun").asBoolean(false));
+                request.path("dryRun").asBoolean(false), text(request, "subResource"));
         return new Decoded(uid, subject);
     }
 

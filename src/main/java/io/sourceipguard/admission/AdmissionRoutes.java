@@ -26,8 +26,11 @@ import org.jboss.logging.MDC;
  * on the event loop (the whole review is decided in memory in microseconds, so a JAX-RS layer or
  * a worker thread would only add cost; see docs/benchmarks.md). A body it cannot read is a 4xx
  * (a failed call: the webhook's failurePolicy decides); a policy violation is a normal 200
- * answer with {@code allowed: false}. A declared length over the limit is refused before the
- * body by {@link BodyLimitFilter}; a chunked body is counted as it arrives and cut off there.
+ * answer with {@code allowed: false}. A review over the body limit is not a failed call, which
+ * failurePolicy Ignore would let through: its first bytes name who asks for what, and the engine
+ * answers that with a verdict ({@link PolicyEngine#unread}) while the rest is counted and dropped.
+ * Only a review over {@code max-review-size}, more than any API server sends, is a 413 (refused
+ * before the body by {@link BodyLimitFilter} when its length is declared).
  */
 @ApplicationScoped
 public class AdmissionRoutes {
@@ -42,7 +45,12 @@ public class AdmissionRoutes {
     private final ObjectMapper json;
     private final AdmissionMetrics metrics;
     private final long maxBody;
+    private final long maxReview;
     private final DenialLog denials;
+
+    // The start of an oversized review kept to read who asks for what: the request's fields
+    // before its objects take a few hundred bytes; 64 KiB leaves room for long group lists.
+    private static final int PREFIX = 64 * 1024;
 
     public AdmissionRoutes(PolicyEngine engine, ClusterView cluster, ObjectMapper json, AdmissionMetrics metrics,
             GuardConfig config) {
@@ -53,6 +61,7 @@ public class AdmissionRoutes {
         this.decoder = new AdmissionRequestDecoder(json);
         this.responses = new AdmissionResponses(json);
         this.maxBody = config.admission().maxBodySize().asLongValue();
+        this.maxReview = Math.max(maxBody, config.admission().maxReviewSize().asLongValue());
         this.denials = new DenialLog(config.admission().denialLogInterval(), System::nanoTime);
     }
 
@@ -71,19 +80,32 @@ public class AdmissionRoutes {
             return;
         }
         Body body = new Body();
+        long[] oversized = {0};
         request.handler(chunk -> {
             if (ctx.response().ended()) {
                 return;
             }
-            if (body.length() + chunk.length() > maxBody) {
-                ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-                error(ctx, endpoint, 413, BodyLimitFilter.overLimit("body", maxBody));
+            if (oversized[0] > 0 || body.length() + chunk.length() > maxBody) {
+                if (oversized[0] == 0) {
+                    oversized[0] = body.length();
+                    body.keepFirst(PREFIX, chunk);
+                }
+                oversized[0] += chunk.length();
+                if (oversized[0] > maxReview) {
+                    ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+                    error(ctx, endpoint, 413, BodyLimitFilter.overLimit("body", maxReview));
+                }
                 return;
             }
             body.add(chunk);
         });
         request.endHandler(end -> {
-            if (!ctx.response().ended()) {
+            if (ctx.response().ended()) {
+                return;
+            }
+            if (oversized[0] > 0) {
+                unread(ctx, endpoint, body.bytes(), oversized[0], phase);
+            } else {
                 review(ctx, endpoint, body.bytes(), phase);
             }
         });
@@ -118,6 +140,35 @@ public class AdmissionRoutes {
         }
     }
 
+    // Too large to read whole: judged from who asks for what (the prefix), never a failed call.
+    private void unread(RoutingContext ctx, String endpoint, byte[] prefix, long size, Rule.Phase phase) {
+        long start = System.nanoTime();
+        ReviewPrefix.Read request = ReviewPrefix.read(json.getFactory(), prefix);
+        if (request == null) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            error(ctx, endpoint, 413, BodyLimitFilter.overLimit("body of " + size + " bytes", maxBody)
+                    + ", and its start names no AdmissionReview request to answer");
+            return;
+        }
+        String why = String.format(Locale.ROOT, "the review is %.1f MiB, over the %.1f MiB sourceip-guard reads"
+                + " (sourceip-guard.admission.max-body-size)", size / 1048576.0, maxBody / 1048576.0);
+        MDC.put("uid", request.uid());
+        try {
+            Decision decision = engine.unread(request.subject(), cluster, phase, why);
+            if (!decision.allowed()) {
+                denials.denied(request.subject(), decision);
+            }
+            send(ctx.response().setStatusCode(200), json.writeValueAsBytes(responses.from(request.uid(), decision)));
+            metrics.record(endpoint, request.subject(), decision, System.nanoTime() - start);
+        } catch (RuntimeException | JsonProcessingException e) {
+            LOG.errorf(e, "internal error answering oversized admission request uid=%s", request.uid());
+            error(ctx, endpoint, 500, "internal error evaluating request " + request.uid()
+                    + "; the webhook log has the details");
+        } finally {
+            MDC.remove("uid");
+        }
+    }
+
     private void error(RoutingContext ctx, String endpoint, int status, String message) {
         metrics.rejected(endpoint, status);
         ObjectNode body = json.createObjectNode();
@@ -138,6 +189,16 @@ public class AdmissionRoutes {
 
         int length() {
             return (first == null ? 0 : first.length()) + (rest == null ? 0 : rest.length());
+        }
+
+        /** Keeps only the first {@code limit} bytes of what was received and of {@code chunk}. */
+        void keepFirst(int limit, Buffer chunk) {
+            Buffer all = first == null ? Buffer.buffer() : (rest == null ? first.copy() : first.copy().appendBuffer(rest));
+            if (all.length() < limit) {
+                all.appendBuffer(chunk.slice(0, Math.min(chunk.length(), limit - all.length())));
+            }
+            first = all.length() > limit ? all.slice(0, limit).copy() : all;
+            rest = null;
         }
 
         void add(Buffer chunk) {

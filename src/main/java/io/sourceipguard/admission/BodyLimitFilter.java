@@ -7,8 +7,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
- * Refuses a body whose declared length is over the limit before a byte of it is read, with a
- * JSON answer that names the limit. (A chunked body over the limit is cut off as it arrives, by
+ * Refuses a body whose declared length is over the largest review the webhook receives
+ * (max-review-size) before a byte of it is read, with a JSON answer that names the limit. (A chunked body over the limit is cut off as it arrives, by
  * {@link AdmissionRoutes} on the admission paths and by {@code quarkus.http.limits.max-body-size}
  * elsewhere.)
  */
@@ -16,7 +16,7 @@ import jakarta.enterprise.event.Observes;
 public class BodyLimitFilter {
 
     void install(@Observes Router router, GuardConfig config) {
-        long limit = config.admission().maxBodySize().asLongValue();
+        long limit = Math.max(config.admission().maxBodySize().asLongValue(), config.admission().maxReviewSize().asLongValue());
         router.route().order(Integer.MIN_VALUE).handler(ctx -> {
             String declared = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
             if (declared != null && tooLong(declared, limit)) {
@@ -33,7 +33,7 @@ public class BodyLimitFilter {
     /** The 413 message: what was over which limit, and that the API server never sends that much. */
     static String overLimit(String what, long limit) {
         return what + " is over the limit of " + limit
-                + " bytes (sourceip-guard.admission.max-body-size); the API server never sends more";
+                + " bytes (sourceip-guard.admission.max-review-size); the API server never sends more";
     }
 
     private static boolean tooLong(String declared, long limit) {

@@ -1,15 +1,18 @@
 package io.sourceipguard.cluster;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.policy.ClusterView;
+import io.sourceipguard.policy.masq.MasqAgent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
@@ -39,6 +42,8 @@ public class InformerClusterView implements ClusterView {
     private final List<SharedIndexInformer<ConfigMap>> masqInformers = new ArrayList<>();
     private SharedIndexInformer<Namespace> namespaces;
     private SharedIndexInformer<Node> nodeInformer;
+    private SharedIndexInformer<DaemonSet> agentInformer;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final NodeStore nodes = new NodeStore();
     private SharedIndexInformer<Service> serviceInformer;
     private final ServiceStore services = new ServiceStore();
@@ -72,6 +77,7 @@ public class InformerClusterView implements ClusterView {
             namespaces = null;
             nodeInformer = null;
             serviceInformer = null;
+            agentInformer = null;
         }
     }
 
@@ -90,6 +96,9 @@ public class InformerClusterView implements ClusterView {
             masqInformers.add(start(client.get().configMaps().inNamespace(namespace).withName(name)
                     .runnableInformer(RESYNC_MILLIS), "ConfigMap " + namespace + "/" + name));
         }
+        // The agents' DaemonSets say which keys of those ConfigMaps each agent really reads.
+        agentInformer = start(client.get().apps().daemonSets().inNamespace(namespace).runnableInformer(RESYNC_MILLIS),
+                "DaemonSets in " + namespace);
         LOG.infof("watching ip-masq-agent ConfigMaps %s in %s via %s", config.rules().masqueradeConfig().names(),
                 namespace, client.get().getMasterUrl());
     }
@@ -116,6 +125,9 @@ public class InformerClusterView implements ClusterView {
         if (serviceInformer != null) {
             serviceInformer.stop();
         }
+        if (agentInformer != null) {
+            agentInformer.stop();
+        }
     }
 
     @Override
@@ -124,6 +136,24 @@ public class InformerClusterView implements ClusterView {
             return Optional.empty();
         }
         return Optional.of(services.services());
+    }
+
+    // Off the request path in practice: only masq ConfigMap writes ask, and kube-system has few DaemonSets.
+    @Override
+    public Optional<List<MasqAgent>> masqAgents() {
+        if (agentInformer == null || !agentInformer.hasSynced()) {
+            return Optional.empty();
+        }
+        java.util.Set<String> names = java.util.Set.copyOf(config.rules().masqueradeConfig().names());
+        List<MasqAgent> agents = new ArrayList<>();
+        for (DaemonSet ds : agentInformer.getStore().list()) {
+            MasqAgent agent =
+                    MasqAgent.fromDaemonSet(JSON.valueToTree(ds), names::contains);
+            if (agent != null) {
+                agents.add(agent);
+            }
+        }
+        return Optional.of(agents);
     }
 
     @Override
@@ -150,7 +180,10 @@ public class InformerClusterView implements ClusterView {
                 return Optional.empty();
             }
             for (ConfigMap cm : informer.getStore().list()) {
-                Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
+                Map<String, String> data = new java.util.LinkedHashMap<>(cm.getData() == null ? Map.of() : cm.getData());
+                if (cm.getBinaryData() != null) {
+                    cm.getBinaryData().forEach((key, value) -> data.put(key, ConfigMapData.decode(value)));
+                }
                 all.add(new ConfigMapData(cm.getMetadata().getName(), data));
             }
         }

@@ -215,9 +215,19 @@ public interface GuardConfig {
     }
 
     interface Admission {
-        /** Largest request body; the API server's own request limit is 3 MiB. */
+        /**
+         * Largest review read whole and judged with the objects. A larger one is judged from who asks
+         * for what (its first bytes) and refused where an enforced rule would look at it.
+         */
         @WithDefault("3M")
         MemorySize maxBodySize();
+
+        /**
+         * Largest review received at all (413 past it). An UPDATE review holds two objects of up to
+         * etcd's 1.5 MiB each, with <, > and & escaped to six bytes: about 18 MiB at worst.
+         */
+        @WithDefault("24M")
+        MemorySize maxReviewSize();
 
         /**
          * A denial is logged once per object, operation and rules within this window, then with the

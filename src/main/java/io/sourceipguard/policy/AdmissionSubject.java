@@ -8,7 +8,9 @@ import java.util.List;
  * Everything the engine needs to know about one request, whichever door it came through:
  * the object as the API server would store it ({@code object}), the stored one on UPDATE and
  * DELETE ({@code oldObject}), and who is asking. Objects are Jackson trees so that fields the
- * webhook does not model are never touched.
+ * webhook does not model are never touched. {@code subResource} is set for writes through a
+ * subresource ({@code status}, {@code finalize}): the API server keeps the spec of such writes,
+ * but on many kinds it stores their label and annotation changes, so the exemption guard judges them.
  */
 public record AdmissionSubject(
         Operation operation,
@@ -20,9 +22,17 @@ public record AdmissionSubject(
         JsonNode oldObject,
         String username,
         List<String> groups,
-        boolean dryRun) {
+        boolean dryRun,
+        String subResource) {
+
+    /** A write to the resource itself, not a subresource. */
+    public AdmissionSubject(Operation operation, String group, String kind, String namespace, String name, JsonNode object,
+            JsonNode oldObject, String username, List<String> groups, boolean dryRun) {
+        this(operation, group, kind, namespace, name, object, oldObject, username, groups, dryRun, "");
+    }
 
     public AdmissionSubject {
+        subResource = subResource == null ? "" : subResource;
         object = object == null ? MissingNode.getInstance() : object;
         oldObject = oldObject == null ? MissingNode.getInstance() : oldObject;
         namespace = namespace == null ? "" : namespace;

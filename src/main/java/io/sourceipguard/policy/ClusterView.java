@@ -1,5 +1,6 @@
 package io.sourceipguard.policy;
 
+import io.sourceipguard.policy.masq.MasqAgent;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,8 +13,17 @@ import java.util.Optional;
  */
 public interface ClusterView {
 
-    /** A ConfigMap as the rules see it: its name and its data. */
+    /** A ConfigMap as the rules see it: its name and its data, binaryData decoded in (their keys never clash). */
     record ConfigMapData(String name, Map<String, String> data) {
+
+        /** A binaryData value as the file a mount makes of it (UTF-8 text; unreadable base64 is empty). */
+        public static String decode(String base64) {
+            try {
+                return new String(java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return "";
+            }
+        }
     }
 
     /** The ConfigMaps of {@code namespace}, or empty when they cannot be read. */
@@ -76,6 +86,14 @@ public interface ClusterView {
      * True when a cluster is configured, even if it cannot be read right now.
      */
     boolean hasCluster();
+
+    /**
+     * The ip-masq-agents the cluster runs, read from the DaemonSets that mount the masq ConfigMaps;
+     * empty when they cannot be read or none mounts them (the rules then use the agents' known mounts).
+     */
+    default Optional<List<MasqAgent>> masqAgents() {
+        return Optional.empty();
+    }
 
     /** A view with no cluster behind it: for offline reports and callers without a cluster. */
     ClusterView UNAVAILABLE = new ClusterView() {

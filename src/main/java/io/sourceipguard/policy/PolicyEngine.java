@@ -80,6 +80,11 @@ public final class PolicyEngine {
                 }
             }
         }
+        if (!subject.subResource().isEmpty()) {
+            // A status or finalize write cannot change what the rules judge (the API server keeps the
+            // spec), but it can change labels and annotations: only the guard above applies.
+            return result.decision();
+        }
         Exemption exemption = exemption(subject, cluster);
         Optional<NamespaceMode> namespaceMode = namespaceMode(subject, cluster);
         for (Rule rule : active) {
@@ -100,6 +105,46 @@ public final class PolicyEngine {
                 result.add(rule.id(), mode, rule.evaluate(subject, cluster));
             }
         }
+        return result.decision();
+    }
+
+    /**
+     * A review too large to read whole ({@code why} says how large): the subject carries who asks
+     * and what, but no objects. Never waved through: an enforced rule that would judge the write
+     * refuses it, because a write could otherwise be padded past the limit to skip the rules (a
+     * failed call lets it through under failurePolicy Ignore). Platform identities, writes no rule
+     * or guard looks at, and rules in audit or off are admitted with a warning.
+     */
+    public Decision unread(AdmissionSubject subject, ClusterView cluster, Rule.Phase phase, String why) {
+        Result result = new Result();
+        if (guard.settings().isSystem(subject.username())) {
+            result.warnings.add(WARNING_PREFIX + "[size] " + why + ": not judged (system identity " + subject.username() + ")");
+            result.audit.put("system-identity", subject.username());
+            return result.decision();
+        }
+        Optional<NamespaceMode> namespaceMode = namespaceMode(subject, cluster);
+        List<String> enforced = new ArrayList<>();
+        for (Rule rule : rules) {
+            Mode mode = modes.of(rule.id());
+            if (namespaceMode.isPresent()) {
+                mode = namespaceMode.get().apply(rule.id(), mode);
+            }
+            if (rule.phase() == phase && mode == Mode.ENFORCE && rule.appliesTo(subject)) {
+                enforced.add(rule.id());
+            }
+        }
+        boolean guarded = guards(subject) && subject.operation() != Operation.DELETE;
+        if (enforced.isEmpty() && !guarded) {
+            result.warnings.add(WARNING_PREFIX + "[size] " + why + ": admitted unjudged (no enforced rule looks at it)");
+            result.audit.put("size", "unjudged");
+            return result.decision();
+        }
+        String judges = enforced.isEmpty() ? "the exemption guard" : String.join(", ", enforced);
+        result.denials.add("[size] " + why + ", so " + judges + " cannot judge " + subject.kind() + " "
+                + subject.displayName() + "; it is refused rather than let through unjudged. The API server sends the"
+                + " object (and on UPDATE the old one too) with <, > and & escaped to six bytes each: keep large values"
+                + " (annotations, env) out of this object, for example in a ConfigMap or Secret it mounts.");
+        result.audit.put("size", "denied");
         return result.decision();
     }
 

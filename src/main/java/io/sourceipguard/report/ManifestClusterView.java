@@ -1,10 +1,11 @@
 package io.sourceipguard.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.ClusterView.NodeMeta;
 import io.sourceipguard.policy.ClusterView.ServiceMeta;
 import io.sourceipguard.policy.ClusterView.Taint;
+import io.sourceipguard.policy.ClusterView;
+import io.sourceipguard.policy.masq.MasqAgent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -25,6 +26,7 @@ public final class ManifestClusterView implements ClusterView {
     private final Map<String, NamespaceMeta> namespaces = new HashMap<>();
     private final List<NodeMeta> nodes = new ArrayList<>();
     private final List<ServiceMeta> services = new ArrayList<>();
+    private final List<MasqAgent> agents = new ArrayList<>();
     private final boolean fromCluster;
 
     /** The manifests of files: cluster facts (Nodes) only as far as the input contains them. */
@@ -38,8 +40,9 @@ public final class ManifestClusterView implements ClusterView {
         for (Manifest m : manifests) {
             String apiVersion = m.object().path("apiVersion").asText();
             if ("ConfigMap".equals(m.kind()) && "v1".equals(apiVersion)) {
-                configMaps.computeIfAbsent(m.namespace(), k -> new ArrayList<>())
-                        .add(new ConfigMapData(m.name(), strings(m.object().path("data"))));
+                Map<String, String> data = strings(m.object().path("data"));
+                strings(m.object().path("binaryData")).forEach((key, value) -> data.put(key, ConfigMapData.decode(value)));
+                configMaps.computeIfAbsent(m.namespace(), k -> new ArrayList<>()).add(new ConfigMapData(m.name(), data));
             } else if ("Namespace".equals(m.kind()) && "v1".equals(apiVersion)) {
                 JsonNode metadata = m.object().path("metadata");
                 namespaces.put(m.name(), new NamespaceMeta(strings(metadata.path("labels")), strings(metadata.path("annotations"))));
@@ -47,6 +50,11 @@ public final class ManifestClusterView implements ClusterView {
                 nodes.add(node(m.name(), m.object()));
             } else if ("Service".equals(m.kind()) && "v1".equals(apiVersion)) {
                 service(m).ifPresent(services::add);
+            } else if ("DaemonSet".equals(m.kind()) && "apps/v1".equals(apiVersion)) {
+                MasqAgent agent = MasqAgent.fromDaemonSet(m.object(), name -> true);
+                if (agent != null) {
+                    agents.add(agent);
+                }
             }
         }
     }
@@ -59,6 +67,11 @@ public final class ManifestClusterView implements ClusterView {
     @Override
     public Optional<NamespaceMeta> namespace(String name) {
         return Optional.of(namespaces.getOrDefault(name, new NamespaceMeta(Map.of(), Map.of())));
+    }
+
+    @Override
+    public Optional<List<MasqAgent>> masqAgents() {
+        return Optional.of(List.copyOf(agents));
     }
 
     @Override

@@ -179,15 +179,45 @@ class AdmissionRoutesTest {
     }
 
     @Test
-    void bodiesOverTheLimitAre413() {
-        byte[] big = new byte[3 * 1024 * 1024 + 1];
+    void bodiesOverTheLargestReviewAre413BeforeTheyAreRead() {
+        byte[] big = new byte[24 * 1024 * 1024 + 1];
         java.util.Arrays.fill(big, (byte) ' ');
         https().body(big).post("/mutate").then().statusCode(413)
-                .body("message", containsString("over the limit of 3145728 bytes"));
+                .body("message", containsString("over the limit of 25165824 bytes (sourceip-guard.admission.max-review-size)"));
     }
 
     @Test
-    void chunkedBodiesOverTheLimitAre413AsTheyArrive() throws Exception {
+    void anOversizedBodyThatIsNoReviewIs413() {
+        byte[] big = new byte[3 * 1024 * 1024 + 1];
+        java.util.Arrays.fill(big, (byte) ' ');
+        https().body(big).post("/mutate").then().statusCode(413)
+                .body("message", containsString("its start names no AdmissionReview request to answer"));
+    }
+
+    // Padding a write past the body limit must not turn a failed call into an unjudged write
+    // (failurePolicy Ignore): the API server escapes <, > and & to six bytes, so 600 kB of '<'
+    // in an annotation is a 3.6 MB review.
+    @Test
+    void aReviewPaddedPastTheLimitIsJudgedFromWhoAsksAndRefused() {
+        ObjectNode service = manifest("ingress-nginx-controller-service-cluster.yaml");
+        service.with("metadata").with("annotations").put("padding", "<".repeat(600 * 1024));
+        ObjectNode review = Reviews.review("UPDATE", service, service);
+        String body = review.toString().replace("<", "\\u003c");
+        https().body(body).post("/mutate").then().statusCode(200)
+                .body("response.uid", equalTo(review.at("/request/uid").asText()))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.code", equalTo(403))
+                .body("response.status.message", startsWith("[size] the review is 7.0 MiB, over the 3.0 MiB sourceip-guard reads"))
+                .body("response.status.message", containsString("service-external-traffic-policy cannot judge Service"));
+        // a DELETE no rule looks at is admitted, with a warning
+        ObjectNode delete = Reviews.review("DELETE", null, service);
+        https().body(delete.toString().replace("<", "\\u003c")).post("/mutate").then().statusCode(200)
+                .body("response.allowed", equalTo(true))
+                .body("response.warnings[0]", containsString("admitted unjudged"));
+    }
+
+    @Test
+    void chunkedBodiesOverTheLimitAreReadOnlyForTheirStart() throws Exception {
         javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
         trust.init(TestCertificates.trustStore());
         javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
@@ -204,7 +234,7 @@ class AdmissionRoutesTest {
         java.net.http.HttpResponse<String> answer = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(413, answer.statusCode());
         assertEquals(413, Fixtures.JSON.readTree(answer.body()).path("code").asInt());
-        org.hamcrest.MatcherAssert.assertThat(answer.body(), containsString("body is over the limit of 3145728 bytes"));
+        org.hamcrest.MatcherAssert.assertThat(answer.body(), containsString("its start names no AdmissionReview request to answer"));
     }
 
     @Test

@@ -81,4 +81,49 @@ class PolicyEngineTest {
                 () -> TestPolicies.engine(Map.of("sourceip-guard.mode", "loud")));
         assertTrue(e.getMessage().contains("use enforce, audit or off"), e.getMessage());
     }
+
+    // A review too large to read: judged from who asks for what, never waved through unjudged.
+    @Test
+    void anUnreadReviewIsRefusedWhereAnEnforcedRuleLooksAndAdmittedElsewhere() {
+        PolicyEngine engine = TestPolicies.engine(java.util.Map.of(
+                "sourceip-guard.exemptions.system-users", "system:serviceaccount:kube-system:addon-manager"));
+        AdmissionSubject lb = new AdmissionSubject(io.sourceipguard.policy.Operation.UPDATE, "", "Service", "shop", "web",
+                null, null, "dev", java.util.List.of("developers"), false);
+        Decision refused = engine.unread(lb, ClusterView.UNAVAILABLE, Rule.Phase.MUTATING, "9 MiB");
+        assertFalse(refused.allowed());
+        assertTrue(refused.message().startsWith("[size] 9 MiB, so service-external-traffic-policy cannot judge Service shop/web"),
+                refused.message());
+        AdmissionSubject platform = new AdmissionSubject(io.sourceipguard.policy.Operation.UPDATE, "", "Service", "shop", "web",
+                null, null, "system:serviceaccount:kube-system:addon-manager", java.util.List.of(), false);
+        assertTrue(engine.unread(platform, ClusterView.UNAVAILABLE, Rule.Phase.MUTATING, "9 MiB").allowed());
+        PolicyEngine audit = TestPolicies.engine(java.util.Map.of("sourceip-guard.mode", "audit"));
+        // audit mode admits what the rules find, but only an admin grants exemptions, in every mode
+        Decision audited = audit.unread(lb, ClusterView.UNAVAILABLE, Rule.Phase.MUTATING, "9 MiB");
+        assertFalse(audited.allowed());
+        assertTrue(audited.message().contains("so the exemption guard cannot judge"), audited.message());
+        AdmissionSubject delete = new AdmissionSubject(io.sourceipguard.policy.Operation.DELETE, "", "Service", "shop", "web",
+                null, null, "dev", java.util.List.of("developers"), false);
+        Decision deleted = audit.unread(delete, ClusterView.UNAVAILABLE, Rule.Phase.MUTATING, "9 MiB");
+        assertTrue(deleted.allowed());
+        assertTrue(deleted.warnings().get(0).contains("admitted unjudged"), deleted.warnings().toString());
+    }
+
+    // A status write keeps the spec but stores labels: only the guard judges it.
+    @Test
+    void aStatusWriteIsJudgedByTheGuardOnly() {
+        PolicyEngine engine = TestPolicies.engine(Map.of());
+        com.fasterxml.jackson.databind.node.ObjectNode old = manifest("ingress-nginx-controller-service-cluster.yaml");
+        com.fasterxml.jackson.databind.node.ObjectNode labelled = old.deepCopy();
+        labelled.with("metadata").with("labels").put(Keys.EXEMPT, "all");
+        AdmissionSubject grant = new AdmissionSubject(Operation.UPDATE, "", "Service", "ingress-nginx", "ingress-nginx-controller",
+                labelled, old, "dev", List.of("developers"), false, "status");
+        Decision refused = engine.evaluate(grant, ClusterView.UNAVAILABLE, Rule.Phase.VALIDATING);
+        assertFalse(refused.allowed());
+        assertTrue(refused.message().startsWith("[exemption] only a cluster admin may grant"), refused.message());
+        AdmissionSubject status = new AdmissionSubject(Operation.UPDATE, "", "Service", "ingress-nginx", "ingress-nginx-controller",
+                old, old, "dev", List.of("developers"), false, "status");
+        Decision plain = engine.evaluate(status, ClusterView.UNAVAILABLE, Rule.Phase.MUTATING);
+        assertTrue(plain.allowed());
+        assertTrue(plain.patch().isEmpty(), "no rule patches the spec of a status write");
+    }
 }

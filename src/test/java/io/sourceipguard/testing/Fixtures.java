@@ -168,6 +168,8 @@ public final class Fixtures {
     }
 
     private static ClusterView.ConfigMapData data(JsonNode cm) {
-        return new ClusterView.ConfigMapData(cm.path("metadata").path("name").asText(), strings(cm.path("data")));
+        Map<String, String> data = strings(cm.path("data"));
+        cm.path("binaryData").fields().forEachRemaining(e -> data.put(e.getKey(), ClusterView.ConfigMapData.decode(e.getValue().asText())));
+        return new ClusterView.ConfigMapData(cm.path("metadata").path("name").asText(), data);
     }
 }

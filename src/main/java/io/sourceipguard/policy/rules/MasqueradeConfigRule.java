@@ -14,6 +14,7 @@ import io.sourceipguard.policy.Rule;
 import io.sourceipguard.policy.cidr.Cidr;
 import io.sourceipguard.policy.cidr.Cidrs;
 import io.sourceipguard.policy.cidr.InvalidCidrException;
+import io.sourceipguard.policy.masq.MasqAgent;
 import io.sourceipguard.policy.masq.MasqConfig;
 import io.sourceipguard.policy.masq.MasqConfigParser;
 import java.util.ArrayList;
@@ -90,50 +91,101 @@ public final class MasqueradeConfigRule implements Rule {
             return Finding.deny(ID, "deleting " + subject.displayName() + " would let the ip-masq-agent masquerade "
                     + "pod traffic again, so the firewall sees node IPs; edit its nonMasqueradeCIDRs instead.");
         }
-        Map<String, MasqConfig> files = new LinkedHashMap<>();
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, String> file : dataOf(subject.object()).entrySet()) {
-            if (settings.isConfigKey(file.getKey())) {
-                read(file.getKey(), file.getValue(), files, problems);
+        Map<String, String> data = dataOf(subject.object());
+        Optional<List<ConfigMapData>> siblingMaps = cluster.configMaps(subject.namespace());
+        Map<String, Map<String, String>> siblingData = new LinkedHashMap<>();
+        List<Cidr> platformBlocks = new ArrayList<>();
+        siblingMaps.ifPresent(all -> all.stream()
+                .filter(cm -> settings.isMasqConfig(subject.namespace(), cm.name()) && !cm.name().equals(subject.name()))
+                .forEach(cm -> {
+                    siblingData.put(cm.name(), cm.data());
+                    if (settings.isPlatformConfig(cm.name())) {
+                        configsOf(cm.data(), k -> settings.isConfigKey(k)).forEach(c -> platformBlocks.addAll(blocks(c)));
+                    }
+                }));
+        // The agents the cluster runs (from their DaemonSets), else the known agents' own mounts.
+        List<MasqAgent> running = cluster.masqAgents().orElse(List.of()).stream()
+                .filter(a -> settings.names().stream().anyMatch(a::mounts)).toList();
+        List<MasqAgent> agents = running.isEmpty() ? MasqAgent.KNOWN : running;
+        List<MasqAgent> readers = agents.stream().filter(a -> a.mounts(subject.name())).toList();
+        List<Reading> readings = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        if (readers.isEmpty()) {
+            // A name no known agent mounts (configured by hand): every config-looking key of every name counts.
+            List<MasqConfig> siblings = new ArrayList<>();
+            siblingData.values().forEach(d -> siblings.addAll(configsOf(d, settings::isConfigKey)));
+            List<String> keys = data.keySet().stream().filter(settings::isConfigKey).toList();
+            readings.add(new Reading("the ip-masq-agent", keys, siblings, keys.isEmpty() ? "ip-masq-agent" : keys.get(0)));
+        } else {
+            for (MasqAgent agent : readers) {
+                List<String> keys = data.keySet().stream().filter(k -> reads(agent, subject.name(), k)).toList();
+                List<MasqConfig> siblings = new ArrayList<>();
+                siblingData.forEach((name, d) -> siblings.addAll(configsOf(d, k -> reads(agent, name, k))));
+                String fixKey = agent.mounts().stream()
+                        .filter(m -> m.configMap().equals(subject.name()) && m.key() != null && agent.reads(m.path()))
+                        .map(MasqAgent.Mount::key).findFirst().orElse("ip-masq-agent");
+                readings.add(new Reading(agent.name(), keys, siblings, fixKey));
+            }
+            List<String> read = readings.stream().flatMap(r -> r.keys.stream()).toList();
+            for (String key : data.keySet()) {
+                if (!read.contains(key) && settings.isConfigKey(key)) {
+                    notes.add("data key '" + key + "' is read by no agent that mounts " + subject.name() + " ("
+                            + String.join(", ", readers.stream().map(MasqAgent::name).toList())
+                            + "): it masquerades nothing and gives no coverage");
+                }
             }
         }
+        Map<String, MasqConfig> files = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        readings.stream().flatMap(r -> r.keys.stream()).distinct()
+                .forEach(key -> read(key, data.get(key), files, problems));
         if (!problems.isEmpty()) {
             List<String> shown = problems.subList(0, Math.min(SHOWN_PROBLEMS, problems.size()));
             String more = problems.size() > SHOWN_PROBLEMS ? " (+" + (problems.size() - SHOWN_PROBLEMS) + " more)" : "";
             return Finding.deny(ID, subject.displayName() + " would stop the ip-masq-agent: "
                     + String.join("; ", shown) + more + ".");
         }
-        Optional<List<ConfigMapData>> siblingMaps = cluster.configMaps(subject.namespace());
-        List<MasqConfig> siblings = new ArrayList<>();
-        List<Cidr> platformBlocks = new ArrayList<>();
-        siblingMaps.ifPresent(all -> all.stream()
-                .filter(cm -> settings.isMasqConfig(subject.namespace(), cm.name()) && !cm.name().equals(subject.name()))
-                .forEach(cm -> {
-                    List<MasqConfig> configs = configsOf(cm);
-                    siblings.addAll(configs);
-                    if (settings.isPlatformConfig(cm.name())) {
-                        configs.forEach(c -> platformBlocks.addAll(blocks(c)));
-                    }
-                }));
-        Judgement judgement = new Judgement(subject, files, siblings);
-        judgement.mustMasquerade();
-        switch (network.kind) {
-            case ROUTABLE -> judgement.coverage();
-            case OVERLAY -> judgement.egress(network, clusterRanges(cluster, platformBlocks));
-            case POD_SUBNET -> judgement.notes.add("pod subnet network (" + network.basis + "): the pod IP is the source"
-                    + " whatever the agent does, so coverage is not demanded");
+        Finding finding = null;
+        for (Reading reading : readings) {
+            Map<String, MasqConfig> own = new LinkedHashMap<>();
+            reading.keys.forEach(k -> own.put(k, files.get(k)));
+            Judgement judgement = new Judgement(subject, own, reading.siblings, reading.fixKey);
+            judgement.mustMasquerade();
+            switch (network.kind) {
+                case ROUTABLE -> judgement.coverage();
+                case OVERLAY -> judgement.egress(network, clusterRanges(cluster, platformBlocks));
+                case POD_SUBNET -> judgement.notes.add("pod subnet network (" + network.basis + "): the pod IP is the"
+                        + " source whatever the agent does, so coverage is not demanded");
+            }
+            Finding judged = judgement.finding();
+            if (readings.size() > 1 && judged.outcome() == Outcome.DENY) {
+                judged = new Finding(ID, Outcome.DENY, "as " + reading.agent + " reads it, " + judged.message(),
+                        judged.patch(), judged.notes());
+            }
+            notes.addAll(judgement.notes.stream().filter(n -> !notes.contains(n)).toList());
+            if (finding == null || (judged.outcome() == Outcome.DENY && finding.outcome() != Outcome.DENY)) {
+                finding = judged;
+            }
         }
-        Finding finding = judgement.finding();
         if (network.note != null) {
             finding = finding.withNote(network.note);
         }
         if (siblingMaps.isEmpty()) {
             finding = finding.withNote("sibling ip-masq-agent configs could not be read; judged " + subject.name() + " alone");
         }
-        for (String note : judgement.notes) {
+        for (String note : notes) {
             finding = finding.withNote(note);
         }
         return finding;
+    }
+
+    private static boolean reads(MasqAgent agent, String configMap, String key) {
+        String path = agent.pathOf(configMap, key);
+        return path != null && agent.reads(path);
+    }
+
+    /** What one agent reads of this ConfigMap (keys, and the key a fix goes to) and of its siblings. */
+    private record Reading(String agent, List<String> keys, List<MasqConfig> siblings, String fixKey) {
     }
 
     /** The pod network, how it is known, and what a user should be told about that. */
@@ -190,6 +242,7 @@ public final class MasqueradeConfigRule implements Rule {
     private final class Judgement {
         final AdmissionSubject subject;
         final Map<String, MasqConfig> files;
+        final String fixKey;
         final List<Cidr> own = new ArrayList<>();
         final List<Cidr> union = new ArrayList<>();
         final boolean linkLocalMasqueraded;
@@ -200,9 +253,10 @@ public final class MasqueradeConfigRule implements Rule {
         boolean needLinkLocal;
         String why = "";
 
-        Judgement(AdmissionSubject subject, Map<String, MasqConfig> files, List<MasqConfig> siblings) {
+        Judgement(AdmissionSubject subject, Map<String, MasqConfig> files, List<MasqConfig> siblings, String fixKey) {
             this.subject = subject;
             this.files = files;
+            this.fixKey = fixKey;
             files.values().forEach(c -> own.addAll(blocks(c)));
             union.addAll(own);
             siblings.forEach(c -> union.addAll(blocks(c)));
@@ -284,7 +338,7 @@ public final class MasqueradeConfigRule implements Rule {
             List<Cidr> keep = new ArrayList<>(required);
             keep.addAll(own);
             List<Cidr> list = Cidrs.shortestCover(keep, forbidden);
-            String key = files.isEmpty() ? "ip-masq-agent" : files.keySet().iterator().next();
+            String key = files.isEmpty() ? fixKey : files.keySet().iterator().next();
             MasqConfig base = files.getOrDefault(key, new MasqConfig(null, null, null, null, null));
             MasqConfig fixed = base.with(list.stream().map(Cidr::toString).toList(),
                     needLinkLocal ? Boolean.TRUE : base.masqLinkLocal());
@@ -348,10 +402,10 @@ public final class MasqueradeConfigRule implements Rule {
     }
 
     // Siblings only add coverage: their own problems are reported when they are written.
-    private List<MasqConfig> configsOf(ConfigMapData sibling) {
+    private static List<MasqConfig> configsOf(Map<String, String> data, java.util.function.Predicate<String> keys) {
         List<MasqConfig> configs = new ArrayList<>();
-        for (Map.Entry<String, String> file : sibling.data().entrySet()) {
-            if (settings.isConfigKey(file.getKey())) {
+        for (Map.Entry<String, String> file : data.entrySet()) {
+            if (keys.test(file.getKey())) {
                 MasqConfigParser.Result parsed = MasqConfigParser.parse(file.getValue());
                 if (parsed.ok()) {
                     configs.add(parsed.config());
@@ -388,12 +442,16 @@ public final class MasqueradeConfigRule implements Rule {
         }
     }
 
+    // data and binaryData alike: a mounted key is a file either way (the API server keeps their keys apart).
     private static Map<String, String> dataOf(JsonNode configMap) {
         Map<String, String> data = new LinkedHashMap<>();
-        JsonNode node = configMap.path("data");
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = configMap.path("data").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             data.put(entry.getKey(), entry.getValue().asText(""));
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = configMap.path("binaryData").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            data.put(entry.getKey(), ConfigMapData.decode(entry.getValue().asText("")));
         }
         return data;
     }

@@ -241,4 +241,86 @@ class MasqueradeNetworkTest {
         Finding after = rule.evaluate(create(fixed), clusterWith(List.of()));
         assertEquals(Outcome.PASS, after.outcome(), after.message());
     }
+
+    // --- what each agent really reads ---------------------------------------------------------
+
+    @Test
+    void aKeyTheAgentNeverReadsGivesNoCoverage() {
+        ObjectNode cm = config(USER, "nonMasqueradeCIDRs: [10.0.0.0/8]\nmasqLinkLocal: true");
+        cm.with("data").put("config", COMPLETE);
+        Finding finding = rule().evaluate(create(cm), clusterWith(List.of()));
+        assertEquals(Outcome.DENY, finding.outcome(), "Azure's agent reads only key ip-masq-agent of " + USER);
+        assertTrue(finding.notes().stream().anyMatch(n -> n.startsWith("data key 'config' is read by no agent that mounts "
+                + USER + " (azure-ip-masq-agent (ip-masq-agent-v2))")), finding.notes().toString());
+    }
+
+    @Test
+    void binaryDataIsReadLikeData() {
+        ObjectNode cm = config(USER, "unused");
+        ((ObjectNode) cm.get("data")).remove("ip-masq-agent");
+        cm.putObject("binaryData").put("ip-masq-agent",
+                java.util.Base64.getEncoder().encodeToString(COMPLETE.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals(Outcome.PASS, rule().evaluate(create(cm), clusterWith(List.of())).outcome());
+        cm.with("binaryData").put("ip-masq-agent", java.util.Base64.getEncoder().encodeToString(
+                "nonMasqueradeCidrs: []".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Finding broken = rule().evaluate(create(cm), clusterWith(List.of()));
+        assertTrue(broken.message().contains("did you mean 'nonMasqueradeCIDRs'"), broken.message());
+    }
+
+    @Test
+    void aSiblingKeyTheAgentDoesNotMountGivesNoCoverage() {
+        ObjectNode user = config(USER, "nonMasqueradeCIDRs: [0.0.0.0/1]\nmasqLinkLocal: true");
+        ObjectNode mounted = config("azure-ip-masq-agent-config-reconciled", "nonMasqueradeCIDRs: [128.0.0.0/1]");
+        ObjectNode unmounted = mounted.deepCopy();
+        ObjectNode data = (ObjectNode) unmounted.get("data");
+        data.set("ip-masq-agent", data.remove("ip-masq-agent-reconciled"));
+        assertEquals(Outcome.PASS, rule().evaluate(create(user), clusterWith(List.of(mounted))).outcome());
+        assertEquals(Outcome.DENY, rule().evaluate(create(user), clusterWith(List.of(unmounted))).outcome());
+    }
+
+    @Test
+    void theUpstreamAgentReadsOnlyItsOneFile() {
+        ObjectNode cm = Fixtures.JSON.createObjectNode();
+        cm.put("apiVersion", "v1").put("kind", "ConfigMap");
+        cm.putObject("metadata").put("name", "ip-masq-agent").put("namespace", "kube-system");
+        cm.putObject("data").put("config", COMPLETE).put("ip-masq-agent-extra", "nonMasqueradeCIDRs: [not-a-cidr]");
+        Finding finding = rule().evaluate(create(cm), clusterWith(List.of()));
+        assertEquals(Outcome.PASS, finding.outcome(), "the extra key is never parsed: " + finding.message());
+        assertTrue(finding.notes().stream().anyMatch(n -> n.startsWith("data key 'ip-masq-agent-extra' is read by no agent")),
+                finding.notes().toString());
+    }
+
+    // The agents the cluster runs, read from their DaemonSets, decide which keys count.
+    private static ClusterView runningAgents(String... daemonSets) {
+        List<io.sourceipguard.report.Manifest> manifests = new java.util.ArrayList<>();
+        for (String daemonSet : daemonSets) {
+            manifests.add(new io.sourceipguard.report.Manifest(manifest(daemonSet), daemonSet));
+        }
+        return new io.sourceipguard.report.ManifestClusterView(manifests);
+    }
+
+    @Test
+    void theRunningAgentsDaemonSetDecidesWhichKeysCount() {
+        ClusterView v2 = runningAgents("agents/ip-masq-agent-v2-daemonset.yaml");
+        ObjectNode underConfig = config("ip-masq-agent-config", "unused");
+        ((ObjectNode) underConfig.get("data")).removeAll().put("config", COMPLETE);
+        Finding unread = rule().evaluate(create(underConfig), v2);
+        assertEquals(Outcome.DENY, unread.outcome(), "the DaemonSet mounts only key ip-masq-agent");
+        assertTrue(unread.notes().stream().anyMatch(n -> n.contains("read by no agent that mounts ip-masq-agent-config"
+                + " (DaemonSet kube-system/ip-masq-agent)")), unread.notes().toString());
+        ((ObjectNode) underConfig.get("data")).removeAll().put("ip-masq-agent", COMPLETE);
+        assertEquals(Outcome.PASS, rule().evaluate(create(underConfig), v2).outcome());
+    }
+
+    @Test
+    void theUpstreamDaemonSetReadsKeyConfigOfIpMasqAgent() {
+        ClusterView upstream = runningAgents("agents/upstream-ip-masq-agent-daemonset.yaml");
+        ObjectNode cm = Fixtures.JSON.createObjectNode();
+        cm.put("apiVersion", "v1").put("kind", "ConfigMap");
+        cm.putObject("metadata").put("name", "ip-masq-agent").put("namespace", "kube-system");
+        cm.putObject("data").put("ip-masq-agent", COMPLETE);
+        Finding finding = rule().evaluate(create(cm), upstream);
+        assertEquals(Outcome.DENY, finding.outcome(), "key ip-masq-agent is not mounted: " + finding.message());
+        assertTrue(finding.message().contains("set data key 'config' to"), finding.message());
+    }
 }
