@@ -76,36 +76,36 @@ for o in "${overlays[@]}"; do
   expect "$o" 1 '^kind: ValidatingWebhookConfiguration$' 'one ValidatingWebhookConfiguration'
   expect "$o" 2 '^kind: CustomResourceDefinition$' 'the two PolicyReport CRDs'
   # legacy drops the stamps webhook (without its CEL filter it would receive every write)
-  webhooks=9 validating=5
-  [[ $o != legacy ]] || webhooks=8 validating=4
+  webhooks=11 failing=5
+  [[ $o != legacy ]] || webhooks=10 failing=4
   expect "$o" "$webhooks" '^- admissionReviewVersions:$' 'every webhook'
   expect "$o" "$webhooks" '^  - v1$' 'admissionReviewVersions [v1] on each'
   expect "$o" "$webhooks" '^  sideEffects: None$' 'sideEffects None on each'
   expect "$o" "$webhooks" '^  timeoutSeconds: 5$' 'timeoutSeconds 5 on each'
-  expect "$o" 4 '^  failurePolicy: Ignore$' 'failurePolicy Ignore on the four mutating webhooks'
-  expect "$o" "$validating" '^  failurePolicy: Fail$' 'failurePolicy Fail on the validating webhooks'
-  expect "$o" 4 '^  reinvocationPolicy: IfNeeded$' 'reinvocationPolicy IfNeeded on the mutating webhooks'
+  expect "$o" 6 '^  failurePolicy: Ignore$' 'failurePolicy Ignore on the five mutating webhooks and the allow-list warnings'
+  expect "$o" "$failing" '^  failurePolicy: Fail$' 'failurePolicy Fail on the masq, exemption and stamps webhooks'
+  expect "$o" 5 '^  reinvocationPolicy: IfNeeded$' 'reinvocationPolicy IfNeeded on the mutating webhooks'
   # label and annotation, on both configurations
   expect "$o" 4 '^    admissions.enforcer/disabled: "true"$' 'AKS Admissions Enforcer opt-out on both configurations'
 done
 
 for o in self-signed cert-manager audit local; do
-  expect "$o" 9 '^  matchConditions:$' 'matchConditions on every webhook'
+  expect "$o" 11 '^  matchConditions:$' 'matchConditions on every webhook'
   expect "$o" 1 "request.name in \['azure-ip-masq-agent-config'" 'matchConditions name the ip-masq-agent ConfigMaps'
-  expect "$o" 7 "name: not-the-webhook-itself" 'only the webhook itself is left out, by name'
+  expect "$o" 9 "name: not-the-webhook-itself" 'only the webhook itself is left out, by name'
   expect "$o" 0 'operator: NotIn' 'no webhook leaves out a whole namespace'
   expect "$o" 1 'name: stamp-written' 'stamp writes reach the guard, labelled or not'
   expect "$o" 3 'namespaces/finalize' 'Namespace subresources reach the guard'
   expect "$o" 2 'services/status' 'Service status writes reach the guard'
 done
 expect legacy 0 'matchConditions' 'no matchConditions'
-expect legacy 7 'operator: NotIn' 'legacy leaves the webhook namespace out instead'
+expect legacy 9 'operator: NotIn' 'legacy leaves the webhook namespace out instead'
 
 for o in self-signed cert-manager audit legacy; do
-  webhooks=9 validating=5
-  [[ $o != legacy ]] || webhooks=8 validating=4
+  webhooks=11 validating=6
+  [[ $o != legacy ]] || webhooks=10 validating=5
   expect "$o" "$webhooks" '^    service:$' 'every webhook calls the Service'
-  expect "$o" 4 '^      path: /mutate$' 'mutating webhooks on /mutate'
+  expect "$o" 5 '^      path: /mutate$' 'mutating webhooks on /mutate'
   expect "$o" "$validating" '^      path: /validate$' 'validating webhooks on /validate'
   expect "$o" 0 'caBundle' 'no caBundle in the manifests'
   expect "$o" 1 '^kind: Deployment$' 'the Deployment'
@@ -117,9 +117,9 @@ done
 
 expect local 4 '^kind: ' 'only the two webhook configurations and the CRDs'
 expect local 0 '^    service:$' 'no webhook calls a Service'
-expect local 4 '^    url: https://127.0.0.1:8443/mutate$' 'mutating webhooks on https://127.0.0.1:8443/mutate'
-expect local 5 '^    url: https://127.0.0.1:8443/validate$' 'validating webhooks on https://127.0.0.1:8443/validate'
-expect local 9 '^    caBundle: U09VUkNFSVBfR1VBUkRfQ0FfQlVORExF$' 'caBundle placeholder on each webhook'
+expect local 5 '^    url: https://127.0.0.1:8443/mutate$' 'mutating webhooks on https://127.0.0.1:8443/mutate'
+expect local 6 '^    url: https://127.0.0.1:8443/validate$' 'validating webhooks on https://127.0.0.1:8443/validate'
+expect local 11 '^    caBundle: U09VUkNFSVBfR1VBUkRfQ0FfQlVORExF$' 'caBundle placeholder on each webhook'
 
 expect cert-manager 2 '^    cert-manager.io/inject-ca-from: sourceip-guard/sourceip-guard-tls$' 'CA injection on both configurations'
 expect cert-manager 2 '^kind: Certificate$' 'CA and serving Certificate'

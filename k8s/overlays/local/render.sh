@@ -19,7 +19,7 @@ kubectl=${KUBECTL:-kubectl}
 
 readonly URL_PLACEHOLDER='https://127.0.0.1:8443/'
 readonly CA_PLACEHOLDER='U09VUkNFSVBfR1VBUkRfQ0FfQlVORExF'
-readonly WEBHOOKS=9
+readonly WEBHOOKS=11
 
 die() { printf 'render.sh: %s\n' "$*" >&2; exit 1; }
 usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }

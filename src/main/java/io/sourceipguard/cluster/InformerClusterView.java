@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -44,6 +45,8 @@ public class InformerClusterView implements ClusterView {
     private SharedIndexInformer<DaemonSet> agentInformer;
     private static final ObjectMapper JSON = new ObjectMapper();
     private final NodeStore nodes = new NodeStore();
+    private SharedIndexInformer<Service> serviceInformer;
+    private final ServiceStore services = new ServiceStore();
     private boolean hasCluster;
 
     public InformerClusterView(Instance<KubernetesClient> client, GuardConfig config) {
@@ -73,6 +76,7 @@ public class InformerClusterView implements ClusterView {
             masqInformers.clear();
             namespaces = null;
             nodeInformer = null;
+            serviceInformer = null;
             agentInformer = null;
         }
     }
@@ -83,6 +87,10 @@ public class InformerClusterView implements ClusterView {
         // Node pools, taints and the pod network, for rules that must not pin to a missing pool
         // or demand a config that cuts egress; only labels, taints and pod CIDRs are kept.
         nodeInformer = start(client.get().nodes().runnableInformer(RESYNC_MILLIS).itemStore(nodes), "Nodes");
+        // The Services in front of the entry points, for allow-lists that would see node IPs; only
+        // LoadBalancer and NodePort Services are kept, and of them only type, policy, selector and labels.
+        serviceInformer = start(client.get().services().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
+                .itemStore(services), "Services");
         String namespace = config.rules().masqueradeConfig().namespace();
         for (String name : config.rules().masqueradeConfig().names()) {
             masqInformers.add(start(client.get().configMaps().inNamespace(namespace).withName(name)
@@ -114,9 +122,20 @@ public class InformerClusterView implements ClusterView {
         if (nodeInformer != null) {
             nodeInformer.stop();
         }
+        if (serviceInformer != null) {
+            serviceInformer.stop();
+        }
         if (agentInformer != null) {
             agentInformer.stop();
         }
+    }
+
+    @Override
+    public Optional<List<ServiceMeta>> services() {
+        if (serviceInformer == null || !serviceInformer.hasSynced()) {
+            return Optional.empty();
+        }
+        return Optional.of(services.services());
     }
 
     // Off the request path in practice: only masq ConfigMap writes ask, and kube-system has few DaemonSets.

@@ -4,8 +4,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeSpec;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.sourceipguard.policy.ClusterView.NodeMeta;
 import io.sourceipguard.policy.ClusterView.Taint;
 import java.util.ArrayList;
@@ -15,46 +13,30 @@ import java.util.Map;
 /**
  * The Node informer's store, keeping only what the rules read: labels, taints and pod CIDRs.
  * A Node's status (images, conditions, addresses) is most of its size; a large cluster's Nodes
- * would otherwise cost megabytes that no rule looks at. The rules' view is rebuilt once per change.
+ * would otherwise cost megabytes that no rule looks at.
  */
-final class NodeStore extends BasicItemStore<Node> {
-
-    private volatile List<NodeMeta> snapshot;
-
-    NodeStore() {
-        super(Cache::metaNamespaceKeyFunc);
-    }
+final class NodeStore extends SlimStore<Node, NodeMeta> {
 
     @Override
-    public Node put(String key, Node node) {
+    Node slim(Node node) {
         ObjectMeta meta = node.getMetadata();
         NodeSpec spec = node.getSpec() == null ? new NodeSpec() : node.getSpec();
-        Node slim = new NodeBuilder()
+        return new NodeBuilder()
                 .withNewMetadata().withName(meta.getName()).withUid(meta.getUid())
                 .withResourceVersion(meta.getResourceVersion()).withLabels(meta.getLabels()).endMetadata()
                 .withNewSpec().withPodCIDR(spec.getPodCIDR()).withPodCIDRs(spec.getPodCIDRs())
                 .withTaints(spec.getTaints()).endSpec()
                 .build();
-        snapshot = null;
-        return super.put(key, slim);
     }
 
     @Override
-    public Node remove(String key) {
-        snapshot = null;
-        return super.remove(key);
+    NodeMeta view(Node node) {
+        return meta(node);
     }
 
     /** Every Node as the rules see it. */
     List<NodeMeta> nodes() {
-        List<NodeMeta> current = snapshot;
-        if (current == null) {
-            List<NodeMeta> built = new ArrayList<>();
-            values().forEach(node -> built.add(meta(node)));
-            current = List.copyOf(built);
-            snapshot = current;
-        }
-        return current;
+        return snapshot();
     }
 
     static NodeMeta meta(Node node) {

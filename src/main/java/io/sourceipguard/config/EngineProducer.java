@@ -8,6 +8,8 @@ import io.sourceipguard.policy.RuleModes;
 import io.sourceipguard.policy.cidr.Cidr;
 import io.sourceipguard.policy.cidr.Cidrs;
 import io.sourceipguard.policy.cidr.InvalidCidrException;
+import io.sourceipguard.policy.rules.AllowListSourceIpRule;
+import io.sourceipguard.policy.rules.GatewayConfigRule;
 import io.sourceipguard.policy.rules.IngressNodePoolRule;
 import io.sourceipguard.policy.rules.IngressPoolSettings;
 import io.sourceipguard.policy.rules.MasqSettings;
@@ -101,7 +103,9 @@ public class EngineProducer {
         Map<String, Mode> overrides = new HashMap<>();
         override(overrides, ServiceExternalTrafficPolicyRule.ID, config.rules().serviceExternalTrafficPolicy().mode());
         override(overrides, IngressNodePoolRule.ID, config.rules().ingressNodePool().mode());
+        override(overrides, GatewayConfigRule.ID, config.rules().gatewayConfig().mode());
         override(overrides, MasqueradeConfigRule.ID, config.rules().masqueradeConfig().mode());
+        override(overrides, AllowListSourceIpRule.ID, config.rules().allowListSourceIp().mode());
         return new RuleModes(global, overrides);
     }
 

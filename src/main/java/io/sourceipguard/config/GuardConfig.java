@@ -37,7 +37,21 @@ public interface GuardConfig {
 
         IngressRule ingressNodePool();
 
+        GatewayRule gatewayConfig();
+
+        AllowListRule allowListSourceIp();
+
         MasqRule masqueradeConfig();
+    }
+
+    interface AllowListRule {
+        /** Overrides the global mode for this rule (warnings only, in any mode but off). */
+        Optional<String> mode();
+    }
+
+    interface GatewayRule {
+        /** Overrides the global mode for this rule (the Gateway controllers' configuration objects). */
+        Optional<String> mode();
     }
 
     interface ServiceRule {
@@ -67,6 +81,10 @@ public interface GuardConfig {
                 + "app.kubernetes.io/name=kubernetes-ingress,"
                 + "run=haproxy-ingress,"
                 + "app.kubernetes.io/name=haproxy-ingress,"
+                + "app.kubernetes.io/managed-by=envoy-gateway\\,app.kubernetes.io/component=proxy,"
+                + "gateway.envoyproxy.io/owning-gateway-name,"
+                + "gateway.networking.k8s.io/gateway-name,"
+                + "app.kubernetes.io/name=cilium-envoy,"
                 + "sourceip-guard.io/ingress-controller=true")
         List<String> selectors();
 

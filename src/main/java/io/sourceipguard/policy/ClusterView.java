@@ -53,6 +53,34 @@ public interface ClusterView {
     Optional<List<NodeMeta>> nodes();
 
     /**
+     * What the rules read of a Service that can receive traffic from outside (type LoadBalancer or
+     * NodePort): where it is, what it selects, and whether client IPs survive ({@code externalTrafficPolicy},
+     * empty when unset, which means Cluster).
+     */
+    record ServiceMeta(String namespace, String name, String type, String externalTrafficPolicy,
+            Map<String, String> labels, Map<String, String> selector) {
+        public ServiceMeta {
+            labels = Map.copyOf(labels);
+            selector = Map.copyOf(selector);
+        }
+
+        /** True when the nodes keep the client's address: only {@code Local} does. */
+        public boolean keepsClientIp() {
+            return "Local".equals(externalTrafficPolicy);
+        }
+
+        public String displayName() {
+            return namespace + "/" + name;
+        }
+    }
+
+    /**
+     * The cluster's LoadBalancer and NodePort Services, or empty when they cannot be read (cache not
+     * synced, API unreachable, no cluster).
+     */
+    Optional<List<ServiceMeta>> services();
+
+    /**
      * False when no Kubernetes API is configured at all (a workstation, the offline report): the
      * rules then judge from configuration alone and say that the cluster facts were not checked.
      * True when a cluster is configured, even if it cannot be read right now.
@@ -81,6 +109,11 @@ public interface ClusterView {
 
         @Override
         public Optional<List<NodeMeta>> nodes() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<List<ServiceMeta>> services() {
             return Optional.empty();
         }
 

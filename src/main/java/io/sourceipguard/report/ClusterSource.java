@@ -16,19 +16,37 @@ import java.util.List;
 
 /**
  * Reads, through the Kubernetes API, every object the rules look at: Services, Deployments,
- * DaemonSets, StatefulSets, Namespaces and Nodes across all namespaces, and the ip-masq-agent
- * ConfigMaps, in pages so that a large cluster is never fetched in one response.
+ * DaemonSets, StatefulSets, Ingresses, Namespaces and Nodes across all namespaces, the Gateway
+ * controllers' configuration and allow-list CRDs where the cluster serves them, and the ip-masq-agent
+ * ConfigMaps (and, for the NSG guidance, EndpointSlices), in pages so that a large cluster is never
+ * fetched in one response.
  */
 public final class ClusterSource {
 
     // Objects per page: the API server's own default page size for kubectl.
     private static final long PAGE = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
+    // apiVersion and kind of each CRD the rules judge (the ClusterRole grants get, list, watch on exactly these).
+    private static final String[][] CRDS = {
+        {"gateway.envoyproxy.io/v1alpha1", "EnvoyProxy"},
+        {"gateway.envoyproxy.io/v1alpha1", "SecurityPolicy"},
+        {"gateway.nginx.org/v1alpha2", "NginxProxy"},
+        {"cilium.io/v2alpha1", "CiliumGatewayClassConfig"},
+        {"traefik.io/v1alpha1", "Middleware"},
+    };
 
     private ClusterSource() {
     }
 
     public static List<Manifest> read(KubernetesClient client, GuardConfig.MasqRule masq) {
+        return read(client, masq, false);
+    }
+
+    /**
+     * Also the EndpointSlices ({@code discovery.k8s.io/v1}) when {@code endpointSlices}: which nodes hold a
+     * ready endpoint of each Service, for the NSG guidance ({@code -o nsg}); read only then, in pages like the rest.
+     */
+    public static List<Manifest> read(KubernetesClient client, GuardConfig.MasqRule masq, boolean endpointSlices) {
         List<Manifest> manifests = new ArrayList<>();
         String context = client.getMasterUrl().toString();
         all(client, "v1", "Namespace", context, manifests);
@@ -37,6 +55,17 @@ public final class ClusterSource {
         all(client, "apps/v1", "Deployment", context, manifests);
         all(client, "apps/v1", "DaemonSet", context, manifests);
         all(client, "apps/v1", "StatefulSet", context, manifests);
+        all(client, "networking.k8s.io/v1", "Ingress", context, manifests);
+        // The Gateway controllers' configuration and the allow-lists of rules gateway-config and
+        // allow-list-source-ip: CRDs that most clusters do not have, so each is read only where it is served.
+        for (String[] crd : CRDS) {
+            if (client.supports(crd[0], crd[1])) {
+                all(client, crd[0], crd[1], context, manifests);
+            }
+        }
+        if (endpointSlices) {
+            all(client, "discovery.k8s.io/v1", "EndpointSlice", context, manifests);
+        }
         for (String name : masq.names()) {
             GenericKubernetesResource cm = client.genericKubernetesResources("v1", "ConfigMap")
                     .inNamespace(masq.namespace()).withName(name).get();

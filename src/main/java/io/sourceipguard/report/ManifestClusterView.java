@@ -2,6 +2,7 @@ package io.sourceipguard.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sourceipguard.policy.ClusterView.NodeMeta;
+import io.sourceipguard.policy.ClusterView.ServiceMeta;
 import io.sourceipguard.policy.ClusterView.Taint;
 import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.masq.MasqAgent;
@@ -24,6 +25,7 @@ public final class ManifestClusterView implements ClusterView {
     private final Map<String, List<ConfigMapData>> configMaps = new HashMap<>();
     private final Map<String, NamespaceMeta> namespaces = new HashMap<>();
     private final List<NodeMeta> nodes = new ArrayList<>();
+    private final List<ServiceMeta> services = new ArrayList<>();
     private final List<MasqAgent> agents = new ArrayList<>();
     private final boolean fromCluster;
 
@@ -46,6 +48,8 @@ public final class ManifestClusterView implements ClusterView {
                 namespaces.put(m.name(), new NamespaceMeta(strings(metadata.path("labels")), strings(metadata.path("annotations"))));
             } else if ("Node".equals(m.kind()) && "v1".equals(apiVersion)) {
                 nodes.add(node(m.name(), m.object()));
+            } else if ("Service".equals(m.kind()) && "v1".equals(apiVersion)) {
+                service(m).ifPresent(services::add);
             } else if ("DaemonSet".equals(m.kind()) && "apps/v1".equals(apiVersion)) {
                 MasqAgent agent = MasqAgent.fromDaemonSet(m.object(), name -> true);
                 if (agent != null) {
@@ -73,6 +77,22 @@ public final class ManifestClusterView implements ClusterView {
     @Override
     public Optional<List<NodeMeta>> nodes() {
         return hasCluster() ? Optional.of(List.copyOf(nodes)) : Optional.empty();
+    }
+
+    // The Services of the input (files say only as much as they contain, a cluster all of them).
+    @Override
+    public Optional<List<ServiceMeta>> services() {
+        return Optional.of(List.copyOf(services));
+    }
+
+    private static Optional<ServiceMeta> service(Manifest m) {
+        JsonNode spec = m.object().path("spec");
+        String type = spec.path("type").asText("ClusterIP");
+        if (!"LoadBalancer".equals(type) && !"NodePort".equals(type)) {
+            return Optional.empty();
+        }
+        return Optional.of(new ServiceMeta(m.namespace(), m.name(), type, spec.path("externalTrafficPolicy").asText(""),
+                strings(m.object().path("metadata").path("labels")), strings(spec.path("selector"))));
     }
 
     // Files without Nodes say nothing of the cluster: judged from configuration alone, as offline.

@@ -8,6 +8,7 @@ import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.config.StandaloneConfig;
 import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.PolicyEngine;
+import io.sourceipguard.report.format.NsgFormat;
 import io.sourceipguard.report.format.ReportFormat;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +48,8 @@ public final class ReportCommand implements Callable<Integer> {
     boolean cluster;
 
     @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
-            description = "table (default), json, markdown or policyreport.")
+            description = "table (default), json, markdown, policyreport, or nsg (the NSG rules each node subnet needs"
+                    + " for the LoadBalancer Services, from Services, Nodes and EndpointSlices; exit code 0).")
     String output;
 
     @Option(names = "--write-fixed", paramLabel = "FILE",
@@ -76,9 +78,10 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        boolean nsg = "nsg".equals(output);
         ReportFormat format = ReportFormat.named(output);
-        if (format == null) {
-            return fail("unknown output format '" + output + "'; use table, json, markdown or policyreport");
+        if (format == null && !nsg) {
+            return fail("unknown output format '" + output + "'; use table, json, markdown, policyreport or nsg");
         }
         if (files.isEmpty() && !cluster) {
             return fail("nothing to report on: give -f FILE|DIR|- and/or --cluster (see --help)");
@@ -99,10 +102,16 @@ public final class ReportCommand implements Callable<Integer> {
         }
         if (cluster) {
             try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-                manifests.addAll(ClusterSource.read(client, config.rules().masqueradeConfig()));
+                manifests.addAll(ClusterSource.read(client, config.rules().masqueradeConfig(), nsg));
             } catch (KubernetesClientException e) {
                 return fail("cannot read the cluster: " + e.getMessage());
             }
+        }
+        if (nsg) {
+            // Guidance, not findings: nothing would be changed, so nothing to signal in the exit code.
+            new NsgFormat().write(NsgGuidance.of(manifests), out);
+            out.flush();
+            return 0;
         }
         ClusterView view = new ManifestClusterView(manifests, cluster);
         Report report = Report.of(engine, manifests, view);

@@ -80,6 +80,25 @@ class AdmissionRoutesTest {
     }
 
     @Test
+    void aGatewayControllersConfigurationIsPatchedAtItsSource() throws Exception {
+        ObjectNode proxy = manifest("envoy-gateway-envoyproxy.yaml");
+        ObjectNode review = Reviews.create(proxy);
+        ValidatableResponse answer = post("/mutate", review).statusCode(200)
+                .body("response.allowed", equalTo(true))
+                .body("response.warnings[0]", startsWith("sourceip-guard: [gateway-config] set spec.provider.kubernetes"));
+        assertEquals(Set.of("/spec/provider/kubernetes/envoyDeployment/pod/nodeSelector"),
+                changedPaths(proxy, patchedObject(review, answer)));
+    }
+
+    @Test
+    void anAllowListIsAdmittedOnValidateWithAWarning() {
+        post("/validate", Reviews.create(manifest("allowlists/field-report-ingress-whitelist.yaml"))).statusCode(200)
+                .body("response.allowed", equalTo(true))
+                .body("response", not(hasKey("patch")))
+                .body("response.warnings[0]", startsWith("sourceip-guard: [allow-list-source-ip]"));
+    }
+
+    @Test
     void compliantAndUnhandledObjectsAreAllowedWithoutAPatch() {
         for (String fixture : new String[] {"ingress-nginx-controller-service.yaml", "clusterip-service.yaml",
                 "web-deployment.yaml", "upstream-ip-masq-agent-config.yaml"}) {

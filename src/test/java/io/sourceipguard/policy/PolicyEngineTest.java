@@ -56,11 +56,11 @@ class PolicyEngineTest {
     void everyRuleReportsOneFindingAndPhasesSelectTheirRules() {
         PolicyEngine engine = TestPolicies.engine(Map.of());
         Decision all = engine.evaluate(create(manifest(LB)), ClusterView.UNAVAILABLE);
-        assertEquals(List.of("service-external-traffic-policy", "ingress-node-pool", "masquerade-config"),
-                all.findings().stream().map(Finding::rule).toList());
-        assertEquals(List.of(Outcome.MUTATE, Outcome.SKIP, Outcome.SKIP), all.findings().stream().map(Finding::outcome).toList());
+        assertEquals(List.of("service-external-traffic-policy", "ingress-node-pool", "gateway-config", "masquerade-config",
+                "allow-list-source-ip"), all.findings().stream().map(Finding::rule).toList());
+        assertEquals(List.of(Outcome.MUTATE, Outcome.SKIP, Outcome.SKIP, Outcome.SKIP, Outcome.SKIP), all.findings().stream().map(Finding::outcome).toList());
         Decision validating = engine.evaluate(create(manifest(LB)), ClusterView.UNAVAILABLE, Rule.Phase.VALIDATING);
-        assertEquals(List.of("masquerade-config"), validating.findings().stream().map(Finding::rule).toList());
+        assertEquals(List.of("masquerade-config", "allow-list-source-ip"), validating.findings().stream().map(Finding::rule).toList());
         assertFalse(validating.patched());
     }
 

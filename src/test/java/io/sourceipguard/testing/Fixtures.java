@@ -12,7 +12,6 @@ import io.sourceipguard.policy.PatchOperation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -91,12 +90,12 @@ public final class Fixtures {
 
     /** A cluster view over fixed ConfigMaps and Namespaces (name to labels; annotations empty), with no cluster facts. */
     public static ClusterView clusterWith(List<JsonNode> configMaps, Map<String, ClusterView.NamespaceMeta> namespaces) {
-        return view(configMaps, namespaces, null, false);
+        return view(configMaps, namespaces, null, null, false);
     }
 
     /** A connected cluster with these ConfigMaps and Nodes; {@code null} Nodes: not readable yet. */
     public static ClusterView clusterWithNodes(List<JsonNode> configMaps, List<ClusterView.NodeMeta> nodes) {
-        return view(configMaps, Map.of(), nodes, true);
+        return view(configMaps, Map.of(), nodes, List.of(), true);
     }
 
     /** A Node with labels and taints ({@code key=value:Effect}, value optional). */
@@ -115,8 +114,26 @@ public final class Fixtures {
         return new ClusterView.NodeMeta(name, Map.of(), List.of(), List.of(podCidr));
     }
 
+    /** A connected cluster whose LoadBalancer and NodePort Services are these manifests; {@code null}: not readable yet. */
+    public static ClusterView clusterWithServices(List<JsonNode> services) {
+        List<ClusterView.ServiceMeta> metas = services == null ? null : services.stream()
+                .filter(s -> List.of("LoadBalancer", "NodePort").contains(s.path("spec").path("type").asText("ClusterIP")))
+                .map(s -> new ClusterView.ServiceMeta(s.path("metadata").path("namespace").asText(""),
+                        s.path("metadata").path("name").asText(), s.path("spec").path("type").asText(),
+                        s.path("spec").path("externalTrafficPolicy").asText(""), strings(s.path("metadata").path("labels")),
+                        strings(s.path("spec").path("selector"))))
+                .toList();
+        return view(List.of(), Map.of(), List.of(), metas, true);
+    }
+
+    private static Map<String, String> strings(JsonNode map) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        map.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
     private static ClusterView view(List<JsonNode> configMaps, Map<String, ClusterView.NamespaceMeta> namespaces,
-            List<ClusterView.NodeMeta> nodes, boolean connected) {
+            List<ClusterView.NodeMeta> nodes, List<ClusterView.ServiceMeta> services, boolean connected) {
         return new ClusterView() {
             @Override
             public Optional<List<ConfigMapData>> configMaps(String namespace) {
@@ -139,6 +156,11 @@ public final class Fixtures {
             }
 
             @Override
+            public Optional<List<ServiceMeta>> services() {
+                return Optional.ofNullable(services);
+            }
+
+            @Override
             public boolean hasCluster() {
                 return connected;
             }
@@ -146,15 +168,8 @@ public final class Fixtures {
     }
 
     private static ClusterView.ConfigMapData data(JsonNode cm) {
-        Map<String, String> data = new java.util.LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = cm.path("data").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            data.put(e.getKey(), e.getValue().asText());
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = cm.path("binaryData").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            data.put(e.getKey(), ClusterView.ConfigMapData.decode(e.getValue().asText()));
-        }
+        Map<String, String> data = strings(cm.path("data"));
+        cm.path("binaryData").fields().forEachRemaining(e -> data.put(e.getKey(), ClusterView.ConfigMapData.decode(e.getValue().asText())));
         return new ClusterView.ConfigMapData(cm.path("metadata").path("name").asText(), data);
     }
 }

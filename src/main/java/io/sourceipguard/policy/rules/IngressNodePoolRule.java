@@ -7,16 +7,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.sourceipguard.policy.AdmissionSubject;
 import io.sourceipguard.policy.ClusterView;
-import io.sourceipguard.policy.ClusterView.NodeMeta;
 import io.sourceipguard.policy.Finding;
+import io.sourceipguard.policy.Metadata;
 import io.sourceipguard.policy.Operation;
 import io.sourceipguard.policy.PatchOperation;
 import io.sourceipguard.policy.Rule;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Ingress controller workloads are pinned to the ingress node pool with a nodeSelector, so the
@@ -25,7 +23,9 @@ import java.util.Set;
  * It pins only to a pool that exists: with no node carrying the pool label, or while the Nodes
  * cannot be read, the workload is admitted unchanged with a warning, because pinned pods would
  * stay Pending; the pool nodes' own NoSchedule/NoExecute taints are tolerated, so pinned pods can
- * schedule there.
+ * schedule there. A workload whose controller reconciles it (Envoy Gateway, Istio, a Helm release,
+ * an owner reference) is admitted unchanged with a warning naming the source to set instead, and
+ * Cilium's per-node Envoy, which cannot be pinned, is reported rather than patched.
  */
 public final class IngressNodePoolRule implements Rule {
 
@@ -35,6 +35,9 @@ public final class IngressNodePoolRule implements Rule {
     private static final String TERMS = POD_SPEC
             + "/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms";
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    // Cilium's Envoy DaemonSet (install/kubernetes/cilium/templates/cilium-envoy/daemonset.yaml).
+    private static final String PER_NODE_PROXY = "cilium-envoy";
+    private static final String NAME_LABEL = "app.kubernetes.io/name";
 
     private final IngressPoolSettings settings;
     private final String pool;
@@ -70,13 +73,13 @@ public final class IngressNodePoolRule implements Rule {
         if (!podSpec.isObject()) {
             return Finding.skip(ID, "no pod template to pin");
         }
-        Pool found = pool(cluster);
+        IngressPool found = IngressPool.of(settings, cluster);
         List<PatchOperation> patch = new ArrayList<>();
         List<String> actions = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         pinNodeSelector(podSpec, patch, actions, notes);
         correctAffinity(podSpec, patch, notes);
-        List<IngressPoolSettings.Toleration> wanted = new ArrayList<>(found.taints);
+        List<IngressPoolSettings.Toleration> wanted = new ArrayList<>(found.taints());
         settings.toleration().ifPresent(wanted::add);
         tolerate(podSpec, wanted, patch, actions);
         if (patch.isEmpty()) {
@@ -85,57 +88,27 @@ public final class IngressNodePoolRule implements Rule {
         if (actions.isEmpty()) {
             actions.add("keep pods on the " + pool + " pool");
         }
-        if (found.withheld != null) {
+        if (PER_NODE_PROXY.equals(Metadata.label(workload, NAME_LABEL))) {
+            return Finding.warn(ID, "left unpinned: " + PER_NODE_PROXY + " runs one Envoy on every node, which serves"
+                    + " that node's Gateway traffic, so it cannot be pinned; keep traffic on the pool with the Gateway"
+                    + " Service instead (CiliumGatewayClassConfig spec.service.externalTrafficPolicy: Local)");
+        }
+        Optional<String> owner = ReconcilingOwner.steer(workload, ReconcilingOwner.Field.NODE_SELECTOR);
+        if (owner.isPresent()) {
+            return Finding.warn(ID, "left unpinned: " + owner.get() + " (would " + String.join(", ", actions) + ")");
+        }
+        if (found.withheld() != null) {
             // Pinning to a pool no node carries leaves every new pod Pending: admit unchanged.
-            return Finding.warn(ID, "left unpinned: " + found.withheld + " (would " + String.join(", ", actions) + ")");
+            return Finding.warn(ID, "left unpinned: " + found.withheld() + " (would " + String.join(", ", actions) + ")");
         }
         Finding finding = Finding.mutate(ID, String.join(", ", actions), patch);
         for (String note : notes) {
             finding = finding.withNote(note);
         }
-        if (found.note != null) {
-            finding = finding.withNote(found.note);
+        if (found.note() != null) {
+            finding = finding.withNote(found.note());
         }
         return finding;
-    }
-
-    /** What the Nodes say of the pool: why pinning is withheld (null: pin), taints to tolerate, a note. */
-    private record Pool(String withheld, List<IngressPoolSettings.Toleration> taints, String note) {
-    }
-
-    private Pool pool(ClusterView cluster) {
-        if (!cluster.hasCluster()) {
-            return new Pool(null, List.of(), "cluster facts were not checked (no Kubernetes API): pinned to " + pool
-                    + " without knowing whether a node carries it");
-        }
-        Optional<List<NodeMeta>> nodes = cluster.nodes();
-        if (nodes.isEmpty()) {
-            return new Pool("the Nodes cannot be read yet, and a pin to a pool no node carries would leave every new"
-                    + " pod Pending", List.of(), null);
-        }
-        List<NodeMeta> members = nodes.get().stream()
-                .filter(n -> settings.poolLabelValue().equals(n.labels().get(settings.poolLabelKey()))).toList();
-        if (members.isEmpty()) {
-            return new Pool("no node carries " + pool + " (pinned pods would stay Pending); create that pool or set"
-                    + " rules.ingress-node-pool.pool-label-value", List.of(), null);
-        }
-        Set<IngressPoolSettings.Toleration> taints = new LinkedHashSet<>();
-        for (NodeMeta node : members) {
-            for (ClusterView.Taint taint : node.taints()) {
-                if (blocksScheduling(taint)) {
-                    taints.add(new IngressPoolSettings.Toleration(taint.key(), taint.value(), taint.effect()));
-                }
-            }
-        }
-        return new Pool(null, List.copyOf(taints), null);
-    }
-
-    // The pool's own taints keep other pods away; the node.kubernetes.io/ ones are conditions
-    // (not ready, cordoned, under pressure) that no ingress controller should ride through.
-    private static boolean blocksScheduling(ClusterView.Taint taint) {
-        return ("NoSchedule".equals(taint.effect()) || "NoExecute".equals(taint.effect()))
-                && !taint.key().startsWith("node.kubernetes.io/")
-                && !taint.key().startsWith("node.cloudprovider.kubernetes.io/");
     }
 
     private void pinNodeSelector(JsonNode podSpec, List<PatchOperation> patch, List<String> actions, List<String> notes) {

@@ -13,11 +13,14 @@ public final class RuleSet {
         return List.of(
                 new ServiceExternalTrafficPolicyRule(settings.serviceIncludeNodePort()),
                 new IngressNodePoolRule(settings.ingressPool()),
-                new MasqueradeConfigRule(settings.masq()));
+                new GatewayConfigRule(settings.ingressPool()),
+                new MasqueradeConfigRule(settings.masq()),
+                new AllowListSourceIpRule());
     }
 
     /** The rule ids, for validating configuration and exemption labels. */
     public static List<String> ids() {
-        return List.of(ServiceExternalTrafficPolicyRule.ID, IngressNodePoolRule.ID, MasqueradeConfigRule.ID);
+        return List.of(ServiceExternalTrafficPolicyRule.ID, IngressNodePoolRule.ID, GatewayConfigRule.ID, MasqueradeConfigRule.ID,
+                AllowListSourceIpRule.ID);
     }
 }

@@ -14,6 +14,8 @@ import java.util.List;
  * LoadBalancer (and by default NodePort) Services get {@code externalTrafficPolicy: Local}:
  * with {@code Cluster} every node forwards and SNATs, so the client IP is lost and every node
  * needs lateral access. ClusterIP, headless and ExternalName Services have no such field.
+ * A Service whose controller would write the field back is admitted unchanged with a warning
+ * that names the source to set instead ({@link ReconcilingOwner}).
  */
 public final class ServiceExternalTrafficPolicyRule implements Rule {
 
@@ -54,15 +56,21 @@ public final class ServiceExternalTrafficPolicyRule implements Rule {
             return Finding.skip(ID, "type " + type + " has no external traffic policy");
         }
         JsonNode policy = spec.get("externalTrafficPolicy");
+        Finding fix;
         if (policy == null || policy.isNull()) {
-            return Finding.mutate(ID, "set spec.externalTrafficPolicy=Local (was unset, which means Cluster)",
+            fix = Finding.mutate(ID, "set spec.externalTrafficPolicy=Local (was unset, which means Cluster)",
                     List.of(PatchOperation.add(PATH, TextNode.valueOf(LOCAL))));
-        }
-        if (CLUSTER.equals(policy.asText())) {
-            return Finding.mutate(ID, "set spec.externalTrafficPolicy=Local (was Cluster)",
+        } else if (CLUSTER.equals(policy.asText())) {
+            fix = Finding.mutate(ID, "set spec.externalTrafficPolicy=Local (was Cluster)",
                     List.of(PatchOperation.replace(PATH, TextNode.valueOf(LOCAL))));
+        } else {
+            // Local complies; any other value is invalid and the API server rejects it on its own.
+            return Finding.pass(ID);
         }
-        // Local complies; any other value is invalid and the API server rejects it on its own.
-        return Finding.pass(ID);
+        // A controller that writes the field back would loop against our patch: steer the source. No fix
+        // either, so that report --write-fixed does not write what the controller would undo.
+        return ReconcilingOwner.steer(subject.object(), ReconcilingOwner.Field.EXTERNAL_TRAFFIC_POLICY)
+                .map(source -> Finding.warn(ID, "left as is: " + source + " (would " + fix.message() + ")"))
+                .orElse(fix);
     }
 }

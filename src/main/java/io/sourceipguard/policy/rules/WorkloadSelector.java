@@ -10,23 +10,28 @@ import java.util.Map;
  * selector ({@code app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller}),
  * matched against the workload's labels or its pod template's labels, with one extra term,
  * {@code image:<text>}, that a container or init container image must contain (Contour's Envoy
- * carries only {@code app: envoy}; the Contour image beside it is what marks it).
+ * carries only {@code app: envoy}; the Contour image beside it is what marks it). A bare key, as in
+ * set-based selectors, means the label exists with any value ({@code gateway.networking.k8s.io/gateway-name}
+ * names the Gateway, whatever it is called).
  */
 public final class WorkloadSelector {
 
     private final String text;
     private final Map<String, String> labels;
+    private final List<String> keys;
     private final List<String> images;
 
-    private WorkloadSelector(String text, Map<String, String> labels, List<String> images) {
+    private WorkloadSelector(String text, Map<String, String> labels, List<String> keys, List<String> images) {
         this.text = text;
         this.labels = labels;
+        this.keys = keys;
         this.images = images;
     }
 
     /** Parses the selector text; throws IllegalArgumentException with a message naming the bad term. */
     public static WorkloadSelector parse(String text) {
         Map<String, String> labels = new java.util.LinkedHashMap<>();
+        List<String> keys = new ArrayList<>();
         List<String> images = new ArrayList<>();
         for (String raw : text.split(",")) {
             String term = raw.strip();
@@ -39,18 +44,22 @@ public final class WorkloadSelector {
                 continue;
             }
             int eq = term.indexOf('=');
+            if (eq < 0 && !term.isEmpty() && term.chars().noneMatch(Character::isWhitespace)) {
+                keys.add(term);
+                continue;
+            }
             String key = eq < 0 ? "" : term.substring(0, eq).strip();
             String value = eq < 0 ? "" : term.substring(term.startsWith("==", eq) ? eq + 2 : eq + 1).strip();
             if (key.isEmpty() || value.isEmpty()) {
                 throw new IllegalArgumentException("selector '" + text + "': term '" + term
-                        + "' must be key=value or image:<text>");
+                        + "' must be key=value, key or image:<text>");
             }
             labels.put(key, value);
         }
-        if (labels.isEmpty() && images.isEmpty()) {
+        if (labels.isEmpty() && keys.isEmpty() && images.isEmpty()) {
             throw new IllegalArgumentException("selector '" + text + "' is empty");
         }
-        return new WorkloadSelector(text, Map.copyOf(labels), List.copyOf(images));
+        return new WorkloadSelector(text, Map.copyOf(labels), List.copyOf(keys), List.copyOf(images));
     }
 
     /** True when the workload (a Deployment, DaemonSet or StatefulSet tree) matches every term. */
@@ -69,6 +78,11 @@ public final class WorkloadSelector {
     }
 
     private boolean hasAll(JsonNode labelMap) {
+        for (String key : keys) {
+            if (!labelMap.has(key)) {
+                return false;
+            }
+        }
         for (Map.Entry<String, String> term : labels.entrySet()) {
             if (!term.getValue().equals(labelMap.path(term.getKey()).asText(null))) {
                 return false;

@@ -22,7 +22,13 @@ public final class TableFormat implements ReportFormat {
         for (ReportRow row : report.rows()) {
             lines.add(new String[] {row.rule(), row.kind(), row.objectName(), row.result(), row.message()});
         }
-        int[] widths = new int[HEADER.length - 1];
+        out.print(align(lines));
+        out.println(summary(report));
+    }
+
+    /** Columns padded to their widest cell, three spaces apart; the last column is not padded. */
+    static String align(List<String[]> lines) {
+        int[] widths = new int[lines.get(0).length - 1];
         for (String[] line : lines) {
             for (int i = 0; i < widths.length; i++) {
                 widths[i] = Math.max(widths[i], line[i].length());
@@ -35,8 +41,7 @@ public final class TableFormat implements ReportFormat {
             }
             text.append(line[widths.length].replace('\n', ' ')).append('\n');
         }
-        out.print(text);
-        out.println(summary(report));
+        return text.toString();
     }
 
     /** "3 objects, 9 findings: 1 pass, 2 mutate, 1 deny, 0 exempt, 5 skip". */
