@@ -108,6 +108,10 @@ public final class IngressNodePoolRule implements Rule {
         if (found.note() != null) {
             finding = finding.withNote(found.note());
         }
+        Optional<String> helm = ReconcilingOwner.helmValue(workload, ReconcilingOwner.Field.NODE_SELECTOR);
+        if (helm.isPresent()) {
+            finding = finding.withNote(helm.get());
+        }
         return finding;
     }
 

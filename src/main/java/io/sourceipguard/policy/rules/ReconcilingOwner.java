@@ -8,7 +8,8 @@ import java.util.Optional;
  * Who writes an object back when the webhook changes it, and where to steer that owner instead.
  * A controller that reconciles a Service or workload from its own configuration would undo our
  * patch on its next pass and patch it again on the following admission: a loop that never settles.
- * Such objects are admitted unchanged with a warning that names the source to change.
+ * Such objects are admitted unchanged with a warning that names the source to change. Helm is not
+ * one of them (see {@link #helmValue}).
  * The markers are each project's own conventions (sources in the README's recognised controllers).
  */
 final class ReconcilingOwner {
@@ -58,15 +59,6 @@ final class ReconcilingOwner {
                     ? "spec.kubernetes.service.externalTrafficPolicy" : "spec.kubernetes.deployment.pod.nodeSelector")
                     + "; rule gateway-config does on write)");
         }
-        String release = Metadata.annotation(object, HELM_RELEASE);
-        if (release != null) {
-            String namespace = Metadata.annotation(object, HELM_NAMESPACE);
-            return Optional.of("Helm release " + (namespace == null ? "" : namespace + "/") + release
-                    + " owns it and its next upgrade (or a GitOps sync) writes it back: set the chart value ("
-                    + (etp ? "ingress-nginx controller.service.externalTrafficPolicy, Traefik service.spec.externalTrafficPolicy"
-                            : "ingress-nginx controller.nodeSelector, Traefik nodeSelector")
-                    + ", ...)");
-        }
         for (JsonNode owner : object.path("metadata").path("ownerReferences")) {
             if (owner.path("controller").asBoolean(false)) {
                 return Optional.of(owner.path("kind").asText("?") + " " + owner.path("name").asText("?")
@@ -74,5 +66,22 @@ final class ReconcilingOwner {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Where a Helm release sets the field, for a note beside the patch. Helm is no controller: it writes
+     * only on install and upgrade, and each such write passes through this webhook and is patched again,
+     * so there is no loop to avoid; the chart value makes the release carry the fix itself.
+     */
+    static Optional<String> helmValue(JsonNode object, Field field) {
+        String release = Metadata.annotation(object, HELM_RELEASE);
+        if (release == null) {
+            return Optional.empty();
+        }
+        String namespace = Metadata.annotation(object, HELM_NAMESPACE);
+        return Optional.of("Helm release " + (namespace == null ? "" : namespace + "/") + release + " installed it: set the"
+                + " chart value too (" + (field == Field.EXTERNAL_TRAFFIC_POLICY
+                ? "ingress-nginx controller.service.externalTrafficPolicy, Traefik service.spec.externalTrafficPolicy"
+                : "ingress-nginx controller.nodeSelector, Traefik nodeSelector") + ", ...)");
     }
 }

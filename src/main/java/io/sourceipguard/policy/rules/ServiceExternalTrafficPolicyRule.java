@@ -6,9 +6,11 @@ import io.sourceipguard.policy.AdmissionSubject;
 import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.Finding;
 import io.sourceipguard.policy.Operation;
+import io.sourceipguard.policy.Outcome;
 import io.sourceipguard.policy.PatchOperation;
 import io.sourceipguard.policy.Rule;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * LoadBalancer (and by default NodePort) Services get {@code externalTrafficPolicy: Local}:
@@ -69,8 +71,11 @@ public final class ServiceExternalTrafficPolicyRule implements Rule {
         }
         // A controller that writes the field back would loop against our patch: steer the source. No fix
         // either, so that report --write-fixed does not write what the controller would undo.
-        return ReconcilingOwner.steer(subject.object(), ReconcilingOwner.Field.EXTERNAL_TRAFFIC_POLICY)
-                .map(source -> Finding.warn(ID, "left as is: " + source + " (would " + fix.message() + ")"))
-                .orElse(fix);
+        Optional<String> owner = ReconcilingOwner.steer(subject.object(), ReconcilingOwner.Field.EXTERNAL_TRAFFIC_POLICY);
+        if (owner.isPresent()) {
+            return Finding.warn(ID, "left as is: " + owner.get() + " (would " + fix.message() + ")");
+        }
+        Optional<String> helm = ReconcilingOwner.helmValue(subject.object(), ReconcilingOwner.Field.EXTERNAL_TRAFFIC_POLICY);
+        return fix.outcome() == Outcome.MUTATE && helm.isPresent() ? fix.withNote(helm.get()) : fix;
     }
 }
