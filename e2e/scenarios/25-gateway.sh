@@ -27,22 +27,33 @@ cilium_envoy_is_reported_not_pinned() {
 }
 scenario "Cilium's per-node Envoy DaemonSet is reported, never pinned" cilium_envoy_is_reported_not_pinned
 
-helm_release_service_is_left_cluster() {
+helm_release_service_is_patched() {
   local ns out
   ns=$(new_namespace helm)
   out=$(sed "s/^  namespace: .*/  namespace: $ns/" "$root/src/test/resources/fixtures/allowlists/field-report-ingress-nginx-service.yaml" |
     sed -e '/loadBalancerIP:/d' -e '/nodePort:/d' | kubectl apply -f - 2>&1)
-  expect_contains "$out" "Helm release ingress/ingress-nginx" "kubectl warning names the release"
-  expect_eq "$(jsonpath service ingress-nginx-controller "$ns" '{.spec.externalTrafficPolicy}')" Cluster "not patched"
+  # Helm writes only on install and upgrade, and each write comes through the webhook: patched, no loop
+  expect_eq "$(jsonpath service ingress-nginx-controller "$ns" '{.spec.externalTrafficPolicy}')" Local "patched"
+  expect_contains "$out" "Helm release ingress/ingress-nginx installed it: set the chart value too" "kubectl warning names the release"
 }
-scenario "A Helm-installed ingress-nginx Service is left Cluster, with the chart value named" helm_release_service_is_left_cluster
+scenario "A Helm-installed ingress-nginx Service is patched to Local, with the chart value named" helm_release_service_is_patched
+
+# field_report_service NAMESPACE [LABEL]: the field report's ingress-nginx Service in NAMESPACE, with an extra label.
+field_report_service() {
+  sed -e "s/^  namespace: .*/  namespace: $1/" -e '/loadBalancerIP:/d' -e '/nodePort:/d' \
+    -e "s#^  labels:#  labels:${2:+\\n    $2}#" \
+    "$root/src/test/resources/fixtures/allowlists/field-report-ingress-nginx-service.yaml"
+}
 
 allow_list_behind_cluster_is_warned() {
   local ns
   ns=$(new_namespace allow)
-  # The Helm release's Service stays Cluster (its controller owns the field), as in the field report.
-  sed -e "s/^  namespace: .*/  namespace: $ns/" -e '/loadBalancerIP:/d' -e '/nodePort:/d' \
-    "$root/src/test/resources/fixtures/allowlists/field-report-ingress-nginx-service.yaml" | kubectl apply -f - >/dev/null 2>&1
+  # One ingress-nginx install, as in the field report: an Ingress does not name its controller's Service, so with
+  # several installs that disagree the rule can only note it (the earlier scenarios left some behind).
+  kubectl delete service -A -l app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller >/dev/null
+  # The Service stays Cluster, as in the field report: an admin exempted it from the Service rule.
+  field_report_service "$ns" "sourceip-guard.io/exempt: service-external-traffic-policy" | kubectl apply -f - >/dev/null 2>&1
+  expect_eq "$(jsonpath service ingress-nginx-controller "$ns" '{.spec.externalTrafficPolicy}')" Cluster "exempt, so Cluster"
   ingress_warns() {
     local out
     out=$(sed "s/^  namespace: .*/  namespace: $ns/" "$root/src/test/resources/fixtures/allowlists/field-report-ingress-whitelist.yaml" |
@@ -52,5 +63,15 @@ allow_list_behind_cluster_is_warned() {
   # the Service informer sees the new Service within moments
   eventually 10 ingress_warns >/dev/null || fail "no allow-list warning on the Ingress"
   [[ -n $(kubectl get ingress weather -n "$ns" -o name 2>/dev/null) ]] || fail "the Ingress was not admitted"
+  # its Local counterpart passes silently
+  kubectl label service ingress-nginx-controller -n "$ns" sourceip-guard.io/exempt- >/dev/null
+  kubectl patch service ingress-nginx-controller -n "$ns" --type merge -p '{"spec":{"externalTrafficPolicy":"Local"}}' >/dev/null
+  ingress_silent() {
+    local out
+    out=$(sed "s/^  namespace: .*/  namespace: $ns/" "$root/src/test/resources/fixtures/allowlists/field-report-ingress-whitelist.yaml" |
+      kubectl apply -f - 2>&1)
+    [[ $out != *"[allow-list-source-ip]"* ]]
+  }
+  eventually 10 ingress_silent >/dev/null || fail "the allow-list warning stays behind a Local Service"
 }
-scenario "An Ingress whitelist behind a Cluster Service is admitted with a warning" allow_list_behind_cluster_is_warned
+scenario "An Ingress whitelist behind a Cluster Service is admitted with a warning, behind Local silently" allow_list_behind_cluster_is_warned

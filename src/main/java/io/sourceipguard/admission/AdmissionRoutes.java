@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sourceipguard.config.GuardConfig;
+import io.sourceipguard.policy.AdmissionSubject;
 import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.Decision;
 import io.sourceipguard.policy.PolicyEngine;
@@ -121,20 +122,26 @@ public class AdmissionRoutes {
             error(ctx, endpoint, 400, e.getMessage());
             return;
         }
+        AdmissionSubject subject = request.subject();
+        answer(ctx, endpoint, request.uid(), subject, () -> engine.evaluate(subject, cluster, phase), start);
+    }
+
+    /** Decides and answers one request: the verdict as a 200 review, or a 500 that names the uid. */
+    private void answer(RoutingContext ctx, String endpoint, String uid, AdmissionSubject subject,
+            java.util.function.Supplier<Decision> decide, long start) {
         // Every log line of this request carries its uid; objects and keys are never logged.
-        MDC.put("uid", request.uid());
+        MDC.put("uid", uid);
         try {
-            Decision decision = engine.evaluate(request.subject(), cluster, phase);
+            Decision decision = decide.get();
             if (!decision.allowed()) {
-                denials.denied(request.subject(), decision);
+                denials.denied(subject, decision);
             }
-            send(ctx.response().setStatusCode(200), json.writeValueAsBytes(responses.from(request.uid(), decision)));
-            metrics.record(endpoint, request.subject(), decision, System.nanoTime() - start);
+            send(ctx.response().setStatusCode(200), json.writeValueAsBytes(responses.from(uid, decision)));
+            metrics.record(endpoint, subject, decision, System.nanoTime() - start);
         } catch (RuntimeException | JsonProcessingException e) {
             // Our fault, not the caller's: details go to the log only, keyed by the request uid.
-            LOG.errorf(e, "internal error evaluating admission request uid=%s", request.uid());
-            error(ctx, endpoint, 500, "internal error evaluating request " + request.uid()
-                    + "; the webhook log has the details");
+            LOG.errorf(e, "internal error evaluating admission request uid=%s", uid);
+            error(ctx, endpoint, 500, "internal error evaluating request " + uid + "; the webhook log has the details");
         } finally {
             MDC.remove("uid");
         }
@@ -152,21 +159,8 @@ public class AdmissionRoutes {
         }
         String why = String.format(Locale.ROOT, "the review is %.1f MiB, over the %.1f MiB sourceip-guard reads"
                 + " (sourceip-guard.admission.max-body-size)", size / 1048576.0, maxBody / 1048576.0);
-        MDC.put("uid", request.uid());
-        try {
-            Decision decision = engine.unread(request.subject(), cluster, phase, why);
-            if (!decision.allowed()) {
-                denials.denied(request.subject(), decision);
-            }
-            send(ctx.response().setStatusCode(200), json.writeValueAsBytes(responses.from(request.uid(), decision)));
-            metrics.record(endpoint, request.subject(), decision, System.nanoTime() - start);
-        } catch (RuntimeException | JsonProcessingException e) {
-            LOG.errorf(e, "internal error answering oversized admission request uid=%s", request.uid());
-            error(ctx, endpoint, 500, "internal error evaluating request " + request.uid()
-                    + "; the webhook log has the details");
-        } finally {
-            MDC.remove("uid");
-        }
+        AdmissionSubject subject = request.subject();
+        answer(ctx, endpoint, request.uid(), subject, () -> engine.unread(subject, cluster, phase, why), start);
     }
 
     private void error(RoutingContext ctx, String endpoint, int status, String message) {
