@@ -238,5 +238,13 @@ public interface GuardConfig {
         /** Keep wgpolicyk8s.io PolicyReports up to date with each scan (one replica writes, by Lease). */
         @WithDefault("true")
         boolean writePolicyReports();
+
+        /** How long a verdict on a bearer token for GET /report is kept (per token hash); 0s: never. */
+        @WithDefault("10s")
+        java.time.Duration accessCacheTtl();
+
+        /** The most tokens whose verdicts are kept; the oldest go first. */
+        @WithDefault("1000")
+        int accessCacheSize();
     }
 }
