@@ -32,6 +32,23 @@ public interface GuardConfig {
 
     Cluster cluster();
 
+    Shutdown shutdown();
+
+    /**
+     * SIGTERM: readiness goes DOWN at once, admissions are still answered for {@code delay} (each
+     * with Connection: close, so callers move to another replica), then the listener closes and
+     * requests in flight get up to {@code timeout} to finish. Wired into quarkus.shutdown.*.
+     */
+    interface Shutdown {
+        /** Time for the load balancer to see readiness DOWN (kube-proxy, or a health-checking proxy). */
+        @WithDefault("5s")
+        java.time.Duration delay();
+
+        /** Time for requests in flight to finish once the listener has closed. */
+        @WithDefault("10s")
+        java.time.Duration timeout();
+    }
+
     interface Rules {
         ServiceRule serviceExternalTrafficPolicy();
 
