@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run try test certs clean report e2e demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native outdated
+.PHONY: tools build aot run try test certs clean report e2e e2e-failover demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -63,6 +63,12 @@ report: build
 e2e: aot
 	@scripts/require-tools.sh e2e
 	e2e/run.sh
+
+# Two replicas behind haproxy under a fixed rate of writes: one killed and restarted, both rolled (e2e/failover.sh;
+# figures in docs/benchmarks.md, "Failover"). About 2 minutes with cached binaries.
+e2e-failover: aot
+	@scripts/require-tools.sh failover
+	e2e/failover.sh
 
 demo: aot
 	@scripts/require-tools.sh e2e

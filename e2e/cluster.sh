@@ -304,10 +304,14 @@ EOF
 }
 
 cmd_stop() {
-  # The webhook (started into the same DIR by e2e/stack.sh) first, then the API
-  # server, so it does not log etcd connection errors on the way out.
-  stop_process webhook-self-managed
-  stop_process webhook
+  # The webhooks and the load balancer (started into the same DIR by e2e/stack.sh and
+  # e2e/failover.sh) first, then the API server, so it does not log etcd connection
+  # errors on the way out.
+  local pidfile name
+  for pidfile in "$dir"/*.pid; do
+    name=$(basename "$pidfile" .pid)
+    [[ -f $pidfile && $name != apiserver && $name != etcd ]] && stop_process "$name"
+  done
   stop_process apiserver
   stop_process etcd
   log "stopped; logs kept in $dir"

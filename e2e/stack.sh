@@ -4,8 +4,10 @@
 # k8s/overlays/local registered against it.
 #
 # Usage:
-#   e2e/stack.sh up DIR     start everything; state, logs and kubeconfig in DIR
-#   e2e/stack.sh down DIR   stop everything started in DIR (by saved PID)
+#   e2e/stack.sh up DIR               start everything; state, logs and kubeconfig in DIR
+#   e2e/stack.sh down DIR             stop everything started in DIR (by saved PID)
+#   e2e/stack.sh replica DIR NAME [PORT]  one more webhook process (or a restart on PORT): NAME.pid, .port, .log
+#   e2e/stack.sh register DIR PORT    point the webhook configurations at https://127.0.0.1:PORT/
 #
 # Needs the packaged application (make build).
 set -euo pipefail
@@ -17,7 +19,7 @@ PATH=$("$root/scripts/kube-build.sh"):$PATH
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-(($# == 2)) || { sed -n '6,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+(($# >= 2)) || { sed -n '6,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
 
@@ -38,33 +40,38 @@ docs = sys.stdin.read().split("\n---\n")
 print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for k in
       ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"))))' | kubectl apply -f - >/dev/null
 
+  "$("$root/scripts/find-java.sh" --aot "$(dirname "$app")" | head -1)" -jar "$app" certs --dir "$dir/webhook-certs" >/dev/null
+  start_webhook webhook "$("$root/e2e/cluster.sh" port "$dir")"
+  register "$(<"$dir/webhook.port")"
+}
+
+# start_webhook NAME PORT: a webhook process on 127.0.0.1:PORT with the stack's certificates, as the webhook's
+# ServiceAccount user; NAME.pid, NAME.port and NAME.log in DIR; returns once it is ready. NAME is also its
+# identity for the Leases (HOSTNAME, as in a Pod), made unique per start so that a restart is a new holder.
+start_webhook() {
+  local name=$1 port=$2 jvm=()
   # The JVM and AOT cache of make run (scripts/find-java.sh): what the image runs.
-  local jvm=()
   mapfile -t jvm < <("$root/scripts/find-java.sh" --aot "$(dirname "$app")")
-  "${jvm[0]}" -jar "$app" certs --dir "$dir/webhook-certs" >/dev/null
-  local port
-  port=$("$root/e2e/cluster.sh" port "$dir")
-  log "starting the webhook on https://127.0.0.1:$port"
+  log "starting $name on https://127.0.0.1:$port"
   # Paths under DIR are on the command line so that cluster.sh stop recognises the process as ours.
-  KUBECONFIG=$dir/webhook.kubeconfig SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
+  HOSTNAME=$name-$RANDOM KUBECONFIG=$dir/webhook.kubeconfig SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
     "${jvm[@]}" @"$root/src/main/jvm/server.options" \
     -Dsourceip-guard.tls.cert-file="$dir/webhook-certs/tls.crt" \
     -Dsourceip-guard.tls.key-file="$dir/webhook-certs/tls.key" \
     -Dsourceip-guard.scan.interval="${E2E_SCAN_INTERVAL:-3s}" \
-    ${E2E_WEBHOOK_OPTS:-} -jar "$app" >"$dir/webhook.log" 2>&1 &
-  echo $! >"$dir/webhook.pid"
-  echo "$port" >"$dir/webhook.port"
+    ${E2E_WEBHOOK_OPTS:-} -jar "$app" >>"$dir/$name.log" 2>&1 &
+  echo $! >"$dir/$name.pid"
+  echo "$port" >"$dir/$name.port"
 
   local deadline=$((SECONDS + 60))
   until curl -sf --cacert "$dir/webhook-certs/ca.crt" "https://127.0.0.1:$port/q/health/ready" >/dev/null; do
-    if ! kill -0 "$(<"$dir/webhook.pid")" 2>/dev/null || ((SECONDS > deadline)); then
-      tail -n 40 "$dir/webhook.log" >&2
-      die "the webhook did not become ready"
+    if ! kill -0 "$(<"$dir/$name.pid")" 2>/dev/null || ((SECONDS > deadline)); then
+      tail -n 40 "$dir/$name.log" >&2
+      die "$name did not become ready"
     fi
     sleep 0.2
   done
-  log "webhook ready: $(grep -o 'started in [0-9.]*s' "$dir/webhook.log" || true)"
-  register "$port"
+  log "$name ready: $(grep -o 'started in [0-9.]*s' "$dir/$name.log" | tail -1 || true)"
 }
 
 # Registers the webhook configurations of the local overlay for this run's port and CA.
@@ -81,5 +88,7 @@ down() {
 case $1 in
   up) up ;;
   down) down ;;
+  replica) start_webhook "$3" "${4:-$("$root/e2e/cluster.sh" port "$dir")}" ;;
+  register) register "$3" ;;
   *) die "unknown command $1 (up or down)" ;;
 esac

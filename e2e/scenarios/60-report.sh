@@ -1,5 +1,21 @@
 # The report command against the live API server: same engine, so it agrees with admission.
 
+# GET /report of the stack's webhook, with an optional bearer token; prints the body, then the status on its own line.
+report_get() {
+  local auth=()
+  [[ -z ${1:-} ]] || auth=(-H "Authorization: Bearer $1")
+  curl -s --cacert "$E2E_STACK/webhook-certs/ca.crt" "${auth[@]}" -w '\n%{http_code}' \
+    "https://127.0.0.1:$(<"$E2E_STACK/webhook.port")/report"
+}
+
+# report_reader_token NAMESPACE: a token of a new ServiceAccount bound to the reader ClusterRole of k8s/base.
+report_reader_token() {
+  kubectl create serviceaccount reader -n "$1" >/dev/null
+  kubectl create clusterrolebinding "report-reader-$1" --clusterrole=sourceip-guard-report-reader \
+    --serviceaccount="$1:reader" >/dev/null
+  kubectl create token reader -n "$1"
+}
+
 report_cluster_agrees_with_admission() {
   local ns_audit ns_exempt out
   ns_audit=$(new_namespace rpa)
@@ -33,7 +49,7 @@ print(''.join(r['result'] for r in d['results'] if r['rule']=='service-external-
 scenario "report --cluster agrees with admission (audit drift, exemption, compliant) and its PolicyReports apply" report_cluster_agrees_with_admission
 
 report_background_scan_writes_policy_reports() {
-  local ns port body
+  local ns body
   ns=$(new_namespace scan)
   exempt_service old "$ns" service-external-traffic-policy | kubectl apply -f - >/dev/null 2>&1
   # the replica holding the Lease writes a PolicyReport for the namespace at its next scan
@@ -43,8 +59,7 @@ report_background_scan_writes_policy_reports() {
     sourceip-guard "managed-by label"
   expect_eq "$(kubectl get leases.coordination.k8s.io sourceip-guard-report -n sourceip-guard -o name)" \
     "lease.coordination.k8s.io/sourceip-guard-report" "the Lease"
-  port=$(<"$E2E_STACK/webhook.port")
-  body=$(curl -sf --cacert "$E2E_STACK/webhook-certs/ca.crt" "https://127.0.0.1:$port/report")
+  body=$(report_get "$(report_reader_token "$ns")")
   expect_contains "$body" "\"namespace\":\"$ns\"" "GET /report lists the namespace"
   expect_contains "$body" "\"scannedAt\"" "GET /report carries the scan time"
   # a PolicyReport whose namespace no longer has findings is deleted at the next scan
@@ -53,3 +68,40 @@ report_background_scan_writes_policy_reports() {
   eventually 30 report_gone >/dev/null
 }
 scenario "The background scan keeps PolicyReports up to date (Lease holder writes, stale ones deleted) and serves GET /report" report_background_scan_writes_policy_reports
+
+report_answers_only_those_allowed() {
+  local ns token forged out header payload
+  ns=$(new_namespace rauth)
+  out=$(report_get "")
+  expect_eq "${out##*$'\n'}" 401 "no token"
+  expect_contains "$out" "needs a bearer token" "the 401 says what to send"
+  expect_not_contains "$out" '"results"' "nothing of the scan without a token"
+  expect_contains "$(curl -s -o /dev/null -D - --cacert "$E2E_STACK/webhook-certs/ca.crt" \
+    "https://127.0.0.1:$(<"$E2E_STACK/webhook.port")/report" | tr 'A-Z' 'a-z')" "www-authenticate: bearer" "the 401 names the scheme"
+
+  # a ServiceAccount token the API server issued, without the grant
+  kubectl create serviceaccount nosy -n "$ns" >/dev/null
+  token=$(kubectl create token nosy -n "$ns")
+  out=$(report_get "$token")
+  expect_eq "${out##*$'\n'}" 403 "a ServiceAccount without the grant"
+  expect_contains "$out" "system:serviceaccount:$ns:nosy may not get the non-resource URL /report" "the 403 names the user"
+  expect_contains "$out" "--clusterrole=sourceip-guard-report-reader" "the 403 says how to grant it"
+
+  # the same claims, signed with a key the API server does not know
+  header=${token%%.*}
+  payload=${token#*.}
+  payload=${payload%%.*}
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$E2E_STACK/forger.key" 2>/dev/null
+  forged="$header.$payload.$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -sign "$E2E_STACK/forger.key" \
+    | base64 -w0 | tr '+/' '-_' | tr -d '=')"
+  out=$(report_get "$forged")
+  expect_eq "${out##*$'\n'}" 401 "a forged token"
+  expect_contains "$out" "not authenticated by the Kubernetes API" "the 401 says why"
+
+  # bound to the reader role: the scan
+  out=$(report_get "$(report_reader_token "$ns")")
+  expect_eq "${out##*$'\n'}" 200 "a ServiceAccount bound to sourceip-guard-report-reader"
+  expect_contains "$out" '"scannedAt"' "the scan"
+  if grep -qF -- "$token" "$webhook_log" || grep -qF -- "$forged" "$webhook_log"; then fail "a token is in the webhook log"; fi
+}
+scenario "GET /report: 401 without a token and with a forged one, 403 without the grant, 200 with the reader ClusterRole (TokenReview, SubjectAccessReview)" report_answers_only_those_allowed

@@ -3,6 +3,7 @@ package io.sourceipguard.admission;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.policy.AdmissionSubject;
 import io.sourceipguard.policy.ClusterView;
@@ -64,6 +65,15 @@ public class AdmissionRoutes {
         this.maxBody = config.admission().maxBodySize().asLongValue();
         this.maxReview = Math.max(maxBody, config.admission().maxReviewSize().asLongValue());
         this.denials = new DenialLog(config.admission().denialLogInterval(), System::nanoTime);
+    }
+
+    // Set when SIGTERM starts the shutdown delay: every answer then closes its connection, so the API
+    // server's kept-alive connections leave this replica while it still answers, before the listener closes.
+    private volatile boolean draining;
+
+    void drain(@Observes ShutdownDelayInitiatedEvent event) {
+        draining = true;
+        LOG.info("shutting down: readiness is DOWN, admissions are answered with Connection: close until the listener closes");
     }
 
     void install(@Observes Router router) {
@@ -172,7 +182,10 @@ public class AdmissionRoutes {
     }
 
     // Wrapped, not copied: Buffer.buffer(byte[]) would copy into a freshly allocated buffer.
-    private static void send(HttpServerResponse response, byte[] body) {
+    private void send(HttpServerResponse response, byte[] body) {
+        if (draining) {
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
         response.putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Buffer.buffer(Unpooled.wrappedBuffer(body)));
     }
 

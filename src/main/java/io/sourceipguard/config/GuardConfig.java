@@ -32,6 +32,23 @@ public interface GuardConfig {
 
     Cluster cluster();
 
+    Shutdown shutdown();
+
+    /**
+     * SIGTERM: readiness goes DOWN at once, admissions are still answered for {@code delay} (each
+     * with Connection: close, so callers move to another replica), then the listener closes and
+     * requests in flight get up to {@code timeout} to finish. Wired into quarkus.shutdown.*.
+     */
+    interface Shutdown {
+        /** Time for the load balancer to see readiness DOWN (kube-proxy, or a health-checking proxy). */
+        @WithDefault("5s")
+        java.time.Duration delay();
+
+        /** Time for requests in flight to finish once the listener has closed. */
+        @WithDefault("10s")
+        java.time.Duration timeout();
+    }
+
     interface Rules {
         ServiceRule serviceExternalTrafficPolicy();
 
@@ -256,5 +273,13 @@ public interface GuardConfig {
         /** Keep wgpolicyk8s.io PolicyReports up to date with each scan (one replica writes, by Lease). */
         @WithDefault("true")
         boolean writePolicyReports();
+
+        /** How long a verdict on a bearer token for GET /report is kept (per token hash); 0s: never. */
+        @WithDefault("10s")
+        java.time.Duration accessCacheTtl();
+
+        /** The most tokens whose verdicts are kept; the oldest go first. */
+        @WithDefault("1000")
+        int accessCacheSize();
     }
 }

@@ -85,6 +85,16 @@ class ApiServerUnreachableTest {
                 .body("response.auditAnnotations.ingress-node-pool", equalTo("warned"));
     }
 
+    // The scan lists the whole cluster: without a bearer token nothing is said, and the API is not asked.
+    @Test
+    void reportWithoutATokenIsUnauthorized() {
+        https().get("/report").then().statusCode(401)
+                .header("WWW-Authenticate", equalTo("Bearer"))
+                .body("code", equalTo(401))
+                .body("message", containsString("needs a bearer token"))
+                .body("$", not(hasKey("results")));
+    }
+
     @Test
     void readinessDoesNotDependOnTheApi() {
         https().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));

@@ -50,8 +50,9 @@ class OperationsTest {
     }
 
     @Test
-    void reportIsUnavailableWhileScansAreOff() {
-        https().get("/report").then().statusCode(503)
-                .body("message", containsString("set sourceip-guard.scan.interval"));
+    void reportIsUnavailableWithoutAKubernetesApi() {
+        https().header("Authorization", "Bearer any").get("/report").then().statusCode(503)
+                .body("code", equalTo(503))
+                .body("message", containsString("no Kubernetes API is configured"));
     }
 }

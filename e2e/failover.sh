@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# make e2e-failover: two webhook replicas behind a TCP load balancer (haproxy), the webhook configurations pointing
+# at it, and a fixed rate of writes through the API server (e2e/failover-load.py) while one replica is killed
+# (SIGKILL, the holder of the report Lease) and restarted, then both are rolled one after the other (SIGTERM).
+# Prints the outcome of every write per phase; fails if a write is lost during the roll, if the other replica does
+# not take over the Lease and write PolicyReports, or if haproxy does not take a replica out and back.
+# Figures and the command: docs/benchmarks.md, "Failover". E2E_FAILOVER_RATE: writes per second (default 20).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PATH=$("$root/scripts/kube-build.sh"):$PATH
+dir=${E2E_DIR:-$root/target/e2e/failover}
+rate=${E2E_FAILOVER_RATE:-20}
+# shellcheck source=e2e/lib.sh
+source "$root/e2e/lib.sh"
+log() { printf '[failover] %s\n' "$*" >&2; }
+
+trap '"$root/e2e/stack.sh" down "$dir" >/dev/null 2>&1 || true' EXIT
+"$root/e2e/stack.sh" up "$dir"
+export KUBECONFIG=$dir/kubeconfig
+"$root/e2e/stack.sh" replica "$dir" webhook-b
+mv "$dir/webhook.pid" "$dir/webhook-a.pid"
+mv "$dir/webhook.port" "$dir/webhook-a.port"
+mv "$dir/webhook.log" "$dir/webhook-a.log"
+
+# The load balancer: TCP passthrough (the API server checks the webhooks' certificate itself), health from each
+# replica's HTTPS readiness every second, out after 2 failures, back after 1 success; a connection refused by a
+# dead replica is retried on the other (redispatch).
+lb_port=$("$root/e2e/cluster.sh" port "$dir")
+cat >"$dir/haproxy.cfg" <<CFG
+global
+  stats socket $dir/haproxy.sock mode 600 level admin
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  timeout check 1s
+  retries 3
+  option redispatch
+frontend webhooks
+  bind 127.0.0.1:$lb_port
+  default_backend replicas
+backend replicas
+  balance roundrobin
+  option httpchk GET /q/health/ready
+  http-check expect status 200
+  default-server check check-ssl verify none inter 1s fall 2 rise 1
+  server webhook-a 127.0.0.1:$(<"$dir/webhook-a.port")
+  server webhook-b 127.0.0.1:$(<"$dir/webhook-b.port")
+CFG
+setsid haproxy -db -f "$dir/haproxy.cfg" </dev/null >"$dir/haproxy.log" 2>&1 &
+echo $! >"$dir/haproxy.pid"
+"$root/e2e/stack.sh" register "$dir" "$lb_port"
+
+# server_state NAME: UP or DOWN (or MAINT...) as haproxy sees it
+server_state() {
+  python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect('$dir/haproxy.sock'); s.sendall(b'show stat\n')
+data = b''
+while chunk := s.recv(65536): data += chunk
+for line in data.decode().splitlines():
+    f = line.split(',')
+    if len(f) > 17 and f[0] == 'replicas' and f[1] == '$1': print(f[17].split()[0])"
+}
+is_state() { [[ $(server_state "$1") == "$2" ]]; }
+eventually 30 is_state webhook-a UP >/dev/null
+eventually 30 is_state webhook-b UP >/dev/null
+
+ns=$(new_namespace failover)
+grep -oE '[0-9.]+/[0-9]+$' "$root/src/test/resources/fixtures/ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml" >"$dir/complete-list.txt"
+kubectl create configmap azure-ip-masq-agent-config -n kube-system \
+  --from-literal=ip-masq-agent="$(printf 'nonMasqueradeCIDRs: [%s]\nmasqLinkLocal: true' "$(paste -sd, "$dir/complete-list.txt" | sed 's/,/, /g')")" >/dev/null
+
+for i in $(seq 0 29); do
+  printf 'apiVersion: v1\nkind: Service\nmetadata: {name: web-%s, namespace: %s}\nspec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80}]}\n---\n' "$i" "$ns"
+done | kubectl apply -f - >/dev/null
+rm -f "$dir/load.stop" "$dir/load.out" "$dir/phases"
+phase() { printf '%s %s\n' "$(date +%s.%N)" "$1" >>"$dir/phases"; log "phase $1"; }
+python3 "$root/e2e/failover-load.py" run "$dir" "$ns" "$rate" "$dir/load.out" &
+load=$!
+phase steady
+sleep 5 # load duration of the phase, not a wait for anything
+
+stop_replica() { # stop_replica NAME SIGNAL: signals it and waits until it has exited
+  local pid
+  pid=$(<"$dir/$1.pid")
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/" || { log "pid $pid is not $1"; return 1; }
+  local t0
+  t0=$(date +%s.%N)
+  kill "-$2" "$pid"
+  eventually 30 is_state "$1" DOWN >/dev/null
+  log "haproxy took $1 out $(python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')") s after SIG$2"
+  gone() { ! kill -0 "$pid" 2>/dev/null; }
+  eventually 30 gone >/dev/null
+  log "$1 exited $(python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')") s after SIG$2"
+}
+
+# Kill the holder of the report Lease; the other replica must take it over and write PolicyReports.
+holder=$(kubectl get lease sourceip-guard-report -n sourceip-guard -o jsonpath='{.spec.holderIdentity}')
+victim=${holder%-*}
+[[ $victim == webhook ]] && victim=webhook-a # the replica stack.sh up started, before its files were renamed
+[[ $victim == webhook-a || $victim == webhook-b ]] || { log "unexpected Lease holder $holder"; exit 1; }
+survivor=webhook-a
+[[ $victim == webhook-a ]] && survivor=webhook-b
+phase kill
+stop_replica "$victim" KILL
+scan_ns=$(new_namespace failover-scan)
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: exempted, namespace: $scan_ns, labels: {sourceip-guard.io/exempt: service-external-traffic-policy}}
+spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80}]}
+YAML
+taken_over() { [[ $(kubectl get lease sourceip-guard-report -n sourceip-guard -o jsonpath='{.spec.holderIdentity}') == "$survivor"-* ]]; }
+eventually 90 taken_over >/dev/null
+policy_report() { kubectl get policyreports.wgpolicyk8s.io sourceip-guard -n "$scan_ns" -o name; }
+eventually 30 policy_report >/dev/null
+log "$survivor holds the Lease sourceip-guard-report and wrote the PolicyReport of $scan_ns"
+
+phase restart
+"$root/e2e/stack.sh" replica "$dir" "$victim" "$(<"$dir/$victim.port")"
+eventually 30 is_state "$victim" UP >/dev/null
+
+for name in webhook-a webhook-b; do
+  phase "roll-${name#webhook-}"
+  stop_replica "$name" TERM
+  "$root/e2e/stack.sh" replica "$dir" "$name" "$(<"$dir/$name.port")"
+  eventually 30 is_state "$name" UP >/dev/null
+done
+phase tail
+sleep 5 # load duration of the phase
+touch "$dir/load.stop"
+wait "$load"
+
+log "writes at $rate/s, outcome as the client saw it, per phase (lost: mutation missed, wrong verdict, or failed):"
+set +e
+python3 "$root/e2e/failover-load.py" summary "$dir/load.out" "$dir/phases"
+rc=$?
+set -e
+((rc == 0)) && log "PASS: no write lost while rolling" || log "FAIL: writes lost while rolling (logs: $dir)"
+exit "$rc"
