@@ -53,6 +53,16 @@ public final class WorkloadSelector {
         return new WorkloadSelector(text, Map.copyOf(labels), List.copyOf(images));
     }
 
+    /** The label terms, matched against the workload's labels or its pod template's. */
+    public Map<String, String> labels() {
+        return labels;
+    }
+
+    /** The {@code image:} terms: text a container or init container image must contain. */
+    public List<String> images() {
+        return images;
+    }
+
     /** True when the workload (a Deployment, DaemonSet or StatefulSet tree) matches every term. */
     public boolean matches(JsonNode workload) {
         JsonNode own = workload.path("metadata").path("labels");
