@@ -4,8 +4,9 @@
 # k8s/overlays/local registered against it.
 #
 # Usage:
-#   e2e/stack.sh up DIR     start everything; state, logs and kubeconfig in DIR
-#   e2e/stack.sh down DIR   stop everything started in DIR (by saved PID)
+#   e2e/stack.sh up DIR                 start everything; state, logs and kubeconfig in DIR
+#   e2e/stack.sh down DIR               stop everything started in DIR (by saved PID)
+#   e2e/stack.sh install DIR OVERLAY    apply k8s/overlays/OVERLAY for real, its webhooks calling the local process
 #
 # Needs the packaged application (make build).
 set -euo pipefail
@@ -17,7 +18,7 @@ PATH=$("$root/scripts/kube-build.sh"):$PATH
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-(($# == 2)) || { sed -n '6,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+(($# == 2 || $# == 3)) || { sed -n '6,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
 
@@ -64,14 +65,39 @@ print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for 
     sleep 0.2
   done
   log "webhook ready: $(grep -o 'started in [0-9.]*s' "$dir/webhook.log" || true)"
-  register "$port"
+  install self-signed
 }
 
-# Registers the webhook configurations of the local overlay for this run's port and CA.
-register() {
-  "$root/k8s/overlays/local/render.sh" --port "$1" --ca-file "$dir/webhook-certs/ca.crt" >"$dir/webhooks.yaml"
-  kubectl apply -f "$dir/webhooks.yaml" >/dev/null
-  log "registered the webhook configurations of k8s/overlays/local"
+# The install a cluster gets (k8s/overlays/OVERLAY), applied for real: Deployment, Service, RBAC, CRDs, webhook
+# configurations, admission policies. The Deployment never runs (no kubelet), so every webhook's clientConfig is
+# pointed at the local process instead of the Service, with its CA, as render.sh does for the local overlay.
+# Whatever the previous install registered is removed first: webhook configurations (the next install may have
+# fewer webhooks) and admission policies (where the API server serves them).
+install() {
+  local overlay=$1 port ca
+  port=$(<"$dir/webhook.port")
+  ca=$(base64 -w0 <"$dir/webhook-certs/ca.crt")
+  kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration sourceip-guard --ignore-not-found >/dev/null
+  if kubectl get --raw /apis/admissionregistration.k8s.io/v1 | grep -q '"mutatingadmissionpolicies"'; then
+    kubectl delete mutatingadmissionpolicies,mutatingadmissionpolicybindings,validatingadmissionpolicies,validatingadmissionpolicybindings \
+      -l app.kubernetes.io/name=sourceip-guard --ignore-not-found >/dev/null
+  fi
+  kubectl kustomize "$root/k8s/overlays/$overlay" | kubectl create --dry-run=client -o json -f - | python3 -c '
+import json, sys
+url, ca = sys.argv[1], sys.argv[2]
+text, at, items = sys.stdin.read(), 0, []
+while text[at:].strip():
+    o, at = json.JSONDecoder().raw_decode(text, len(text) - len(text[at:].lstrip()))
+    for w in o.get("webhooks", []) if o["kind"].endswith("WebhookConfiguration") else []:
+        w["clientConfig"] = {"url": url + w["clientConfig"]["service"]["path"], "caBundle": ca}
+    items.append(o)
+json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout)' "https://127.0.0.1:$port" "$ca" >"$dir/install-$overlay.json"
+  kubectl apply -f "$dir/install-$overlay.json" >/dev/null 2>"$dir/install-$overlay.err" || {
+    cat "$dir/install-$overlay.err" >&2
+    die "kubectl apply of k8s/overlays/$overlay failed"
+  }
+  echo "$overlay" >"$dir/install"
+  log "installed k8s/overlays/$overlay, its webhooks calling https://127.0.0.1:$port"
 }
 
 down() {
@@ -81,5 +107,10 @@ down() {
 case $1 in
   up) up ;;
   down) down ;;
+  install)
+    (($# == 3)) || die "install needs an overlay: $0 install DIR OVERLAY"
+    export KUBECONFIG=$dir/kubeconfig
+    install "$3"
+    ;;
   *) die "unknown command $1 (up or down)" ;;
 esac
