@@ -26,7 +26,7 @@ public final class WorkloadSelector {
 
     /** Parses the selector text; throws IllegalArgumentException with a message naming the bad term. */
     public static WorkloadSelector parse(String text) {
-        Map<String, String> labels = new java.util.LinkedHashMap<>();
+        Map<String, String> labels = new java.util.LinkedHashMap<>(); // in the order written: the generated policies are stable
         List<String> images = new ArrayList<>();
         for (String raw : text.split(",")) {
             String term = raw.strip();
@@ -50,7 +50,7 @@ public final class WorkloadSelector {
         if (labels.isEmpty() && images.isEmpty()) {
             throw new IllegalArgumentException("selector '" + text + "' is empty");
         }
-        return new WorkloadSelector(text, Map.copyOf(labels), List.copyOf(images));
+        return new WorkloadSelector(text, java.util.Collections.unmodifiableMap(labels), List.copyOf(images));
     }
 
     /** The label terms, matched against the workload's labels or its pod template's. */
