@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run try test certs clean report e2e e2e-failover demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native outdated
+.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -57,6 +57,11 @@ test: tools
 # What the policies would change: make report ARGS="-f k8s/examples" (or ARGS="--cluster -o json").
 report: build
 	$(JAVA) -jar $(APP) report $(ARGS)
+
+# The rules CEL can express, as admission policies generated from the default configuration: the committed
+# k8s/overlays/admission-policies (a unit test fails when it differs). ARGS="-c KEY=VALUE -o DIR" for your own.
+policies: build
+	$(JAVA) -jar $(APP) policies $(or $(ARGS),-o k8s/overlays/admission-policies)
 
 # A real kube-apiserver calls the webhook. The first run of a release (E2E_KUBERNETES: 1.37, the default, or 1.34)
 # builds kube-apiserver, kubectl and etcd (scripts/kube-build.sh, tens of minutes on 2 cores); then seconds.

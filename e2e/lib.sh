@@ -88,3 +88,54 @@ jsonpath() { # jsonpath KIND NAME NAMESPACE PATH
 fixture() { # the path of a real upstream manifest from the unit-test fixtures
   echo "$root/src/test/resources/fixtures/manifests/$1"
 }
+
+lb_service() { # lb_service NAME NAMESPACE [POLICY]: a LoadBalancer Service manifest
+  cat <<YAML
+apiVersion: v1
+kind: Service
+metadata:
+  name: $1
+  namespace: $2
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080, protocol: TCP}]
+${3:+  externalTrafficPolicy: $3}
+YAML
+}
+
+exempt_service() { # exempt_service NAME NAMESPACE VALUE [POLICY]: the same, carrying the exempt label
+  lb_service "$1" "$2" "${4:-}" | sed "s#^  namespace: .*#&\n  labels: {sourceip-guard.io/exempt: $3}#"
+}
+
+# developer_rbac: the group "developers" may write every kind the guard protects, so only the guard can stop them.
+developer_rbac() {
+  kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: e2e-developer}
+rules:
+- apiGroups: [""]
+  resources: [services, configmaps, namespaces]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [apps]
+  resources: [deployments, daemonsets, statefulsets]
+  verbs: [get, list, watch, create, update, patch, delete]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: e2e-developer}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-developer}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: developers}
+YAML
+}
+
+dev() { kubectl --as=dev-user --as-group=developers "$@"; }
+
+# reviews_seen SELECTOR: how many admission reviews the webhook has answered whose metric labels contain SELECTOR
+# (e.g. 'kind="ConfigMap"'), from its Prometheus metrics; dry-run and real alike.
+reviews_seen() {
+  curl -sf --cacert "$E2E_STACK/webhook-certs/ca.crt" "https://127.0.0.1:$(<"$E2E_STACK/webhook.port")/q/metrics" |
+    awk -v want="$1" '/^sourceipguard_admission_reviews_total\{/ && index($0, want) { n += $NF } END { printf "%d\n", n }'
+}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The whole local stack for the e2e scenarios and `make demo`: the real API server (cluster.sh),
-# the webhook as a local process on a free loopback port, and the webhook configurations of
-# k8s/overlays/local registered against it.
+# The whole local stack for the e2e scenarios and `make demo`: the real API server (cluster.sh), the webhook as a
+# local process on a free loopback port, and the install a cluster gets (k8s/overlays/self-signed, applied for real)
+# with its webhooks pointed at that process.
 #
 # Usage:
 #   e2e/stack.sh up DIR               start everything; state, logs and kubeconfig in DIR
 #   e2e/stack.sh down DIR             stop everything started in DIR (by saved PID)
 #   e2e/stack.sh replica DIR NAME [PORT]  one more webhook process (or a restart on PORT): NAME.pid, .port, .log
-#   e2e/stack.sh register DIR PORT    point the webhook configurations at https://127.0.0.1:PORT/
+#   e2e/stack.sh register DIR PORT    point the installed webhook configurations at https://127.0.0.1:PORT/
+#   e2e/stack.sh install DIR OVERLAY  apply k8s/overlays/OVERLAY for real, its webhooks calling the local process
 #
 # Needs the packaged application (make build).
 set -euo pipefail
@@ -42,7 +43,7 @@ print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for 
 
   "$("$root/scripts/find-java.sh" --aot "$(dirname "$app")" | head -1)" -jar "$app" certs --dir "$dir/webhook-certs" >/dev/null
   start_webhook webhook "$("$root/e2e/cluster.sh" port "$dir")"
-  register "$(<"$dir/webhook.port")"
+  install self-signed
 }
 
 # start_webhook NAME PORT: a webhook process on 127.0.0.1:PORT with the stack's certificates, as the webhook's
@@ -74,11 +75,40 @@ start_webhook() {
   log "$name ready: $(grep -o 'started in [0-9.]*s' "$dir/$name.log" | tail -1 || true)"
 }
 
-# Registers the webhook configurations of the local overlay for this run's port and CA.
+# The install a cluster gets (k8s/overlays/OVERLAY), applied for real: Deployment, Service, RBAC, CRDs, webhook
+# configurations, admission policies. The Deployment never runs (no kubelet), so every webhook's clientConfig is
+# pointed at the local process instead of the Service, with its CA, as render.sh does for the local overlay.
+# Whatever the previous install registered is removed first: webhook configurations (the next install may have
+# fewer webhooks) and admission policies (where the API server serves them).
+install() {
+  local overlay=$1 port=${2:-$(<"$dir/webhook.port")} ca
+  ca=$(base64 -w0 <"$dir/webhook-certs/ca.crt")
+  kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration sourceip-guard --ignore-not-found >/dev/null
+  if kubectl get --raw /apis/admissionregistration.k8s.io/v1 | grep -q '"mutatingadmissionpolicies"'; then
+    kubectl delete mutatingadmissionpolicies,mutatingadmissionpolicybindings,validatingadmissionpolicies,validatingadmissionpolicybindings \
+      -l app.kubernetes.io/name=sourceip-guard --ignore-not-found >/dev/null
+  fi
+  kubectl kustomize "$root/k8s/overlays/$overlay" | kubectl create --dry-run=client -o json -f - | python3 -c '
+import json, sys
+url, ca = sys.argv[1], sys.argv[2]
+text, at, items = sys.stdin.read(), 0, []
+while text[at:].strip():
+    o, at = json.JSONDecoder().raw_decode(text, len(text) - len(text[at:].lstrip()))
+    for w in o.get("webhooks", []) if o["kind"].endswith("WebhookConfiguration") else []:
+        w["clientConfig"] = {"url": url + w["clientConfig"]["service"]["path"], "caBundle": ca}
+    items.append(o)
+json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout)' "https://127.0.0.1:$port" "$ca" >"$dir/install-$overlay.json"
+  kubectl apply -f "$dir/install-$overlay.json" >/dev/null 2>"$dir/install-$overlay.err" || {
+    cat "$dir/install-$overlay.err" >&2
+    die "kubectl apply of k8s/overlays/$overlay failed"
+  }
+  echo "$overlay" >"$dir/install"
+  log "installed k8s/overlays/$overlay, its webhooks calling https://127.0.0.1:$port"
+}
+
+# Points the installed webhook configurations (self-signed unless another was installed) at another port.
 register() {
-  "$root/k8s/overlays/local/render.sh" --port "$1" --ca-file "$dir/webhook-certs/ca.crt" >"$dir/webhooks.yaml"
-  kubectl apply -f "$dir/webhooks.yaml" >/dev/null
-  log "registered the webhook configurations of k8s/overlays/local"
+  install "$(cat "$dir/install" 2>/dev/null || echo self-signed)" "$1"
 }
 
 down() {
@@ -90,5 +120,10 @@ case $1 in
   down) down ;;
   replica) start_webhook "$3" "${4:-$("$root/e2e/cluster.sh" port "$dir")}" ;;
   register) register "$3" ;;
-  *) die "unknown command $1 (up or down)" ;;
+  install)
+    (($# == 3)) || die "install needs an overlay: $0 install DIR OVERLAY"
+    export KUBECONFIG=$dir/kubeconfig
+    install "$3"
+    ;;
+  *) die "unknown command $1 (up, down, replica, register or install)" ;;
 esac

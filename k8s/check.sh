@@ -7,7 +7,8 @@
 # 2. Checks the rendered manifests for what k8s/README.md promises (webhook count, failure policies,
 #    matchConditions, clientConfig, cert-manager annotations, audit mode, image).
 # 3. Only when KUBECONFIG is set: kubectl apply --dry-run=server of the legacy and local overlays against that
-#    cluster (and of self-signed and audit when the API server is 1.28 or later; cert-manager needs its CRDs). Server dry-run persists nothing, but
+#    cluster (and of self-signed and audit when the API server is 1.28 or later, admission-policies from 1.36;
+#    cert-manager needs its CRDs). Server dry-run persists nothing, but
 #    namespaced objects can only be dry-run into a namespace that exists, so this step CREATES the empty
 #    namespace sourceip-guard if it is missing; that is its only write. On API servers before 1.21 the
 #    PodDisruptionBudget (policy/v1) is left out of the legacy dry-run.
@@ -18,7 +19,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kubectl=${KUBECTL:-kubectl}
-overlays=(self-signed cert-manager audit legacy local)
+overlays=(self-signed cert-manager audit legacy local admission-policies)
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -69,6 +70,7 @@ java_tool_options() {
 }
 for o in "${overlays[@]}"; do
   grep -q '^kind: Deployment$' "$out/$o.yaml" || continue   # local: the webhook runs outside the cluster
+  [[ $o != admission-policies ]] || continue                # checked on its own below
   checks=$((checks + 1))
   [[ $(java_tool_options "$o") == "$jvm_flags" ]] ||
     fail "$o: JAVA_TOOL_OPTIONS is '$(java_tool_options "$o")', not the flags of src/main/jvm/server.options ('$jvm_flags')"
@@ -120,6 +122,23 @@ expect local 0 '^    service:$' 'no webhook calls a Service'
 expect local 5 '^    url: https://127.0.0.1:8443/mutate$' 'mutating webhooks on https://127.0.0.1:8443/mutate'
 expect local 6 '^    url: https://127.0.0.1:8443/validate$' 'validating webhooks on https://127.0.0.1:8443/validate'
 expect local 11 '^    caBundle: U09VUkNFSVBfR1VBUkRfQ0FfQlVORExF$' 'caBundle placeholder on each webhook'
+
+# admission-policies: the base with the mutating rules and the guard as admission policies; the webhook keeps masq.
+ap=admission-policies
+expect $ap 0 '^kind: MutatingWebhookConfiguration$' 'no MutatingWebhookConfiguration'
+expect $ap 1 '^kind: ValidatingWebhookConfiguration$' 'one ValidatingWebhookConfiguration'
+expect $ap 1 '^- admissionReviewVersions:$' '... with one webhook'
+expect $ap 1 '^  name: masq.sourceip-guard.io$' '... masq'
+expect $ap 1 "request.name in \['azure-ip-masq-agent-config'" '... with its matchConditions'
+expect $ap 1 '^    service:$' '... calling the Service'
+expect $ap 2 '^kind: MutatingAdmissionPolicy$' 'service-external-traffic-policy and ingress-node-pool as MutatingAdmissionPolicies'
+expect $ap 2 '^kind: MutatingAdmissionPolicyBinding$' '... bound'
+expect $ap 3 '^kind: ValidatingAdmissionPolicy$' 'the exemption guard and the two audit warnings as ValidatingAdmissionPolicies'
+expect $ap 3 '^kind: ValidatingAdmissionPolicyBinding$' '... bound'
+expect $ap 11 '^apiVersion: admissionregistration.k8s.io/v1$' 'policies, bindings and the webhook configuration: admissionregistration.k8s.io/v1'
+expect $ap 1 '^kind: Deployment$' 'the Deployment'
+expect $ap 0 'SOURCEIP_GUARD_MODE' 'no mode override (enforce)'
+expect $ap 2 '^  namespace: kube-system$' 'nothing in kube-system but the masq ConfigMaps Role and RoleBinding'
 
 expect cert-manager 2 '^    cert-manager.io/inject-ca-from: sourceip-guard/sourceip-guard-tls$' 'CA injection on both configurations'
 expect cert-manager 2 '^kind: Certificate$' 'CA and serving Certificate'
@@ -181,6 +200,11 @@ if [[ -n ${KUBECONFIG:-} ]]; then
     dry_run audit "$out/audit.yaml"
   else
     printf 'note self-signed and audit not dry-run: matchConditions need 1.28\n'
+  fi
+  if ((major > 1 || minor >= 36)); then
+    dry_run admission-policies "$out/admission-policies.yaml"
+  else
+    printf 'note admission-policies not dry-run: admissionregistration.k8s.io/v1 MutatingAdmissionPolicy needs 1.36\n'
   fi
 else
   printf 'note KUBECONFIG not set: no server dry-run\n'

@@ -1,20 +1,5 @@
 # Rule service-external-traffic-policy through kubectl apply.
 
-lb_service() { # lb_service NAME NAMESPACE [POLICY]
-  cat <<YAML
-apiVersion: v1
-kind: Service
-metadata:
-  name: $1
-  namespace: $2
-spec:
-  type: LoadBalancer
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080, protocol: TCP}]
-${3:+  externalTrafficPolicy: $3}
-YAML
-}
-
 services_lb_without_the_field_is_stored_local() {
   local ns out
   ns=$(new_namespace svc)

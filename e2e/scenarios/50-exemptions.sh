@@ -1,31 +1,7 @@
 # Exemptions and namespace modes: only a cluster admin grants them, through any write path.
 # A developer (impersonated) has RBAC to write these objects, so only the webhook can stop them.
 
-kubectl apply -f - >/dev/null <<'YAML'
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: e2e-developer}
-rules:
-- apiGroups: [""]
-  resources: [services, configmaps, namespaces]
-  verbs: [get, list, watch, create, update, patch, delete]
-- apiGroups: [apps]
-  resources: [deployments, daemonsets, statefulsets]
-  verbs: [get, list, watch, create, update, patch, delete]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: e2e-developer}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-developer}
-subjects:
-- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: developers}
-YAML
-
-dev() { kubectl --as=dev-user --as-group=developers "$@"; }
-
-exempt_service() { # exempt_service NAME NAMESPACE VALUE: an LB Service manifest carrying the exempt label
-  lb_service "$1" "$2" | sed "s#^  namespace: .*#&\n  labels: {sourceip-guard.io/exempt: $3}#"
-}
+developer_rbac
 
 exemptions_dev_cannot_create_an_exempt_service() {
   local ns

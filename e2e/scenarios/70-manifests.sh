@@ -1,5 +1,5 @@
-# The shipped Kustomize overlays render, and the API server accepts them (server-side dry-run: a real apply
-# would replace the local overlay's webhook configurations, which have the same names, for the scenarios after it).
+# The shipped Kustomize overlays render, and the API server accepts them (server-side dry-run of each; the stack
+# applies self-signed for real, and 75-real-install applies audit).
 
 manifests_render_and_dry_run() {
   local out o
@@ -8,5 +8,9 @@ manifests_render_and_dry_run() {
   for o in legacy local self-signed audit; do
     expect_contains "$out" "ok   server dry-run $o (" "k8s/check.sh dry-runs $o"
   done
+  # admissionregistration.k8s.io/v1 MutatingAdmissionPolicy: 1.36 and later
+  if kubectl get --raw /apis/admissionregistration.k8s.io/v1 | grep -q '"mutatingadmissionpolicies"'; then
+    expect_contains "$out" "ok   server dry-run admission-policies (" "k8s/check.sh dry-runs admission-policies"
+  fi
 }
-scenario "k8s/ overlays render and pass a server-side dry-run (legacy, local, self-signed, audit) on the real API server" manifests_render_and_dry_run
+scenario "k8s/ overlays render and pass a server-side dry-run (legacy, local, self-signed, audit; admission-policies from 1.36) on the real API server" manifests_render_and_dry_run

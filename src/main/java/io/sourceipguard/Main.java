@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.sourceipguard.cluster.CertificateSecret;
 import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.config.StandaloneConfig;
+import io.sourceipguard.policies.PoliciesCommand;
 import io.sourceipguard.report.ReportCommand;
 import io.sourceipguard.tls.CertsCommand;
 import java.nio.file.Files;
@@ -15,8 +16,8 @@ import picocli.CommandLine;
 
 /**
  * One executable, several jobs: with no arguments it serves the webhook; {@code certs} writes a
- * CA and serving certificate, {@code report} reports what the policies would do; both exit
- * without starting the server, so they open no port.
+ * CA and serving certificate, {@code report} reports what the policies would do, {@code policies}
+ * writes the rules as admission policies; each exits without starting the server, so none opens a port.
  */
 @QuarkusMain
 public final class Main {
@@ -28,10 +29,14 @@ public final class Main {
     }
 
     public static void main(String... args) {
-        if (args.length > 0 && ("certs".equals(args[0]) || "report".equals(args[0]))) {
-            String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-            Object command = "certs".equals(args[0]) ? new CertsCommand() : new ReportCommand();
-            System.exit(new CommandLine(command).execute(rest));
+        Object command = args.length == 0 ? null : switch (args[0]) {
+            case "certs" -> new CertsCommand();
+            case "report" -> new ReportCommand();
+            case "policies" -> new PoliciesCommand();
+            default -> null;
+        };
+        if (command != null) {
+            System.exit(new CommandLine(command).execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         GuardConfig config = null;
         try {

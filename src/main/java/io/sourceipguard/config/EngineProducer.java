@@ -44,10 +44,14 @@ public class EngineProducer {
 
     /** The engine for a configuration; public for the commands and tests that boot no container. */
     public static PolicyEngine build(GuardConfig config) {
+        return new PolicyEngine(RuleSet.all(settings(config)), modes(config), exemptions(config), Clock.systemUTC());
+    }
+
+    /** Who grants exemptions and which identities bypass the rules; public for the policies command. */
+    public static ExemptionSettings exemptions(GuardConfig config) {
         GuardConfig.Exemptions exemptions = config.exemptions();
-        ExemptionSettings who = new ExemptionSettings(new HashSet<>(exemptions.adminUsers().orElse(List.of())),
+        return new ExemptionSettings(new HashSet<>(exemptions.adminUsers().orElse(List.of())),
                 new HashSet<>(exemptions.adminGroups()), new HashSet<>(exemptions.systemUsers().orElse(List.of())));
-        return new PolicyEngine(RuleSet.all(settings(config)), modes(config), who, Clock.systemUTC());
     }
 
     /** The rule settings for a configuration; public for the report command, which boots no container. */

@@ -30,7 +30,7 @@ public final class WorkloadSelector {
 
     /** Parses the selector text; throws IllegalArgumentException with a message naming the bad term. */
     public static WorkloadSelector parse(String text) {
-        Map<String, String> labels = new java.util.LinkedHashMap<>();
+        Map<String, String> labels = new java.util.LinkedHashMap<>(); // in the order written: the generated policies are stable
         List<String> keys = new ArrayList<>();
         List<String> images = new ArrayList<>();
         for (String raw : text.split(",")) {
@@ -59,7 +59,22 @@ public final class WorkloadSelector {
         if (labels.isEmpty() && keys.isEmpty() && images.isEmpty()) {
             throw new IllegalArgumentException("selector '" + text + "' is empty");
         }
-        return new WorkloadSelector(text, Map.copyOf(labels), List.copyOf(keys), List.copyOf(images));
+        return new WorkloadSelector(text, java.util.Collections.unmodifiableMap(labels), List.copyOf(keys), List.copyOf(images));
+    }
+
+    /** The label terms, matched against the workload's labels or its pod template's. */
+    public Map<String, String> labels() {
+        return labels;
+    }
+
+    /** The {@code image:} terms: text a container or init container image must contain. */
+    public List<String> images() {
+        return images;
+    }
+
+    /** The bare-key terms: a label that must exist, whatever its value. */
+    public List<String> keys() {
+        return keys;
     }
 
     /** True when the workload (a Deployment, DaemonSet or StatefulSet tree) matches every term. */
