@@ -123,19 +123,24 @@ expect local 5 '^    url: https://127.0.0.1:8443/mutate$' 'mutating webhooks on 
 expect local 6 '^    url: https://127.0.0.1:8443/validate$' 'validating webhooks on https://127.0.0.1:8443/validate'
 expect local 11 '^    caBundle: U09VUkNFSVBfR1VBUkRfQ0FfQlVORExF$' 'caBundle placeholder on each webhook'
 
-# admission-policies: the base with the mutating rules and the guard as admission policies; the webhook keeps masq.
+# admission-policies: the base with the two mutating rules and the guard as admission policies; the webhook keeps
+# masq, gateway-config, allow-lists and the guard on their kinds.
 ap=admission-policies
-expect $ap 0 '^kind: MutatingWebhookConfiguration$' 'no MutatingWebhookConfiguration'
+expect $ap 1 '^kind: MutatingWebhookConfiguration$' 'one MutatingWebhookConfiguration'
 expect $ap 1 '^kind: ValidatingWebhookConfiguration$' 'one ValidatingWebhookConfiguration'
-expect $ap 1 '^- admissionReviewVersions:$' '... with one webhook'
+expect $ap 4 '^- admissionReviewVersions:$' '... with four webhooks'
+expect $ap 1 '^  name: gateway-config.sourceip-guard.io$' '... gateway-config'
 expect $ap 1 '^  name: masq.sourceip-guard.io$' '... masq'
+expect $ap 1 '^  name: exempt.sourceip-guard.io$' '... the guard on the other kinds'
+expect $ap 1 '^  name: allow-lists.sourceip-guard.io$' '... allow-lists'
+expect $ap 0 '^    - services$' '... none for Services (the policies have them)'
 expect $ap 1 "request.name in \['azure-ip-masq-agent-config'" '... with its matchConditions'
-expect $ap 1 '^    service:$' '... calling the Service'
+expect $ap 4 '^    service:$' '... calling the Service'
 expect $ap 2 '^kind: MutatingAdmissionPolicy$' 'service-external-traffic-policy and ingress-node-pool as MutatingAdmissionPolicies'
 expect $ap 2 '^kind: MutatingAdmissionPolicyBinding$' '... bound'
 expect $ap 3 '^kind: ValidatingAdmissionPolicy$' 'the exemption guard and the two audit warnings as ValidatingAdmissionPolicies'
 expect $ap 3 '^kind: ValidatingAdmissionPolicyBinding$' '... bound'
-expect $ap 11 '^apiVersion: admissionregistration.k8s.io/v1$' 'policies, bindings and the webhook configuration: admissionregistration.k8s.io/v1'
+expect $ap 12 '^apiVersion: admissionregistration.k8s.io/v1$' 'policies, bindings and the webhook configurations: admissionregistration.k8s.io/v1'
 expect $ap 1 '^kind: Deployment$' 'the Deployment'
 expect $ap 0 'SOURCEIP_GUARD_MODE' 'no mode override (enforce)'
 expect $ap 2 '^  namespace: kube-system$' 'nothing in kube-system but the masq ConfigMaps Role and RoleBinding'

@@ -99,9 +99,9 @@ class PoliciesCommandTest {
 
     @Test
     void aBadValueIsAUsageError() {
-        Run run = run("-c", "sourceip-guard.rules.ingress-node-pool.selectors=app");
+        Run run = run("-c", "sourceip-guard.rules.ingress-node-pool.mode=sometimes");
         assertEquals(2, run.exit);
-        assertTrue(run.err.contains("sourceip-guard.rules.ingress-node-pool.selectors"), run.err);
+        assertTrue(run.err.contains("sourceip-guard.rules.ingress-node-pool.mode"), run.err);
     }
 
     private record Run(int exit, String out, String err) {
