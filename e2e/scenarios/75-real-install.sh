@@ -8,7 +8,7 @@ install_audit_and_back() {
   "$root/e2e/stack.sh" install "$E2E_STACK" audit 2>/dev/null
   expect_eq "$(jsonpath deployment sourceip-guard sourceip-guard "$mode")" audit "the audit overlay's Deployment is stored"
   expect_eq "$(kubectl get validatingwebhookconfiguration sourceip-guard -o jsonpath='{.webhooks[*].name}')" \
-    "masq.sourceip-guard.io exempt.sourceip-guard.io namespaces-exempt.sourceip-guard.io namespaces-mode.sourceip-guard.io stamps.sourceip-guard.io" \
+    "masq.sourceip-guard.io exempt.sourceip-guard.io namespaces-exempt.sourceip-guard.io namespaces-mode.sourceip-guard.io stamps.sourceip-guard.io allow-lists.sourceip-guard.io" \
     "its validating webhooks"
   # its webhooks call the webhook process (which runs enforce: the audit mode is the Deployment's environment)
   ns=$(new_namespace inst)

@@ -126,13 +126,13 @@ scenario "[webhook] the webhook answered them" same_webhook_answered
 if kubectl get --raw /apis/admissionregistration.k8s.io/v1 | grep -q '"mutatingadmissionpolicies"'; then
   "$root/e2e/stack.sh" install "$E2E_STACK" admission-policies 2>/dev/null
   # the API server loads policies and drops webhook configurations through its informers
-  eventually 30 answered_by policies >/dev/null || true
+  eventually 30 answered_by policies >/dev/null 2>&1 || true
   reviews_before=$(reviews_seen 'endpoint=')
   same_table policies
   same_policies_answered() { expect_eq "$(reviews_seen 'endpoint=')" "$reviews_before" "reviews the webhook answered"; }
   scenario "[policies] the API server answered them in-process: the webhook saw none of these writes" same_policies_answered
   "$root/e2e/stack.sh" install "$E2E_STACK" self-signed 2>/dev/null
-  eventually 30 answered_by webhook >/dev/null || true
+  eventually 30 answered_by webhook >/dev/null 2>&1 || true
 else
   printf 'note  admission policies not run: this API server does not serve admissionregistration.k8s.io/v1 MutatingAdmissionPolicy (1.36+)\n'
 fi

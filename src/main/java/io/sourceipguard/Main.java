@@ -4,7 +4,7 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.sourceipguard.cluster.CertificateSecret;
+import io.sourceipguard.tls.CertificateSecret;
 import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.config.StandaloneConfig;
 import io.sourceipguard.policies.PoliciesCommand;

@@ -8,16 +8,11 @@ import io.sourceipguard.policy.RuleModes;
 import io.sourceipguard.policy.cidr.Cidr;
 import io.sourceipguard.policy.cidr.Cidrs;
 import io.sourceipguard.policy.cidr.InvalidCidrException;
-import io.sourceipguard.policy.rules.AllowListSourceIpRule;
-import io.sourceipguard.policy.rules.GatewayConfigRule;
-import io.sourceipguard.policy.rules.IngressNodePoolRule;
 import io.sourceipguard.policy.rules.IngressPoolSettings;
 import io.sourceipguard.policy.rules.MasqSettings;
-import io.sourceipguard.policy.rules.MasqueradeConfigRule;
 import io.sourceipguard.policy.rules.PodNetwork;
 import io.sourceipguard.policy.rules.PolicySettings;
 import io.sourceipguard.policy.rules.RuleSet;
-import io.sourceipguard.policy.rules.ServiceExternalTrafficPolicyRule;
 import io.sourceipguard.policy.rules.WorkloadSelector;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -105,16 +100,15 @@ public class EngineProducer {
     public static RuleModes modes(GuardConfig config) {
         Mode global = mode("mode", config.mode());
         Map<String, Mode> overrides = new HashMap<>();
-        override(overrides, ServiceExternalTrafficPolicyRule.ID, config.rules().serviceExternalTrafficPolicy().mode());
-        override(overrides, IngressNodePoolRule.ID, config.rules().ingressNodePool().mode());
-        override(overrides, GatewayConfigRule.ID, config.rules().gatewayConfig().mode());
-        override(overrides, MasqueradeConfigRule.ID, config.rules().masqueradeConfig().mode());
-        override(overrides, AllowListSourceIpRule.ID, config.rules().allowListSourceIp().mode());
+        Map<String, GuardConfig.RuleGroup> groups = config.rules().byId();
+        for (String rule : RuleSet.ids()) {
+            GuardConfig.RuleGroup group = groups.get(rule);
+            if (group == null) {
+                throw new IllegalStateException("rule " + rule + " has no group in GuardConfig.Rules.byId");
+            }
+            group.mode().ifPresent(v -> overrides.put(rule, mode("rules." + rule + ".mode", v)));
+        }
         return new RuleModes(global, overrides);
-    }
-
-    private static void override(Map<String, Mode> overrides, String rule, Optional<String> value) {
-        value.ifPresent(v -> overrides.put(rule, mode("rules." + rule + ".mode", v)));
     }
 
     private static Mode mode(String key, String value) {

@@ -3,7 +3,13 @@ package io.sourceipguard.config;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.sourceipguard.policy.rules.AllowListSourceIpRule;
+import io.sourceipguard.policy.rules.GatewayConfigRule;
+import io.sourceipguard.policy.rules.IngressNodePoolRule;
+import io.sourceipguard.policy.rules.MasqueradeConfigRule;
+import io.sourceipguard.policy.rules.ServiceExternalTrafficPolicyRule;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -49,40 +55,42 @@ public interface GuardConfig {
         java.time.Duration timeout();
     }
 
+    /** One group per rule, named as the rule (rules.<rule id>); a new rule adds its group here and in {@link #byId}. */
     interface Rules {
         ServiceRule serviceExternalTrafficPolicy();
 
         IngressRule ingressNodePool();
 
-        GatewayRule gatewayConfig();
+        RuleGroup gatewayConfig();
 
-        AllowListRule allowListSourceIp();
+        RuleGroup allowListSourceIp();
 
         MasqRule masqueradeConfig();
+
+        /** Every rule's group by rule id (not a configuration key): where the modes are read. */
+        default Map<String, RuleGroup> byId() {
+            return Map.of(ServiceExternalTrafficPolicyRule.ID, serviceExternalTrafficPolicy(),
+                    IngressNodePoolRule.ID, ingressNodePool(),
+                    GatewayConfigRule.ID, gatewayConfig(),
+                    AllowListSourceIpRule.ID, allowListSourceIp(),
+                    MasqueradeConfigRule.ID, masqueradeConfig());
+        }
     }
 
-    interface AllowListRule {
-        /** Overrides the global mode for this rule (warnings only, in any mode but off). */
+    /** What every rule's group has. */
+    interface RuleGroup {
+        /** Overrides the global mode for this rule: enforce, audit or off. */
         Optional<String> mode();
     }
 
-    interface GatewayRule {
-        /** Overrides the global mode for this rule (the Gateway controllers' configuration objects). */
-        Optional<String> mode();
-    }
-
-    interface ServiceRule {
-        /** Overrides the global mode for this rule. */
-        Optional<String> mode();
+    interface ServiceRule extends RuleGroup {
 
         /** NodePort Services SNAT the same way as LoadBalancer ones. */
         @WithDefault("true")
         boolean includeNodePort();
     }
 
-    interface IngressRule {
-        Optional<String> mode();
-
+    interface IngressRule extends RuleGroup {
         @WithDefault("kubernetes.azure.com/agentpool")
         String poolLabelKey();
 
@@ -120,9 +128,7 @@ public interface GuardConfig {
         String effect();
     }
 
-    interface MasqRule {
-        Optional<String> mode();
-
+    interface MasqRule extends RuleGroup {
         @WithDefault("kube-system")
         String namespace();
 

@@ -9,10 +9,6 @@ public record RuleModes(Mode defaultMode, Map<String, Mode> overrides) {
         overrides = Map.copyOf(overrides);
     }
 
-    public static RuleModes enforceAll() {
-        return new RuleModes(Mode.ENFORCE, Map.of());
-    }
-
     public Mode of(String ruleId) {
         return overrides.getOrDefault(ruleId, defaultMode);
     }

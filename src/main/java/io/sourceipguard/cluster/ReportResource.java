@@ -1,11 +1,8 @@
-package io.sourceipguard.admission;
+package io.sourceipguard.cluster;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.sourceipguard.cluster.ReportAccess;
-import io.sourceipguard.cluster.ReportScanner;
-import io.sourceipguard.cluster.TokenReviewer;
 import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.report.format.JsonFormat;

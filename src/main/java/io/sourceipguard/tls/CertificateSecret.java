@@ -1,4 +1,4 @@
-package io.sourceipguard.cluster;
+package io.sourceipguard.tls;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -8,10 +8,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sourceipguard.config.GuardConfig;
-import io.sourceipguard.tls.CertificateIssuer;
-import io.sourceipguard.tls.IssuedCertificate;
-import io.sourceipguard.tls.PemFiles;
-import io.sourceipguard.tls.WebhookCertificates;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
