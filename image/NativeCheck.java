@@ -298,6 +298,16 @@ public final class NativeCheck {
                 try (JarFile file = new JarFile(jar.toFile())) {
                     var attributes = file.getManifest().getMainAttributes();
                     t.builderArgs().add("-H:Class=" + attributes.getValue("Main-Class"));
+                    // The driver honours the jar's Add-Opens and Add-Exports as java -jar does (Quarkus writes
+                    // Add-Opens: java.base/java.lang, which jboss-threads needs), in the builder and the image.
+                    for (String kind : List.of("Add-Opens", "Add-Exports")) {
+                        String packages = attributes.getValue(kind);
+                        for (String pkg : packages == null ? new String[0] : packages.trim().split(" +")) {
+                            String option = kind.equals("Add-Opens") ? "AddOpens" : "AddExports";
+                            t.javaArgs().add("--" + kind.toLowerCase() + "=" + pkg + "=ALL-UNNAMED");
+                            t.builderArgs().add("-H:" + option + "=" + pkg + "=ALL-UNNAMED");
+                        }
+                    }
                     String classPath = attributes.getValue("Class-Path");
                     if (classPath != null) {
                         for (String entry : classPath.trim().split(" +")) {
