@@ -32,6 +32,7 @@ out=target/native-check
 sources=target/native-sources
 [ -s "$sources/native-image.args" ] || die "no $sources/native-image.args: run make native-sources first"
 mkdir -p "$out"
+command -v cc >/dev/null && command -v ar >/dev/null || die "needs a C compiler and ar (Debian: gcc, binutils)"
 
 java=$(scripts/find-java.sh)
 major=$("$java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
@@ -76,9 +77,13 @@ xmx=${NATIVE_CHECK_XMX:-7g}
 threads=${NATIVE_CHECK_THREADS:-2}
 log "running the native-image builder $graal on $("$java" -version 2>&1 | head -1) (heap $xmx, $threads threads; log: $out/builder.log)"
 start=$SECONDS
+# GNU time, where it is installed, measures the largest process's peak memory (the builder's JVM).
+timer=()
+if [ -x /usr/bin/time ]; then timer=(/usr/bin/time -v -o "$out/time.txt"); fi
+rm -f "$out/time.txt"
 set +e
 NATIVE_CHECK_JAVA_OPTS="-Xmx$xmx -XX:ActiveProcessorCount=$threads" NATIVE_CHECK_BUILDER_ARGS="-H:NumberOfThreads=$threads" \
-  /usr/bin/time -v -o "$out/time.txt" nice -n 10 "$java" image/NativeCheck.java run "$overlay" "$builder_cp" "$sources" "$out" \
+  "${timer[@]}" nice -n 10 "$java" image/NativeCheck.java run "$overlay" "$builder_cp" "$sources" "$out" \
   >"$out/console.log" 2>&1
 status=$?
 set -e
