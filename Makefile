@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources image-native outdated
+.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -112,6 +112,12 @@ native: tools
 # What can be proven of the native build without GraalVM: the native-image inputs, and the native configuration.
 native-sources: tools
 	MVN="$(MVN)" image/native-sources.sh $(MVN_ARGS)
+
+# The native-image builder itself (its Maven artifacts, on JDK 25) over what make native-sources wrote: class
+# initialisation, analysis, compilation and the object file, stopping before the link, which needs GraalVM/Mandrel
+# (image/native-check.sh; image/NATIVE.md). Run make native-sources first.
+native-check: tools
+	MVN="$(MVN)" image/native-check.sh
 
 # The native executable on a base without a JRE: target/image/sourceip-guard-native.tar. Same needs as make native.
 image-native: tools
