@@ -29,7 +29,7 @@ public record MasqConfig(
             out.append(" []");
         }
         for (String cidr : nonMasqueradeCIDRs) {
-            out.append("\n  - ").append(cidr);
+            out.append("\n  - ").append(scalar(cidr));
         }
         if (masqLinkLocal != null) {
             out.append("\nmasqLinkLocal: ").append(masqLinkLocal);
@@ -38,12 +38,25 @@ public record MasqConfig(
             out.append("\nmasqLinkLocalIPv6: ").append(masqLinkLocalIPv6);
         }
         if (resyncInterval != null) {
-            out.append("\nresyncInterval: ").append(resyncInterval);
+            out.append("\nresyncInterval: ").append(scalar(resyncInterval));
         }
         if (cidrLimit != null) {
             out.append("\ncidrLimit: ").append(cidrLimit);
         }
         return out.append('\n').toString();
+    }
+
+    // A CIDR or duration as written: plain when it has the shape of one (YAML reads that back as the same text),
+    // else double-quoted with JSON's escapes, a subset of YAML's. An entry such as '&d00::/8' would otherwise be
+    // read as an anchor, 'yes' as a boolean, '12:30' as a number.
+    private static final java.util.regex.Pattern PLAIN =
+            java.util.regex.Pattern.compile("[0-9A-Fa-f][0-9A-Fa-f:.]*/[0-9]{1,3}|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+");
+
+    private static String scalar(String text) {
+        if (PLAIN.matcher(text).matches()) {
+            return text;
+        }
+        return "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
     }
 
     /** The field names, exactly as the agents spell them. */
