@@ -17,7 +17,8 @@ rate=${E2E_FAILOVER_RATE:-20}
 source "$root/e2e/lib.sh"
 log() { printf '[failover] %s\n' "$*" >&2; }
 
-trap '"$root/e2e/stack.sh" down "$dir" >/dev/null 2>&1 || true' EXIT
+# On any exit the load stops too (failover-load.py ends when load.stop exists), then the stack.
+trap 'touch "$dir/load.stop" 2>/dev/null || true; "$root/e2e/stack.sh" down "$dir" >/dev/null 2>&1 || true' EXIT
 # Self-managed TLS, as k8s/base runs it: each replica reads the Secret sourceip-guard-tls (stack.sh up stores the
 # stack's CA and certificate there), writes the pair to its own files, and checks the Secret every second.
 export E2E_WEBHOOK_OPTS="-Dsourceip-guard.tls.self-managed=true -Dsourceip-guard.tls.check-interval=1s ${E2E_WEBHOOK_OPTS:-}"
