@@ -326,8 +326,8 @@ def report(paths):
     for r in results:
         s = r["saturation"]
         rows.append(f"| {label(r)} | {r['clients']} | {s['writes_per_s']} | {s['writes']} ({s['right']} / {s['wrong']} / "
-                    f"{s['failed']}) | {fmt(s['client_p50'])} / {fmt(s['client_p99'])} ms | {pq(s['step_create'])} ms | "
-                    f"{pq(s['webhook_create'])} ms | {fmt(s['engine_cpu_ms_per_write'], ' ms')} | "
+                    f"{s['failed']}) | {fmt(s['client_p50'])} / {fmt(s['client_p99'])} ms | {pq(s['step_create'])} | "
+                    f"{pq(s['webhook_create'])} | {fmt(s['engine_cpu_ms_per_write'], ' ms')} | "
                     f"{fmt(s['apiserver_cpu_ms_per_write'], ' ms')} | {s['client_cpu_pct']} % | {s['other_cpu_pct']} % |")
     rows += [f"| {r['case']} | not available |" + " |" * 9 for r in unavailable]
     print("\n".join(rows))
