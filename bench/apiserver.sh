@@ -51,14 +51,14 @@ dir=${BENCH_API_DIR:-$root/target/bench/apiserver}
 out=${BENCH_OUT:-$root/bench/out}
 
 peers=()
-for f in "$root"/bench/peers/*.sh; do [[ -f $f ]] && peers+=("$(basename "$f" .sh)"); done
+for f in "$root"/bench/peers/*.sh; do [[ -x $f ]] && peers+=("$(basename "$f" .sh)"); done # not their sourced lib.sh
 cases=()
 for c in "${@:-none policies webhook peers}"; do
   for c in $c; do
     case $c in
       none | policies | webhook) cases+=("$c") ;;
       peers) cases+=(${peers[@]+"${peers[@]}"}) ;;
-      *) [[ -f $root/bench/peers/$c.sh ]] || die "unknown case '$c': none, policies, webhook, peers or one of: ${peers[*]:-(no bench/peers/*.sh)}"
+      *) [[ -x $root/bench/peers/$c.sh ]] || die "unknown case '$c': none, policies, webhook, peers or one of: ${peers[*]:-(no bench/peers/*.sh)}"
          cases+=("$c") ;;
     esac
   done
