@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench bench-apiserver bench-peers soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native outdated
+.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -131,14 +131,10 @@ bench: aot
 
 # Service writes through a real kube-apiserver with no policy, the admission policies, the webhook and every peer of
 # bench/peers/ (bench/apiserver.sh; about a minute and a half per case with cached binaries). BENCH_SMOKE=1: seconds.
+.PHONY: bench-apiserver
 bench-apiserver: aot
 	@scripts/require-tools.sh e2e
 	bench/apiserver.sh
-
-# The webhook and the peer policy engines of bench/peers/ under the same writes, and no policy as the baseline.
-bench-peers: aot
-	@scripts/require-tools.sh e2e
-	bench/apiserver.sh none webhook peers
 
 soak: aot
 	bench/soak.sh
