@@ -47,21 +47,25 @@ warmup=${BENCH_API_WARMUP:-$(pick 15 2)}
 seconds=${BENCH_API_SECONDS:-$(pick 30 4)}
 clients=${BENCH_API_CLIENTS:-$(pick 16 4)}
 saturation=${BENCH_API_SATURATION:-$(pick 15 3)}
+for v in rate warmup seconds clients saturation; do
+  [[ ${!v} =~ ^[0-9]+([.][0-9]+)?$ && ${!v} != 0 ]] || die "BENCH_API_${v^^}=${!v}: expected a positive number"
+done
+[[ $clients =~ ^[0-9]+$ ]] || die "BENCH_API_CLIENTS=$clients: expected a whole number"
 dir=${BENCH_API_DIR:-$root/target/bench/apiserver}
 out=${BENCH_OUT:-$root/bench/out}
 
 peers=()
 for f in "$root"/bench/peers/*.sh; do [[ -x $f ]] && peers+=("$(basename "$f" .sh)"); done # not their sourced lib.sh
+requested=("$@")
+((${#requested[@]})) || requested=(none policies webhook peers)
 cases=()
-for c in "${@:-none policies webhook peers}"; do
-  for c in $c; do
-    case $c in
-      none | policies | webhook) cases+=("$c") ;;
-      peers) cases+=(${peers[@]+"${peers[@]}"}) ;;
-      *) [[ -x $root/bench/peers/$c.sh ]] || die "unknown case '$c': none, policies, webhook, peers or one of: ${peers[*]:-(no bench/peers/*.sh)}"
-         cases+=("$c") ;;
-    esac
-  done
+for c in "${requested[@]}"; do
+  case $c in
+    none | policies | webhook) cases+=("$c") ;;
+    peers) cases+=(${peers[@]+"${peers[@]}"}) ;;
+    *) [[ -x $root/bench/peers/$c.sh ]] || die "unknown case '$c': none, policies, webhook, peers or one of: ${peers[*]:-(no bench/peers/*.sh)}"
+       cases+=("$c") ;;
+  esac
 done
 
 policies_served() { kubectl get --raw /apis/admissionregistration.k8s.io/v1 | grep -q '"mutatingadmissionpolicies"'; }
