@@ -267,6 +267,8 @@ def run_case(a):
     if engine_name:
         pid = engine[engine_name]
         result["engine"] = {"name": engine_name, "rss_mib": status_mib(pid, "VmRSS"), "hwm_mib": status_mib(pid, "VmHWM")}
+    if "apiserver" in pids:
+        result["apiserver_rss_mib"] = status_mib(pids["apiserver"], "VmRSS")
     with open(a.out, "w") as f:
         json.dump(result, f, indent=1)
     bad = sum(result[p]["wrong"] + result[p]["failed"] for p in ("fixed", "saturation")) + sum(
@@ -306,8 +308,9 @@ def report(paths):
 
     rows = ["| case | writes (right / wrong / failed) | client p50 / p99 | admit step, CREATE: p50 / p99 (≤ 5 ms) | "
             "admit step, UPDATE: p50 / p99 | mutating webhook, CREATE: p50 / p99 | engine CPU per write | "
-            "sourceip-guard's process CPU per write | API server CPU per write | engine RSS / HWM (MiB) | other CPU |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "sourceip-guard's process CPU per write | API server CPU per write | engine RSS / HWM (MiB) | API server RSS (MiB) | "
+            "other CPU |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         f = r["fixed"]
         step = f["step_create"]
@@ -318,7 +321,7 @@ def report(paths):
                     f"{pq(f['step_update'])} | {pq(f['webhook_create'])} | "
                     f"{fmt(f['engine_cpu_ms_per_write'], ' ms')} | {fmt(f.get('webhook_process_cpu_ms_per_write'), ' ms')} | "
                     f"{fmt(f['apiserver_cpu_ms_per_write'], ' ms')} | "
-                    f"{engine(r)} | {f['other_cpu_pct']} % |")
+                    f"{engine(r)} | {fmt(r.get('apiserver_rss_mib'))} | {f['other_cpu_pct']} % |")
     rows += [f"| {r['case']} | not available: {r['unavailable']} |" + " |" * 8 for r in unavailable]
     rows += ["", "Saturation (closed loop):", "",
              "| case | clients | writes/s | writes (right / wrong / failed) | client p50 / p99 | "
