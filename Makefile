@@ -124,8 +124,17 @@ image-native: tools
 	MVN="$(MVN)" image/build.sh --native $(MVN_ARGS)
 
 # Load, soak and fault scripts (bench/README.md); none of them runs in every CI run but the smoke.
+# make bench ends with the writes through the API server (make bench-apiserver).
 bench: aot
 	bench/load.sh
+	$(MAKE) --no-print-directory bench-apiserver
+
+# Service writes through a real kube-apiserver with no policy, the admission policies, the webhook and every peer of
+# bench/peers/ (bench/apiserver.sh; about a minute and a half per case with cached binaries). BENCH_SMOKE=1: seconds.
+.PHONY: bench-apiserver
+bench-apiserver: aot
+	@scripts/require-tools.sh e2e
+	bench/apiserver.sh
 
 soak: aot
 	bench/soak.sh
