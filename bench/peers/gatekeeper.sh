@@ -43,11 +43,13 @@ peer_up() {
   # certificate (--disable-cert-rotation --cert-dir: it would otherwise issue one for its Service's DNS name);
   # health and Prometheus ports on free loopback ports; only the mutation webhook (--operation=webhook serves
   # the validating webhook, which the equivalent policy does not need and which is not registered);
-  # --shutdown-delay=0 (it waits for endpoints to drop a terminating Pod; none here).
-  peer_launch gatekeeper env POD_NAMESPACE=$ns POD_NAME=$sa-bench NAMESPACE=$ns CONTAINER_NAME=manager \
+  # --shutdown-delay=0 (it waits for endpoints to drop a terminating Pod; none here); --debug-use-fake-pod,
+  # Gatekeeper's flag for running outside Kubernetes (pkg/controller/controller.go): the mutator status it
+  # writes is owned by a stand-in for its Pod, which it would otherwise look up, fail and retry forever.
+  peer_launch gatekeeper env POD_NAMESPACE=$ns NAMESPACE=$ns CONTAINER_NAME=manager \
     KUBECONFIG="$stack/gatekeeper.kubeconfig" \
     "$bin" --host=127.0.0.1 --port="$port" --cert-dir="$stack/gatekeeper-certs" --disable-cert-rotation \
-    --health-addr="127.0.0.1:$health" --prometheus-port="$prom" --shutdown-delay=0 \
+    --health-addr="127.0.0.1:$health" --prometheus-port="$prom" --shutdown-delay=0 --debug-use-fake-pod \
     --logtostderr --exempt-namespace=$ns --operation=mutation-webhook --disable-opa-builtin={http.send}
 
   peer_docs "$manifest" MutatingWebhookConfiguration | python3 -c '

@@ -60,7 +60,7 @@ peer_up() {
     --tlsKeyAlgorithm=RSA --servicePort=443 --resyncPeriod=15m --crdWatcher=false --otelConfig=prometheus \
     --admissionReports=false --autoUpdateWebhooks=true --enableConfigMapCaching=true --enableDeferredLoading=true \
     --forceFailurePolicyIgnore=false --generateValidatingAdmissionPolicy=false --generateMutatingAdmissionPolicy=false \
-    --maxAPICallResponseLength=2000000 --apiCallTimeout=30s --loggingFormat=text --v=2 \
+    --maxAPICallResponseLength=2000000 --apiCallTimeout=30s --loggingFormat=text --disableLogColor --v=2 \
     --omitEvents=PolicyApplied,PolicySkipped --enablePolicyException=false --protectManagedResources=false \
     --allowInsecureRegistry=false --enableReporting=validate,mutate,mutateExisting,imageVerify,generate
   peer_apply "$peers_dir/kyverno-policy.yaml"
