@@ -130,16 +130,16 @@ bench: aot
 soak: aot
 	bench/soak.sh
 
-# Kyverno and Gatekeeper (bench/peers/) beside the webhook and no policy, through the API server with the same
-# load (bench/README.md, "Peers"); builds both peers on first use (scripts/peer-build.sh).
-bench-peers: aot
-	bench/apiserver.sh none webhook peers
-
 fault: aot
 	bench/fault.sh
 
 jmh: tools
 	bench/jmh.sh
+
+# Kyverno and Gatekeeper (bench/peers/) beside the webhook and no policy, through the API server with the same
+# load (bench/README.md, "Peers"); builds both peers on first use (scripts/peer-build.sh).
+bench-peers: aot
+	bench/apiserver.sh none webhook peers
 
 # The long run: ten million executions per target (docs/benchmarks.md has the last one).
 fuzz-long:
