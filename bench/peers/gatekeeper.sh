@@ -12,7 +12,7 @@
 # the MutatingWebhookConfiguration with its clientConfig turned into a URL and a caBundle. The Deployment's
 # arguments are kept but for the ones named below.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../peer-lib.sh"
 
 version=v3.23.1   # as scripts/peer-build.sh pins it
 ns=gatekeeper-system

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # Helpers shared by bench/peers/NAME.sh (sourced, not run): a peer policy engine run out of cluster against
 # the API server of an e2e stack (e2e/stack.sh or e2e/cluster.sh), as its own ServiceAccount's user.
-# Built on bench/lib.sh (log, die, free_port, alive, stop_pid).
+# Built on bench/lib.sh (log, die, free_port, alive, stop_pid). It lives outside bench/peers/ because every
+# bench/peers/*.sh is a peer to the API-server bench.
 
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 peers_dir=$bench_root/bench/peers
 
 # peer_stack STACKDIR: the stack's admin kubeconfig, and its release's kubectl first on PATH; sets stack.
