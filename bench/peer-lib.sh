@@ -114,6 +114,8 @@ peer_stop() {
 peer_main() {
   (($# == 2)) && [[ $1 == up || $1 == down ]] || die "usage: $0 up|down STACKDIR"
   peer_stack "$2"
+  # An up that fails leaves nothing behind: no engine running, no webhook pointing at it.
+  [[ $1 == up ]] && trap 'rc=$?; if ((rc != 0)); then peer_down; fi; exit $rc' EXIT
   "peer_$1"
 }
 
