@@ -4,7 +4,9 @@
 # Built on bench/lib.sh (log, die, free_port, alive, stop_pid). It lives outside bench/peers/ because every
 # bench/peers/*.sh is a peer to the API-server bench.
 
+# shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck disable=SC2034 # read by bench/peers/NAME.sh: its policy file lies beside it
 peers_dir=$bench_root/bench/peers
 
 # peer_stack STACKDIR: the stack's admin kubeconfig, and its release's kubectl first on PATH; sets stack.
@@ -112,10 +114,11 @@ peer_stop() {
 
 # peer_main "$@": the NAME.sh interface, calling its up and down functions.
 peer_main() {
-  (($# == 2)) && [[ $1 == up || $1 == down ]] || die "usage: $0 up|down STACKDIR"
+  if (($# != 2)) || [[ $1 != up && $1 != down ]]; then die "usage: $0 up|down STACKDIR"; fi
   peer_stack "$2"
   # An up that fails leaves nothing behind: no engine running, no webhook pointing at it.
-  [[ $1 == up ]] && trap 'rc=$?; if ((rc != 0)); then peer_down; fi; exit $rc' EXIT
+  # shellcheck disable=SC2154 # rc is assigned inside the trap
+  if [[ $1 == up ]]; then trap 'rc=$?; if ((rc != 0)); then peer_down; fi; exit $rc' EXIT; fi
   "peer_$1"
 }
 

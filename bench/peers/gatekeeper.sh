@@ -12,6 +12,7 @@
 # the MutatingWebhookConfiguration with its clientConfig turned into a URL and a caBundle. The Deployment's
 # arguments are kept but for the ones named below.
 set -euo pipefail
+# shellcheck source=bench/peer-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../peer-lib.sh"
 
 version=v3.23.1   # as scripts/peer-build.sh pins it
@@ -50,7 +51,7 @@ peer_up() {
     KUBECONFIG="$stack/gatekeeper.kubeconfig" \
     "$bin" --host=127.0.0.1 --port="$port" --cert-dir="$stack/gatekeeper-certs" --disable-cert-rotation \
     --health-addr="127.0.0.1:$health" --prometheus-port="$prom" --shutdown-delay=0 --debug-use-fake-pod \
-    --logtostderr --exempt-namespace=$ns --operation=mutation-webhook --disable-opa-builtin={http.send}
+    --logtostderr --exempt-namespace=$ns --operation=mutation-webhook --disable-opa-builtin='{http.send}'
 
   peer_docs "$manifest" MutatingWebhookConfiguration | python3 -c '
 import json, sys

@@ -17,6 +17,7 @@
 # (pkg/controllers/webhook/utils.go newClientConfig) and puts that IP in the serving certificate it issues
 # itself (pkg/tls/keypair.go generateTLS).
 set -euo pipefail
+# shellcheck source=bench/peer-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../peer-lib.sh"
 
 version=v1.19.1   # as scripts/peer-build.sh pins it
