@@ -21,6 +21,7 @@ peer_stack() {
 # manifests, CRDs and RBAC are applied as they are.
 peer_source() {
   local cache=${XDG_CACHE_HOME:-$HOME/.cache}/sourceip-guard/go/mod
+  command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin # where scripts/peer-build.sh found it
   GOFLAGS=-mod=mod GOMODCACHE=$cache GOTOOLCHAIN=local go mod download -json "$1" |
     sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
 }
