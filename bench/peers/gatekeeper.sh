@@ -47,11 +47,11 @@ peer_up() {
   # --shutdown-delay=0 (it waits for endpoints to drop a terminating Pod; none here); --debug-use-fake-pod,
   # Gatekeeper's flag for running outside Kubernetes (pkg/controller/controller.go): the mutator status it
   # writes is owned by a stand-in for its Pod, which it would otherwise look up, fail and retry forever.
-  peer_launch gatekeeper env POD_NAMESPACE=$ns NAMESPACE=$ns CONTAINER_NAME=manager \
+  peer_launch gatekeeper env POD_NAMESPACE="$ns" NAMESPACE="$ns" CONTAINER_NAME=manager \
     KUBECONFIG="$stack/gatekeeper.kubeconfig" \
     "$bin" --host=127.0.0.1 --port="$port" --cert-dir="$stack/gatekeeper-certs" --disable-cert-rotation \
     --health-addr="127.0.0.1:$health" --prometheus-port="$prom" --shutdown-delay=0 --debug-use-fake-pod \
-    --logtostderr --exempt-namespace=$ns --operation=mutation-webhook --disable-opa-builtin='{http.send}'
+    --logtostderr --exempt-namespace="$ns" --operation=mutation-webhook --disable-opa-builtin='{http.send}'
 
   peer_docs "$manifest" MutatingWebhookConfiguration | python3 -c '
 import json, sys
@@ -67,7 +67,7 @@ json.dump(items[0], sys.stdout)' "https://127.0.0.1:$port" "$(base64 -w0 <"$stac
 
 peer_down() {
   peer_stop gatekeeper
-  kubectl delete mutatingwebhookconfiguration $mwc --ignore-not-found >/dev/null
+  kubectl delete mutatingwebhookconfiguration "$mwc" --ignore-not-found >/dev/null
   peer_delete_policy assign.mutations.gatekeeper.sh "$peers_dir/gatekeeper-assign.yaml"
   log "gatekeeper stopped, its webhook configuration and the mutator removed"
 }

@@ -38,7 +38,7 @@ peer_up() {
   find "$src/config/crds" -name '*.yaml' -exec cat {} + >"$stack/kyverno-crds.yaml"
   peer_apply "$stack/kyverno-crds.yaml"
   kubectl wait --for=condition=Established --timeout=60s -f "$stack/kyverno-crds.yaml" >/dev/null
-  peer_docs "$manifest" Namespace/$ns ServiceAccount/$sa ConfigMap/kyverno ConfigMap/kyverno-metrics \
+  peer_docs "$manifest" "Namespace/$ns" "ServiceAccount/$sa" ConfigMap/kyverno ConfigMap/kyverno-metrics \
     ClusterRole/kyverno:admission-controller ClusterRole/kyverno:admission-controller:core \
     ClusterRole/kyverno:rbac:view:policies ClusterRole/kyverno:rbac:view:policyreports \
     ClusterRole/kyverno:rbac:view:reports ClusterRole/kyverno:rbac:view:updaterequests \
@@ -57,8 +57,8 @@ peer_up() {
   # but: --serverIP/--webhookServerHost/--webhookServerPort to serve and register on 127.0.0.1:PORT;
   # --kubeconfig for the ServiceAccount's certificate; metrics on loopback, controller-runtime's off;
   # no admission reports (no reports controller runs to consume them: they would pile up to the limit).
-  peer_launch "$name" env KYVERNO_NAMESPACE=$ns KYVERNO_POD_NAME=$sa-bench KYVERNO_SERVICEACCOUNT_NAME=$sa \
-    KYVERNO_ROLE_NAME=kyverno:admission-controller KYVERNO_DEPLOYMENT=$sa KYVERNO_SVC=kyverno-svc \
+  peer_launch "$name" env KYVERNO_NAMESPACE="$ns" KYVERNO_POD_NAME="$sa-bench" KYVERNO_SERVICEACCOUNT_NAME="$sa" \
+    KYVERNO_ROLE_NAME=kyverno:admission-controller KYVERNO_DEPLOYMENT="$sa" KYVERNO_SVC=kyverno-svc \
     INIT_CONFIG=kyverno METRICS_CONFIG=kyverno-metrics \
     "$bin" --kubeconfig="$stack/$name.kubeconfig" \
     --serverIP="127.0.0.1:$port" --webhookServerHost=127.0.0.1 --webhookServerPort="$port" \
