@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native outdated
+.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench bench-peers soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -144,6 +144,11 @@ fault: aot
 
 jmh: tools
 	bench/jmh.sh
+
+# Kyverno and Gatekeeper (bench/peers/) beside the webhook and no policy, through the API server with the same
+# load (bench/README.md, "Peers"); builds both peers on first use (scripts/peer-build.sh).
+bench-peers: aot
+	bench/apiserver.sh none webhook peers
 
 # The long run: ten million executions per target (docs/benchmarks.md has the last one).
 fuzz-long:
