@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native outdated
+.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench bench-peers soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -125,8 +125,17 @@ image-native: tools
 	MVN="$(MVN)" image/build.sh --native $(MVN_ARGS)
 
 # Load, soak and fault scripts (bench/README.md); none of them runs in every CI run but the smoke.
+# make bench ends with the writes through the API server (make bench-apiserver).
 bench: aot
 	bench/load.sh
+	$(MAKE) --no-print-directory bench-apiserver
+
+# Service writes through a real kube-apiserver with no policy, the admission policies, the webhook and every peer of
+# bench/peers/ (bench/apiserver.sh; about a minute and a half per case with cached binaries). BENCH_SMOKE=1: seconds.
+.PHONY: bench-apiserver
+bench-apiserver: aot
+	@scripts/require-tools.sh e2e
+	bench/apiserver.sh
 
 soak: aot
 	bench/soak.sh
@@ -136,6 +145,11 @@ fault: aot
 
 jmh: tools
 	bench/jmh.sh
+
+# Kyverno and Gatekeeper (bench/peers/) beside the webhook and no policy, through the API server with the same
+# load (bench/README.md, "Peers"); builds both peers on first use (scripts/peer-build.sh).
+bench-peers: aot
+	bench/apiserver.sh none webhook peers
 
 # The long run: ten million executions per target (docs/benchmarks.md has the last one).
 fuzz-long:
