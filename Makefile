@@ -69,8 +69,9 @@ e2e: aot
 	@scripts/require-tools.sh e2e
 	e2e/run.sh
 
-# Two replicas behind haproxy under a fixed rate of writes: one killed and restarted, both rolled (e2e/failover.sh;
-# figures in docs/benchmarks.md, "Failover"). About 2 minutes with cached binaries.
+# Two replicas behind haproxy under a fixed rate of writes: both renew the certificate at once, one is killed and
+# restarted, both are rolled (e2e/failover.sh; figures in docs/benchmarks.md, "Failover"). About 3 minutes with
+# cached binaries.
 e2e-failover: aot
 	@scripts/require-tools.sh failover
 	e2e/failover.sh
