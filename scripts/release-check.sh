@@ -102,7 +102,7 @@ done
 
 # 5. The SBOM, against the jars the image runs.
 for layer in $(jq -r '.layers[].digest | ltrimstr("sha256:")' "$manifest"); do
-  tar -tzf "$layout/blobs/sha256/$layer" | sed -n 's:^\(\./\)\{0,1\}opt/sourceip-guard/lib/[^/]*/\([^/]*\.jar\)$:\2:p'
+  tar --warning=no-unknown-keyword -tzf "$layout/blobs/sha256/$layer" | sed -n 's:^\(\./\)\{0,1\}opt/sourceip-guard/lib/[^/]*/\([^/]*\.jar\)$:\2:p'
 done | LC_ALL=C sort -u >"$work/image-jars"
 if python3 - "$dir/$NAME-$VERSION.cdx.json" "$VERSION" "$work/image-jars" >&2 <<'EOF'; then
 import json, sys, urllib.parse
