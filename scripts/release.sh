@@ -104,8 +104,9 @@ done
 
 # The OCI archive: skopeo compresses the layers (gzip) as a registry stores them, so the manifest and its digest are
 # what a registry serves once the archive is copied with --preserve-digests. index.json gets the names containerd
-# (ctr import, kind load) and docker load look for, manifest.json makes the same file a docker-archive; neither is
-# part of the manifest, so the digest stays.
+# (ctr import, kind load) and docker load look for, manifest.json makes the same file a docker-archive, the layout
+# `docker save` writes since Docker 25 (moby/moby PR #44598, image/tarexport/save.go); neither is part of the
+# manifest, so the digest stays.
 skopeo --insecure-policy copy -q "docker-archive:$docker_archive:$NAME:$VERSION" "oci:$work/oci:$image_name:$VERSION" >&2
 layout=$work/oci
 digest=$(jq -r '.manifests[0].digest' "$layout/index.json")
