@@ -67,7 +67,8 @@ done)
 [ -z "$bad_blobs" ] && pass "config and $(jq '.layers | length' "$manifest") layers present, sizes and hashes right" \
   || fail "blobs missing or not matching their digest: $bad_blobs"
 docker_view=$(jq -c '[.[0].Config, .[0].Layers]' "$layout/manifest.json")
-oci_view=$(jq -c '[(.config.digest, [.layers[].digest]) | if type == "array" then map("blobs/sha256/" + ltrimstr("sha256:")) else "blobs/sha256/" + ltrimstr("sha256:") end]' "$manifest")
+oci_view=$(jq -c 'def blob: "blobs/sha256/" + ltrimstr("sha256:"); [(.config.digest | blob), [.layers[].digest | blob]]' \
+  "$manifest")
 [ "$docker_view" = "$oci_view" ] && pass "manifest.json (docker load) names the same config and layers" \
   || fail "manifest.json names other blobs than the OCI manifest"
 
