@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native release outdated
+.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench bench-peers soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native release outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -69,8 +69,9 @@ e2e: aot
 	@scripts/require-tools.sh e2e
 	e2e/run.sh
 
-# Two replicas behind haproxy under a fixed rate of writes: one killed and restarted, both rolled (e2e/failover.sh;
-# figures in docs/benchmarks.md, "Failover"). About 2 minutes with cached binaries.
+# Two replicas behind haproxy under a fixed rate of writes: both renew the certificate at once, one is killed and
+# restarted, both are rolled (e2e/failover.sh; figures in docs/benchmarks.md, "Failover"). About 3 minutes with
+# cached binaries.
 e2e-failover: aot
 	@scripts/require-tools.sh failover
 	e2e/failover.sh
@@ -132,8 +133,17 @@ image-native: tools
 	MVN="$(MVN)" image/build.sh --native $(MVN_ARGS)
 
 # Load, soak and fault scripts (bench/README.md); none of them runs in every CI run but the smoke.
+# make bench ends with the writes through the API server (make bench-apiserver).
 bench: aot
 	bench/load.sh
+	$(MAKE) --no-print-directory bench-apiserver
+
+# Service writes through a real kube-apiserver with no policy, the admission policies, the webhook and every peer of
+# bench/peers/ (bench/apiserver.sh; about a minute and a half per case with cached binaries). BENCH_SMOKE=1: seconds.
+.PHONY: bench-apiserver
+bench-apiserver: aot
+	@scripts/require-tools.sh e2e
+	bench/apiserver.sh
 
 soak: aot
 	bench/soak.sh
@@ -143,6 +153,11 @@ fault: aot
 
 jmh: tools
 	bench/jmh.sh
+
+# Kyverno and Gatekeeper (bench/peers/) beside the webhook and no policy, through the API server with the same
+# load (bench/README.md, "Peers"); builds both peers on first use (scripts/peer-build.sh).
+bench-peers: aot
+	bench/apiserver.sh none webhook peers
 
 # The long run: ten million executions per target (docs/benchmarks.md has the last one).
 fuzz-long:

@@ -13,6 +13,10 @@
 #   e2e/cluster.sh env DIR     print  export KUBECONFIG=DIR/kubeconfig, and a
 #                              PATH with the kubectl of the cluster's release first
 #   e2e/cluster.sh port DIR    print a free loopback port (for the webhook)
+#   e2e/cluster.sh user DIR NAME SUBJECT
+#                              DIR/NAME.kubeconfig for a client certificate of
+#                              SUBJECT (e.g. a ServiceAccount's user name and
+#                              groups), signed by the cluster's CA
 #
 # DIR (e.g. target/e2e/cluster) receives: pki/, etcd-data/, etcd.log,
 # apiserver.log, etcd.pid, apiserver.pid, kubeconfig and cluster.env.
@@ -28,7 +32,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-usage() { sed -n '11,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '11,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # Services are allocated cluster IPs from this range, but nothing listens or
 # routes there. A loopback range means that even a webhook registered by
@@ -317,6 +321,14 @@ cmd_stop() {
   log "stopped; logs kept in $dir"
 }
 
+# A process that runs as a ServiceAccount gets that account's user name and groups in its certificate, so the
+# RBAC bound to the account is all it has (there is no token controller to mint a token).
+cmd_user() { # cmd_user NAME SUBJECT
+  [[ -f $dir/cluster.env ]] || die "no cluster in $dir; run: $0 start $dir"
+  sign "$1" "$2" 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n'
+  write_kubeconfig "$(sed -n 's/^APISERVER_URL=//p' "$dir/cluster.env")" "$1.kubeconfig" "$1"
+}
+
 cmd_env() {
   [[ -f $dir/kubeconfig ]] || die "no kubeconfig in $dir; run: $0 start $dir"
   printf 'export KUBECONFIG=%q\n' "$dir/kubeconfig"
@@ -325,8 +337,8 @@ cmd_env() {
 
 # --- main ---------------------------------------------------------------------
 
-(($# == 2)) || usage
-sub=$1
+sub=${1:-}
+if [[ $sub == user ]]; then (($# == 4)) || usage; else (($# == 2)) || usage; fi
 if [[ $sub == start ]]; then mkdir -p "$2"; fi
 [[ -d $2 ]] || die "no such directory: $2"
 dir=$(cd "$2" && pwd)
@@ -337,5 +349,6 @@ case $sub in
   stop) cmd_stop ;;
   env) cmd_env ;;
   port) free_port p && echo "$p" ;;
+  user) cmd_user "$3" "$4" ;;
   *) usage ;;
 esac

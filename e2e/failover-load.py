@@ -2,7 +2,7 @@
 """Writes through the API server at a fixed rate and records each write's outcome as the client saw it.
 
   failover-load.py run DIR NAMESPACE RATE OUT     until DIR/load.stop exists (at most 600 s, 20000 writes)
-  failover-load.py summary OUT PHASES             counts per phase; exit 1 if a roll phase lost a write
+  failover-load.py summary OUT PHASES             counts per phase; exit 1 if a phase in STRICT lost a write
 
 Three writes in turn, each judged by one of the two webhooks:
   a merge patch setting externalTrafficPolicy: Cluster on a LoadBalancer Service (mutating, failurePolicy Ignore):
@@ -13,13 +13,13 @@ Right: mutated, admitted (complete list), refused (0.0.0.0/0); anything else is 
 OUT lines: <unix time> <kind> <outcome> <milliseconds> [<HTTP status> <reason>].
 PHASES lines (written by e2e/failover.sh): <unix time> <phase name>.
 """
-import http.client
 import json
 import os
-import ssl
 import sys
 import threading
 import time
+
+from apiserver_writes import Stack, drive
 
 MAX_SECONDS = 600
 MAX_WRITES = 20000
@@ -27,17 +27,10 @@ MASQ = "azure-ip-masq-agent-config"
 # LoadBalancer Services web-0 ... web-29 in NAMESPACE (e2e/failover.sh creates them): patched in turn, since the
 # e2e cluster's Service range (a /24) holds too few addresses for one new Service per write.
 SERVICES = 30
+KINDS = ("service", "masq-complete", "masq-imds")
 RIGHT = {"service": "mutated", "masq-complete": "admitted", "masq-imds": "refused"}
-ROLL_PHASES = ("roll-a", "roll-b")
-
-
-def env(directory):
-    values = {}
-    with open(os.path.join(directory, "cluster.env")) as f:
-        for line in f:
-            key, _, value = line.strip().partition("=")
-            values[key] = value
-    return values
+# The phases that must lose nothing: both replicas renewing the certificate at once, and each rolled with SIGTERM.
+STRICT = ("renew", "roll-a", "roll-b")
 
 
 def masq_body(cidrs):
@@ -46,21 +39,17 @@ def masq_body(cidrs):
 
 
 def run(directory, namespace, rate, out_path):
-    cluster = env(directory)
-    host, port = cluster["APISERVER_URL"].removeprefix("https://").split(":")
-    context = ssl.create_default_context(cafile=cluster["CA_FILE"])
-    context.load_cert_chain(os.path.join(directory, "pki/admin.crt"), os.path.join(directory, "pki/admin.key"))
+    stack = Stack(directory)
     with open(os.path.join(directory, "complete-list.txt")) as f:
         complete = masq_body(f.read().split())
     imds = masq_body(["0.0.0.0/0"])
     stop_file = os.path.join(directory, "load.stop")
-    lock = threading.Lock()
-    counter = iter(range(MAX_WRITES))
     start = time.monotonic()
     out = open(out_path, "a", buffering=1)
+    lock = threading.Lock()
 
     def write(conn, n):
-        kind = ("service", "masq-complete", "masq-imds")[n % 3]
+        kind = KINDS[n % 3]
         if kind == "service":
             conn.request("PATCH", f"/api/v1/namespaces/{namespace}/services/web-{n % SERVICES}",
                          b'{"spec":{"externalTrafficPolicy":"Cluster"}}', {"Content-Type": "application/merge-patch+json"})
@@ -72,39 +61,23 @@ def run(directory, namespace, rate, out_path):
         status, text = response.status, response.read().decode(errors="replace")
         if kind == "service" and status == 200:
             policy = json.loads(text)["spec"].get("externalTrafficPolicy")
-            return kind, "mutated" if policy == "Local" else "unmutated", ""
+            return "mutated" if policy == "Local" else "unmutated", ""
         if kind != "service" and status == 200:
-            return kind, "admitted", ""
+            return "admitted", ""
         if status in (400, 403, 422) and "denied the request" in text:
-            return kind, "refused", ""
+            return "refused", ""
         reason = json.loads(text).get("message", "") if text.startswith("{") else text
-        return kind, "failed", f"{status} {reason[:300]}"
+        return "failed", f"{status} {reason[:300]}"
 
-    def worker():
-        conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
-        while True:
-            with lock:
-                n = next(counter, None)
-            if n is None or os.path.exists(stop_file) or time.monotonic() - start > MAX_SECONDS:
-                return
-            due = start + n / rate
-            now = time.monotonic()
-            if due > now:
-                time.sleep(due - now)  # the fixed rate: each write has its slot
-            t0 = time.monotonic()
-            try:
-                kind, outcome, detail = write(conn, n)
-            except (OSError, http.client.HTTPException) as e:
-                conn.close()
-                conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
-                kind, outcome, detail = ("service", "masq-complete", "masq-imds")[n % 3], "failed", f"client {e!r}"
-            out.write(f"{time.time():.3f} {kind} {outcome} {int((time.monotonic() - t0) * 1000)} {detail}\n".rstrip() + "\n")
+    def stop(n):
+        return n >= MAX_WRITES or os.path.exists(stop_file) or time.monotonic() - start > MAX_SECONDS
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    def record(n, result, ms):
+        outcome, detail = result
+        with lock:
+            out.write(f"{time.time():.3f} {KINDS[n % 3]} {outcome or 'failed'} {int(ms)} {detail}".rstrip() + "\n")
+
+    drive(stack, write, 8, rate, stop, record)
 
 
 def summary(out_path, phases_path):
@@ -136,7 +109,7 @@ def summary(out_path, phases_path):
               + f"  lost {len(lost[name])}")
         for line in lost[name][:20]:
             print(line[:300])
-        if name in ROLL_PHASES:
+        if name in STRICT:
             total_lost += len(lost[name])
     return 1 if total_lost else 0
 

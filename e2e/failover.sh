@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # make e2e-failover: two webhook replicas behind a TCP load balancer (haproxy), the webhook configurations pointing
-# at it, and a fixed rate of writes through the API server (e2e/failover-load.py) while one replica is killed
-# (SIGKILL, the holder of the report Lease) and restarted, then both are rolled one after the other (SIGTERM).
-# Prints the outcome of every write per phase; fails if a write is lost during the roll, if the other replica does
-# not take over the Lease and write PolicyReports, or if haproxy does not take a replica out and back.
+# at it, and a fixed rate of writes through the API server (e2e/failover-load.py) while both replicas renew the
+# self-managed certificate at the same moment, one replica is killed (SIGKILL, the holder of the report Lease) and
+# restarted, then both are rolled one after the other (SIGTERM).
+# Prints the outcome of every write per phase; fails if a write is lost during the renewal or the roll, if the
+# renewal is not won by exactly one replica and then served by both, if the other replica does not take over the
+# Lease and write PolicyReports, or if haproxy does not take a replica out and back.
 # Figures and the command: docs/benchmarks.md, "Failover". E2E_FAILOVER_RATE: writes per second (default 20).
 set -euo pipefail
 
@@ -15,7 +17,11 @@ rate=${E2E_FAILOVER_RATE:-20}
 source "$root/e2e/lib.sh"
 log() { printf '[failover] %s\n' "$*" >&2; }
 
-trap '"$root/e2e/stack.sh" down "$dir" >/dev/null 2>&1 || true' EXIT
+# On any exit the load stops too (failover-load.py ends when load.stop exists), then the stack.
+trap 'touch "$dir/load.stop" 2>/dev/null || true; "$root/e2e/stack.sh" down "$dir" >/dev/null 2>&1 || true' EXIT
+# Self-managed TLS, as k8s/base runs it: each replica reads the Secret sourceip-guard-tls (stack.sh up stores the
+# stack's CA and certificate there), writes the pair to its own files, and checks the Secret every second.
+export E2E_WEBHOOK_OPTS="-Dsourceip-guard.tls.self-managed=true -Dsourceip-guard.tls.check-interval=1s ${E2E_WEBHOOK_OPTS:-}"
 "$root/e2e/stack.sh" up "$dir"
 export KUBECONFIG=$dir/kubeconfig
 "$root/e2e/stack.sh" replica "$dir" webhook-b
@@ -76,12 +82,85 @@ kubectl create configmap azure-ip-masq-agent-config -n kube-system \
 for i in $(seq 0 29); do
   printf 'apiVersion: v1\nkind: Service\nmetadata: {name: web-%s, namespace: %s}\nspec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80}]}\n---\n' "$i" "$ns"
 done | kubectl apply -f - >/dev/null
+
+# For the renewal: a serving certificate of the stack's CA valid for one day, inside tls.renew-before (10 days),
+# and hold-webhook.py, which holds the replicas' writes of the Secret until both have arrived.
+mkdir -p "$dir/due"
+cp "$dir/webhook-certs/ca.crt" "$dir/webhook-certs/ca.key" "$dir/due/"
+"$("$root/scripts/find-java.sh" --aot "$root/target/quarkus-app" | head -1)" -jar "$root/target/quarkus-app/quarkus-run.jar" \
+  certs --dir "$dir/due" --days 1 >/dev/null
+hold_port=$("$root/e2e/cluster.sh" port "$dir")
+rm -f "$dir/hold.out"
+setsid python3 "$root/e2e/hold-webhook.py" "$dir/webhook-certs/tls.crt" "$dir/webhook-certs/tls.key" "$hold_port" \
+  system:serviceaccount:sourceip-guard:sourceip-guard 2 "$dir/hold.out" </dev/null >"$dir/hold.log" 2>&1 &
+echo $! >"$dir/hold.pid"
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: e2e-hold-certificate-secret}
+webhooks:
+- name: hold.e2e.sourceip-guard.io
+  admissionReviewVersions: [v1]
+  sideEffects: None
+  timeoutSeconds: 30
+  failurePolicy: Ignore
+  clientConfig: {url: "https://127.0.0.1:$hold_port/", caBundle: "$(base64 -w0 <"$dir/webhook-certs/ca.crt")"}
+  rules: [{apiGroups: [""], apiVersions: [v1], operations: [UPDATE], resources: [secrets], scope: Namespaced}]
+  namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: sourceip-guard}}
+  matchConditions: [{name: certificate-secret, expression: "object.metadata.name == 'sourceip-guard-tls'"}]
+YAML
+# The API server calls it once it has read the configuration; an admin's write (passed at once) shows when.
+hold_active() {
+  kubectl annotate secret sourceip-guard-tls -n sourceip-guard e2e.sourceip-guard.io/touched="$RANDOM" --overwrite >/dev/null
+  grep -q ' passed ' "$dir/hold.out"
+}
+eventually 30 hold_active >/dev/null
+
 rm -f "$dir/load.stop" "$dir/load.out" "$dir/phases"
 phase() { printf '%s %s\n' "$(date +%s.%N)" "$1" >>"$dir/phases"; log "phase $1"; }
 python3 "$root/e2e/failover-load.py" run "$dir" "$ns" "$rate" "$dir/load.out" &
 load=$!
 phase steady
 sleep 5 # load duration of the phase, not a wait for anything
+
+# Both replicas renew at the same moment: the Secret gets the due certificate, each replica sees it due at its next
+# check and writes a renewal against the same resourceVersion; hold-webhook.py releases both writes together.
+# Exactly one may win (one write of the Secret; the other gets 409 and reads the winner's back), and both replicas
+# must then serve the winner's certificate, which the caBundle of every webhook in both configurations verifies.
+served() { openssl s_client -connect "127.0.0.1:$(<"$dir/$1.port")" </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }
+secret_cert() { kubectl get secret sourceip-guard-tls -n sourceip-guard -o jsonpath='{.data.tls\.crt}' | base64 -d; }
+new_log_lines() { cat <(tail -n +"$((${logged[a]} + 1))" "$dir/webhook-a.log") <(tail -n +"$((${logged[b]} + 1))" "$dir/webhook-b.log"); }
+declare -A logged=([a]=$(wc -l <"$dir/webhook-a.log") [b]=$(wc -l <"$dir/webhook-b.log"))
+before=$(served webhook-a)
+phase renew
+t0=$(date +%s.%N)
+rv_due=$(kubectl patch secret sourceip-guard-tls -n sourceip-guard --type merge -o jsonpath='{.metadata.resourceVersion}' \
+  -p "{\"data\": {\"tls.crt\": \"$(base64 -w0 <"$dir/due/tls.crt")\", \"tls.key\": \"$(base64 -w0 <"$dir/due/tls.key")\"}}")
+renewed_everywhere() {
+  local want
+  want=$(secret_cert | openssl x509 -noout -fingerprint -sha256)
+  [[ $want != "$before" && $(served webhook-a) == "$want" && $(served webhook-b) == "$want" ]]
+}
+eventually 30 renewed_everywhere >/dev/null
+log "renewal: both replicas serve the new certificate $(python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')") s after it was due"
+kubectl delete validatingwebhookconfiguration e2e-hold-certificate-secret >/dev/null
+# The Secret's history since the due certificate, replayed by the API server (a watch from that resourceVersion):
+# one write, the winner's.
+writes=$(kubectl get --raw "/api/v1/namespaces/sourceip-guard/secrets?fieldSelector=metadata.name%3Dsourceip-guard-tls&watch=1&resourceVersion=$rv_due&timeoutSeconds=1" |
+  grep -c '"type":"MODIFIED"' || true)
+held=$(grep ' held ' "$dir/hold.out" | awk -v rv="$rv_due" '$5 == rv' | wc -l)
+renewed=$(new_log_lines | grep -c 'renewed the serving certificate' || true)
+conflicts=$(new_log_lines | grep -c 'another replica renewed the certificate Secret' || true)
+log "renewal: $held writes held against resourceVersion $rv_due, $writes stored; logs: $renewed renewed, $conflicts read back after 409"
+[[ $held == 2 && $writes == 1 && $renewed == 1 && $conflicts == 1 ]] || { log "FAIL: the renewal race did not end with one winner"; exit 1; }
+secret_cert >"$dir/renewed.crt"
+for kind in mutatingwebhookconfiguration validatingwebhookconfiguration; do
+  for bundle in $(kubectl get "$kind" sourceip-guard -o jsonpath='{range .webhooks[*]}{.clientConfig.caBundle}{"\n"}{end}'); do
+    openssl verify -CAfile <(base64 -d <<<"$bundle") "$dir/renewed.crt" >/dev/null ||
+      { log "FAIL: a caBundle of $kind sourceip-guard does not verify the renewed certificate"; exit 1; }
+  done
+done
+log "renewal: one winner, both replicas serve its certificate, every caBundle verifies it"
 
 stop_replica() { # stop_replica NAME SIGNAL: signals it and waits until it has exited
   local pid
@@ -133,11 +212,12 @@ phase tail
 sleep 5 # load duration of the phase
 touch "$dir/load.stop"
 wait "$load"
+log "the scenario took $SECONDS s"
 
 log "writes at $rate/s, outcome as the client saw it, per phase (lost: mutation missed, wrong verdict, or failed):"
 set +e
 python3 "$root/e2e/failover-load.py" summary "$dir/load.out" "$dir/phases"
 rc=$?
 set -e
-((rc == 0)) && log "PASS: no write lost while rolling" || log "FAIL: writes lost while rolling (logs: $dir)"
+((rc == 0)) && log "PASS: no write lost while renewing and rolling" || log "FAIL: writes lost while renewing or rolling (logs: $dir)"
 exit "$rc"

@@ -42,6 +42,11 @@ print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for 
       ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"))))' | kubectl apply -f - >/dev/null
 
   "$("$root/scripts/find-java.sh" --aot "$(dirname "$app")" | head -1)" -jar "$app" certs --dir "$dir/webhook-certs" >/dev/null
+  # The Secret a self-managed webhook (sourceip-guard.tls.self-managed) reads, holding the stack's CA and
+  # certificate as an operator who brings their own CA stores them: replicas started self-managed serve a
+  # certificate of the same CA as the others.
+  kubectl create secret generic sourceip-guard-tls -n sourceip-guard --type=kubernetes.io/tls \
+    --from-file="$dir/webhook-certs/" >/dev/null
   start_webhook webhook "$("$root/e2e/cluster.sh" port "$dir")"
   install self-signed
 }
@@ -49,16 +54,19 @@ print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for 
 # start_webhook NAME PORT: a webhook process on 127.0.0.1:PORT with the stack's certificates, as the webhook's
 # ServiceAccount user; NAME.pid, NAME.port and NAME.log in DIR; returns once it is ready. NAME is also its
 # identity for the Leases (HOSTNAME, as in a Pod), made unique per start so that a restart is a new holder.
+# Each process has its own copy of the serving pair (NAME-tls/), as each Pod has its own emptyDir: a self-managed
+# one writes what the Secret holds there, and serves nothing another process wrote.
 start_webhook() {
-  local name=$1 port=$2 jvm=()
+  local name=$1 port=$2 jvm=() tls=$dir/$1-tls
+  mkdir -p "$tls"
+  cp "$dir/webhook-certs/tls.crt" "$dir/webhook-certs/tls.key" "$tls/"
   # The JVM and AOT cache of make run (scripts/find-java.sh): what the image runs.
   mapfile -t jvm < <("$root/scripts/find-java.sh" --aot "$(dirname "$app")")
   log "starting $name on https://127.0.0.1:$port"
   # Paths under DIR are on the command line so that cluster.sh stop recognises the process as ours.
   HOSTNAME=$name-$RANDOM KUBECONFIG=$dir/webhook.kubeconfig SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
     "${jvm[@]}" @"$root/src/main/jvm/server.options" \
-    -Dsourceip-guard.tls.cert-file="$dir/webhook-certs/tls.crt" \
-    -Dsourceip-guard.tls.key-file="$dir/webhook-certs/tls.key" \
+    -Dsourceip-guard.tls.cert-file="$tls/tls.crt" -Dsourceip-guard.tls.key-file="$tls/tls.key" \
     -Dsourceip-guard.scan.interval="${E2E_SCAN_INTERVAL:-3s}" \
     ${E2E_WEBHOOK_OPTS:-} -jar "$app" >>"$dir/$name.log" 2>&1 &
   echo $! >"$dir/$name.pid"

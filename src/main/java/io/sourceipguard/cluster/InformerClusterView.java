@@ -48,6 +48,9 @@ public class InformerClusterView implements ClusterView {
     private SharedIndexInformer<Service> serviceInformer;
     private final ServiceStore services = new ServiceStore();
     private boolean hasCluster;
+    // The informers started, by what they watch, until their first list completes or fails: readiness waits on them.
+    private final Map<String, SharedIndexInformer<?>> awaited = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long watchStartedNanos;
 
     public InformerClusterView(Instance<KubernetesClient> client, GuardConfig config) {
         this.client = client;
@@ -74,6 +77,7 @@ public class InformerClusterView implements ClusterView {
             }
             LOG.warnf("cannot read the cluster (%s); sibling configs and namespace labels are unknown", root.getMessage());
             masqInformers.clear();
+            awaited.clear();
             namespaces = null;
             nodeInformer = null;
             serviceInformer = null;
@@ -82,6 +86,7 @@ public class InformerClusterView implements ClusterView {
     }
 
     private void watch() {
+        watchStartedNanos = System.nanoTime();
         // Namespace labels carry modes and exemptions; read on every admission, so cached.
         namespaces = start(client.get().namespaces().runnableInformer(RESYNC_MILLIS), "Namespaces");
         // Node pools, taints and the pod network, for rules that must not pin to a missing pool
@@ -103,15 +108,36 @@ public class InformerClusterView implements ClusterView {
                 namespace, client.get().getMasterUrl());
     }
 
-    // start() does not block: an unreachable API server must not delay startup.
-    private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> SharedIndexInformer<T> start(
+    // start() does not block: an unreachable API server must not delay startup (readiness waits, bounded).
+    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> SharedIndexInformer<T> start(
             SharedIndexInformer<T> informer, String what) {
+        awaited.put(what, informer);
         informer.start().whenComplete((ok, error) -> {
             if (error != null) {
+                // The fallback for what it would have said is decided already; nothing to wait for.
+                awaited.remove(what);
                 LOG.warnf("cannot watch %s: %s", what, error.getMessage());
             }
         });
         return informer;
+    }
+
+    /** What the informers watch whose first list has not completed yet, sorted; empty without a cluster. */
+    public List<String> unsynced() {
+        List<String> waiting = new ArrayList<>();
+        awaited.forEach((what, informer) -> {
+            if (!informer.hasSynced()) {
+                waiting.add(what);
+            }
+        });
+        waiting.sort(null);
+        return waiting;
+    }
+
+    /** How long ago the informers were started (zero when they never were). */
+    public java.time.Duration sinceWatchStarted() {
+        long started = watchStartedNanos;
+        return started == 0 ? java.time.Duration.ZERO : java.time.Duration.ofNanos(System.nanoTime() - started);
     }
 
     void stop(@Observes ShutdownEvent event) {

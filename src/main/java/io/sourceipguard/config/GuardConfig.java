@@ -268,6 +268,13 @@ public interface GuardConfig {
         /** The webhook's own namespace: its Lease, its Secret. */
         @WithDefault("sourceip-guard")
         String namespace();
+
+        /**
+         * Readiness waits at most this long for the informer caches' first list; then the webhook is ready and
+         * answers what it cannot read from the cluster with the documented fallbacks.
+         */
+        @WithDefault("30s")
+        java.time.Duration syncTimeout();
     }
 
     Scan scan();

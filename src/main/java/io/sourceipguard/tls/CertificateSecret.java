@@ -68,7 +68,9 @@ public final class CertificateSecret {
                 if (e.getCode() != 409) {
                     throw e;
                 }
-                // another replica was first: read what it wrote
+                // Another replica created or renewed it between our read and our write: use what it wrote.
+                LOG.infof("another replica %s the certificate Secret %s/%s first (409 Conflict); reading its certificate",
+                        secret == null ? "created" : "renewed", namespace, tls.secretName());
             }
         }
         throw new IllegalStateException("the certificate Secret keeps changing under us; giving up for now");

@@ -43,6 +43,8 @@ public class BlackHoleApiServer implements QuarkusTestResourceLifecycleManager {
         acceptor.setDaemon(true);
         acceptor.start();
         config.put("sourceip-guard.cluster.enabled", "true");
+        // Readiness waits this long for the caches' first list, which never comes here.
+        config.put("sourceip-guard.cluster.sync-timeout", "0s");
         config.put("quarkus.kubernetes-client.api-server-url", "https://127.0.0.1:" + server.getLocalPort());
         config.put("quarkus.kubernetes-client.trust-certs", "true");
         return config;

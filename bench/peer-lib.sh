@@ -1,0 +1,130 @@
+# shellcheck shell=bash
+# Helpers shared by bench/peers/NAME.sh (sourced, not run): a peer policy engine run out of cluster against
+# the API server of an e2e stack (e2e/stack.sh or e2e/cluster.sh), as its own ServiceAccount's user.
+# Built on bench/lib.sh (log, die, free_port, alive, stop_pid). It lives outside bench/peers/ because every
+# bench/peers/*.sh is a peer to the API-server bench.
+
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck disable=SC2034 # read by bench/peers/NAME.sh: its policy file lies beside it
+peers_dir=$bench_root/bench/peers
+
+# peer_stack STACKDIR: the stack's admin kubeconfig, and its release's kubectl first on PATH; sets stack.
+peer_stack() {
+  [[ -f $1/cluster.env && -f $1/kubeconfig ]] || die "no API server in $1; start one with: e2e/stack.sh up $1"
+  stack=$(cd "$1" && pwd)
+  export KUBECONFIG=$stack/kubeconfig
+  PATH=$(sed -n 's/^KUBE_BIN_DIR=//p' "$stack/cluster.env"):$PATH
+}
+
+# peer_source MODULE@VERSION: the module's source directory (downloaded by scripts/peer-build.sh), whose install
+# manifests, CRDs and RBAC are applied as they are.
+peer_source() {
+  local cache=${XDG_CACHE_HOME:-$HOME/.cache}/sourceip-guard/go/mod
+  command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin # where scripts/peer-build.sh found it
+  GOFLAGS=-mod=mod GOMODCACHE=$cache GOTOOLCHAIN=local go mod download -json "$1" |
+    sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
+}
+
+# peer_docs FILE KIND[/NAME]...: the documents of a multi-document YAML file with these kinds (all of a kind, or
+# the one of that name), as one JSON List for kubectl.
+peer_docs() {
+  python3 - "$@" <<'PY'
+import json, sys, yaml
+path, wanted = sys.argv[1], sys.argv[2:]
+def picked(d):
+    kind, name = d.get("kind"), d.get("metadata", {}).get("name")
+    return any(w == kind or w == f"{kind}/{name}" for w in wanted)
+docs = [d for d in yaml.safe_load_all(open(path)) if d and picked(d)]
+json.dump({"apiVersion": "v1", "kind": "List", "items": docs}, sys.stdout)
+PY
+}
+
+# peer_apply FILE|-: kubectl apply, server-side (CRDs too large for the last-applied annotation).
+peer_apply() {
+  kubectl apply --server-side --force-conflicts --field-manager=sourceip-guard-bench -f "$1" >/dev/null
+}
+
+# peer_aggregate ROLE...: what kube-controller-manager's clusterrole-aggregation controller does, which this
+# API server runs without: each named ClusterRole gets the rules of every ClusterRole its aggregationRule selects.
+peer_aggregate() {
+  local role
+  for role in "$@"; do
+    kubectl get clusterroles -o json | python3 -c '
+import json, sys
+name = sys.argv[1]
+roles = json.load(sys.stdin)["items"]
+target = next(r for r in roles if r["metadata"]["name"] == name)
+selectors = [s.get("matchLabels", {}) for s in target["aggregationRule"]["clusterRoleSelectors"]]
+rules = []
+for r in roles:
+    labels = r["metadata"].get("labels", {})
+    if r is not target and any(all(labels.get(k) == v for k, v in s.items()) for s in selectors):
+        rules += [x for x in r.get("rules", []) if x not in rules]
+json.dump({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+           "metadata": {"name": name}, "rules": rules}, sys.stdout)' "$role" |
+      kubectl patch clusterrole "$role" --type=merge --patch-file=/dev/stdin >/dev/null
+  done
+}
+
+# peer_serving_cert DIR: a self-signed ECDSA P-256 serving certificate for 127.0.0.1 (the key type the webhook's
+# own `certs` command issues) in DIR/tls.crt and DIR/tls.key; its certificate is its own caBundle.
+peer_serving_cert() {
+  mkdir -p "$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -sha256 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -addext extendedKeyUsage=serverAuth \
+    -keyout "$1/tls.key" -out "$1/tls.crt" 2>/dev/null
+}
+
+# peer_launch NAME COMMAND...: starts the engine detached (its own session, so it outlives this script and a
+# Ctrl-C in the caller's terminal), output in STACKDIR/NAME.log, its pid in STACKDIR/NAME.pid. The command line
+# names a path under STACKDIR, so `e2e/cluster.sh stop STACKDIR` recognises and stops it too.
+peer_launch() {
+  local name=$1
+  shift
+  env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY setsid "$@" </dev/null >"$stack/$name.log" 2>&1 &
+  echo $! >"$stack/$name.pid"
+}
+
+# peer_wait_local NAME TIMEOUT_S: returns once the API server, creating a LoadBalancer Service (server-side dry
+# run: every admission webhook is called, nothing is stored), answers with externalTrafficPolicy Local.
+peer_wait_local() {
+  local name=$1 pid deadline got=""
+  pid=$(<"$stack/$name.pid")
+  deadline=$(($(date +%s) + $2))
+  until [[ $got == Local ]]; do
+    alive "$pid" || { tail -n 30 "$stack/$name.log" >&2; die "$name (pid $pid) exited; log: $stack/$name.log"; }
+    (($(date +%s) < deadline)) || { tail -n 30 "$stack/$name.log" >&2; die "$name: a LoadBalancer Service still comes back '${got:-unchanged}' after $2 s"; }
+    sleep 0.2
+    got=$(kubectl create service loadbalancer peer-ready --tcp=80:8080 --dry-run=server \
+      -o jsonpath='{.spec.externalTrafficPolicy}' 2>/dev/null) || got=""
+  done
+  log "$name ready: a LoadBalancer Service comes back Local (pid $pid)"
+}
+
+# peer_stop NAME: stops the engine by its saved pid (only if its command line names STACKDIR).
+peer_stop() {
+  local pidfile=$stack/$1.pid pid
+  [[ -f $pidfile ]] || return 0
+  pid=$(<"$pidfile")
+  if alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$stack/"; then
+    stop_pid "$pid" "$1"
+  fi
+  rm -f "$pidfile"
+}
+
+# peer_main "$@": the NAME.sh interface, calling its up and down functions.
+peer_main() {
+  if (($# != 2)) || [[ $1 != up && $1 != down ]]; then die "usage: $0 up|down STACKDIR"; fi
+  peer_stack "$2"
+  # An up that fails leaves nothing behind: no engine running, no webhook pointing at it.
+  # shellcheck disable=SC2154 # rc is assigned inside the trap
+  if [[ $1 == up ]]; then trap 'rc=$?; if ((rc != 0)); then peer_down; fi; exit $rc' EXIT; fi
+  "peer_$1"
+}
+
+# peer_delete_policy CRD FILE: deletes the policy of FILE, if its CRD was ever installed (down after a failed up).
+peer_delete_policy() {
+  kubectl get crd "$1" >/dev/null 2>&1 || return 0
+  kubectl delete -f "$2" --ignore-not-found >/dev/null
+}

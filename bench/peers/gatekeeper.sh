@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Gatekeeper's controller manager (the module's main package), out of cluster, as a mutation webhook against the
+# API server of an e2e stack, with one Assign mutator equivalent to the Service rule (gatekeeper-assign.yaml).
+# The interface of the API-server bench:
+#
+#   bench/peers/gatekeeper.sh up STACKDIR     build (cached), install, start; returns once a LoadBalancer
+#                                             Service comes back Local; the pid in STACKDIR/gatekeeper.pid
+#   bench/peers/gatekeeper.sh down STACKDIR   stop it, remove its webhook configuration and the mutator
+#
+# What is applied comes from deploy/gatekeeper.yaml of the module source at the built release
+# (scripts/peer-build.sh): the CRDs, the Namespace, the ServiceAccount, its ClusterRole, Role and bindings, and
+# the MutatingWebhookConfiguration with its clientConfig turned into a URL and a caBundle. The Deployment's
+# arguments are kept but for the ones named below.
+set -euo pipefail
+# shellcheck source=bench/peer-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../peer-lib.sh"
+
+version=v3.23.1   # as scripts/peer-build.sh pins it
+ns=gatekeeper-system
+sa=gatekeeper-admin
+mwc=gatekeeper-mutating-webhook-configuration
+
+peer_up() {
+  local bin src manifest port health prom
+  bin=$("$bench_root/scripts/peer-build.sh" gatekeeper)
+  src=$(peer_source "github.com/open-policy-agent/gatekeeper/v3@$version")
+  manifest=$src/deploy/gatekeeper.yaml
+  [[ -f $manifest ]] || die "no $manifest"
+
+  peer_docs "$manifest" CustomResourceDefinition >"$stack/gatekeeper-crds.json"
+  peer_apply "$stack/gatekeeper-crds.json"
+  kubectl wait --for=condition=Established --timeout=60s -f "$stack/gatekeeper-crds.json" >/dev/null
+  peer_docs "$manifest" Namespace ServiceAccount ClusterRole Role ClusterRoleBinding RoleBinding | peer_apply -
+  "$bench_root/e2e/cluster.sh" user "$stack" gatekeeper \
+    "/O=system:serviceaccounts/O=system:serviceaccounts:$ns/CN=system:serviceaccount:$ns:$sa"
+  peer_serving_cert "$stack/gatekeeper-certs"
+
+  free_port port
+  free_port health
+  free_port prom
+  echo "$port" >"$stack/gatekeeper.port"
+  log "starting gatekeeper $version on https://127.0.0.1:$port as system:serviceaccount:$ns:$sa"
+  # The Deployment's arguments and environment, but: --host/--port to serve on 127.0.0.1:PORT with our
+  # certificate (--disable-cert-rotation --cert-dir: it would otherwise issue one for its Service's DNS name);
+  # health and Prometheus ports on free loopback ports; only the mutation webhook (--operation=webhook serves
+  # the validating webhook, which the equivalent policy does not need and which is not registered);
+  # --shutdown-delay=0 (it waits for endpoints to drop a terminating Pod; none here); --debug-use-fake-pod,
+  # Gatekeeper's flag for running outside Kubernetes (pkg/controller/controller.go): the mutator status it
+  # writes is owned by a stand-in for its Pod, which it would otherwise look up, fail and retry forever.
+  peer_launch gatekeeper env POD_NAMESPACE="$ns" NAMESPACE="$ns" CONTAINER_NAME=manager \
+    KUBECONFIG="$stack/gatekeeper.kubeconfig" \
+    "$bin" --host=127.0.0.1 --port="$port" --cert-dir="$stack/gatekeeper-certs" --disable-cert-rotation \
+    --health-addr="127.0.0.1:$health" --prometheus-port="$prom" --shutdown-delay=0 --debug-use-fake-pod \
+    --logtostderr --exempt-namespace="$ns" --operation=mutation-webhook --disable-opa-builtin='{http.send}'
+
+  peer_docs "$manifest" MutatingWebhookConfiguration | python3 -c '
+import json, sys
+url, ca = sys.argv[1], sys.argv[2]
+items = json.load(sys.stdin)["items"]
+for w in items[0]["webhooks"]:
+    w["clientConfig"] = {"url": url + w["clientConfig"]["service"]["path"], "caBundle": ca}
+json.dump(items[0], sys.stdout)' "https://127.0.0.1:$port" "$(base64 -w0 <"$stack/gatekeeper-certs/tls.crt")" |
+    peer_apply -
+  peer_apply "$peers_dir/gatekeeper-assign.yaml"
+  peer_wait_local gatekeeper "${PEER_START_TIMEOUT:-180}"
+}
+
+peer_down() {
+  peer_stop gatekeeper
+  kubectl delete mutatingwebhookconfiguration "$mwc" --ignore-not-found >/dev/null
+  peer_delete_policy assign.mutations.gatekeeper.sh "$peers_dir/gatekeeper-assign.yaml"
+  log "gatekeeper stopped, its webhook configuration and the mutator removed"
+}
+
+peer_main "$@"

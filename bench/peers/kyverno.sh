@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Kyverno's admission controller (cmd/kyverno), out of cluster, against the API server of an e2e stack, with
+# one policy equivalent to the Service rule: as kyverno.sh a ClusterPolicy (kyverno-policy.yaml), as
+# kyverno-cel.sh (a link to this file) a MutatingPolicy (kyverno-cel-policy.yaml). The interface of the
+# API-server bench, NAME being kyverno or kyverno-cel:
+#
+#   bench/peers/NAME.sh up STACKDIR     build (cached), install, start; returns once a LoadBalancer Service
+#                                       comes back Local; the engine's pid in STACKDIR/NAME.pid
+#   bench/peers/NAME.sh down STACKDIR   stop it, remove its webhook configurations and the policy
+#
+# What is applied comes from the module source at the built release (scripts/peer-build.sh):
+#   config/crds/**                     the CRDs
+#   config/install-latest-testing.yaml the Namespace, ServiceAccount, ConfigMaps kyverno and kyverno-metrics, and
+#                                      the admission controller's ClusterRoles, Role and bindings (rendered from
+#                                      charts/kyverno); its Deployment gives the flags and environment below
+# Kyverno registers its own webhooks, as in a cluster: --serverIP makes their clientConfig a URL
+# (pkg/controllers/webhook/utils.go newClientConfig) and puts that IP in the serving certificate it issues
+# itself (pkg/tls/keypair.go generateTLS).
+set -euo pipefail
+# shellcheck source=bench/peer-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../peer-lib.sh"
+
+version=v1.19.1   # as scripts/peer-build.sh pins it
+name=$(basename "$0" .sh)
+policy=$peers_dir/$name-policy.yaml
+declare -A policy_crds=([kyverno]=clusterpolicies.kyverno.io [kyverno-cel]=mutatingpolicies.policies.kyverno.io)
+[[ -n ${policy_crds[$name]:-} ]] || die "unknown Kyverno peer '$name' (kyverno or kyverno-cel)"
+ns=kyverno
+sa=kyverno-admission-controller
+
+peer_up() {
+  local bin src manifest port metrics
+  bin=$("$bench_root/scripts/peer-build.sh" kyverno)
+  src=$(peer_source "github.com/kyverno/kyverno@$version")
+  manifest=$src/config/install-latest-testing.yaml
+  [[ -f $manifest ]] || die "no $manifest"
+
+  find "$src/config/crds" -name '*.yaml' -exec cat {} + >"$stack/kyverno-crds.yaml"
+  peer_apply "$stack/kyverno-crds.yaml"
+  kubectl wait --for=condition=Established --timeout=60s -f "$stack/kyverno-crds.yaml" >/dev/null
+  peer_docs "$manifest" "Namespace/$ns" "ServiceAccount/$sa" ConfigMap/kyverno ConfigMap/kyverno-metrics \
+    ClusterRole/kyverno:admission-controller ClusterRole/kyverno:admission-controller:core \
+    ClusterRole/kyverno:rbac:view:policies ClusterRole/kyverno:rbac:view:policyreports \
+    ClusterRole/kyverno:rbac:view:reports ClusterRole/kyverno:rbac:view:updaterequests \
+    ClusterRoleBinding/kyverno:admission-controller ClusterRoleBinding/kyverno:admission-controller:view \
+    Role/kyverno:admission-controller RoleBinding/kyverno:admission-controller | peer_apply -
+  # Kyverno's admission controller role and the bootstrap "view" role it is also bound to are aggregated.
+  peer_aggregate kyverno:admission-controller view
+  "$bench_root/e2e/cluster.sh" user "$stack" "$name" \
+    "/O=system:serviceaccounts/O=system:serviceaccounts:$ns/CN=system:serviceaccount:$ns:$sa"
+
+  free_port port
+  free_port metrics
+  echo "$port" >"$stack/$name.port"
+  log "starting $name (kyverno $version) on https://127.0.0.1:$port as system:serviceaccount:$ns:$sa"
+  # The Deployment's environment (the downward API's namespace and pod name written out) and arguments,
+  # but: --serverIP/--webhookServerHost/--webhookServerPort to serve and register on 127.0.0.1:PORT;
+  # --kubeconfig for the ServiceAccount's certificate; metrics on loopback, controller-runtime's off;
+  # no admission reports (no reports controller runs to consume them: they would pile up to the limit).
+  peer_launch "$name" env KYVERNO_NAMESPACE="$ns" KYVERNO_POD_NAME="$sa-bench" KYVERNO_SERVICEACCOUNT_NAME="$sa" \
+    KYVERNO_ROLE_NAME=kyverno:admission-controller KYVERNO_DEPLOYMENT="$sa" KYVERNO_SVC=kyverno-svc \
+    INIT_CONFIG=kyverno METRICS_CONFIG=kyverno-metrics \
+    "$bin" --kubeconfig="$stack/$name.kubeconfig" \
+    --serverIP="127.0.0.1:$port" --webhookServerHost=127.0.0.1 --webhookServerPort="$port" \
+    --metricsHost=127.0.0.1 --metricsPort="$metrics" --controllerRuntimeMetricsAddress=0 \
+    --caSecretName=kyverno-svc.kyverno.svc.kyverno-tls-ca --tlsSecretName=kyverno-svc.kyverno.svc.kyverno-tls-pair \
+    --tlsKeyAlgorithm=RSA --servicePort=443 --resyncPeriod=15m --crdWatcher=false --otelConfig=prometheus \
+    --admissionReports=false --autoUpdateWebhooks=true --enableConfigMapCaching=true --enableDeferredLoading=true \
+    --forceFailurePolicyIgnore=false --generateValidatingAdmissionPolicy=false --generateMutatingAdmissionPolicy=false \
+    --maxAPICallResponseLength=2000000 --apiCallTimeout=30s --loggingFormat=text --disableLogColor --v=2 \
+    --omitEvents=PolicyApplied,PolicySkipped --enablePolicyException=false --protectManagedResources=false \
+    --allowInsecureRegistry=false --enableReporting=validate,mutate,mutateExisting,imageVerify,generate
+  peer_apply "$policy"
+  peer_wait_local "$name" "${PEER_START_TIMEOUT:-180}"
+}
+
+peer_down() {
+  peer_stop "$name"
+  kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration \
+    -l webhook.kyverno.io/managed-by=kyverno --ignore-not-found >/dev/null
+  peer_delete_policy "${policy_crds[$name]}" "$policy"
+  log "$name stopped, its webhook configurations and the policy removed"
+}
+
+peer_main "$@"
