@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench bench-peers soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native outdated
+.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench bench-peers soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native release outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -99,6 +99,14 @@ fuzz: tools
 # The first run builds the Debian base with debootstrap (root). MVN_ARGS go to mvn; REGISTRY=... GROUP=... pushes.
 image: tools
 	MVN="$(MVN)" image/build.sh $(MVN_ARGS)
+
+# A release, offline (no registry needed), in target/release/VERSION/: the runnable jar, the image archive (OCI, also a
+# docker-archive), the application's CycloneDX SBOM, the image's Debian packages, each overlay rendered with the image
+# pinned by digest, the CHANGELOG section as release notes, SHA256SUMS; then scripts/release-check.sh checks them.
+# VERSION is required (semantic version). REGISTRY=... [GROUP=...] also pushes the image, its digest kept. Root, as
+# make image.
+release: tools
+	MVN="$(MVN)" scripts/release.sh "$(VERSION)"
 
 # Runs the image's entrypoint (certs, report, the server) as its user on a read-only root and sends the server an
 # AdmissionReview over HTTPS (root: chroot and mounts).

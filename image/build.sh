@@ -25,10 +25,13 @@
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+# shellcheck source=image/registry.sh
+source image/registry.sh
 MVN=${MVN:-mvn -B -ntp}
 NAME=sourceip-guard
 OUT=target/image/$NAME.tar
-VERSION=$(grep -m1 -A1 "<artifactId>$NAME</artifactId>" pom.xml | sed -n 's:.*<version>\(.*\)</version>.*:\1:p')
+# The project version: the revision property of pom.xml (make release passes -Drevision and TAG).
+VERSION=$(sed -n 's:.*<revision>\(.*\)</revision>.*:\1:p' pom.xml | head -1)
 TAG=${TAG:-${VERSION:-latest}}
 REGISTRY=${REGISTRY:-}
 GROUP=${GROUP:-}
@@ -81,45 +84,8 @@ fi
 t_base=$(since "$t0")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/$NAME-image.XXXXXX")
-stop_registry() {
-  if [ -f "$tmp/registry.pid" ]; then
-    local pid
-    pid=$(cat "$tmp/registry.pid")
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-    rm -f "$tmp/registry.pid"
-  fi
-}
-trap 'stop_registry; rm -rf "$tmp"' EXIT
-
-# The registry picks its own port (addr :0) and logs it: no race with another process over a "free" port.
-cat >"$tmp/registry.yml" <<EOF
-version: 0.1
-log:
-  level: info
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $tmp/storage
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:0
-  secret: $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-EOF
-docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
-echo $! >"$tmp/registry.pid"
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/registry.log" | head -1)
-  [ -n "$port" ] && curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" && break
-  kill -0 "$(cat "$tmp/registry.pid")" 2>/dev/null || { cat "$tmp/registry.log" >&2; die "the registry did not start"; }
-  port=""
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$tmp/registry.log" >&2; die "the registry did not answer"; }
-registry=127.0.0.1:$port
-log "registry $registry (pid $(cat "$tmp/registry.pid"))"
+trap 'stop_registry "$tmp"; rm -rf "$tmp"' EXIT
+start_registry "$tmp"
 target_args=("-Dquarkus.container-image.image=$registry/$NAME:$TAG" -Dquarkus.container-image.insecure=true)
 
 # The image: `java -XX:AOTCache=app.aot -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar quarkus-run.jar` in
@@ -150,7 +116,7 @@ rm -f "$OUT"
 skopeo --insecure-policy copy -q --src-tls-verify=false \
   "docker://$registry/$NAME:$TAG" "docker-archive:$OUT:$NAME:$TAG" --additional-tag "$NAME:$latest" >&2
 compressed=$(skopeo inspect --raw --tls-verify=false "docker://$registry/$NAME:$TAG" | jq '[.layers[].size] | add')
-stop_registry
+stop_registry "$tmp"
 t_export=$(since "$t2")
 
 t_aot=0
