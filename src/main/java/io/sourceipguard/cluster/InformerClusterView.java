@@ -47,6 +47,12 @@ public class InformerClusterView implements ClusterView {
     private final NodeStore nodes = new NodeStore();
     private SharedIndexInformer<Service> serviceInformer;
     private final ServiceStore services = new ServiceStore();
+    // Gateways (their class, annotations and parametersRef) and the routes' parentRefs, where the cluster serves them.
+    private final GatewayApiCache<GatewayMeta> gateways =
+            new GatewayApiCache<>("gateway.networking.k8s.io/v1", "Gateway", GatewayMeta::of);
+    private final List<GatewayApiCache<RouteMeta>> routes = List.of(
+            new GatewayApiCache<>("gateway.networking.k8s.io/v1", "HTTPRoute", RouteMeta::of),
+            new GatewayApiCache<>("gateway.networking.k8s.io/v1", "GRPCRoute", RouteMeta::of));
     private boolean hasCluster;
 
     public InformerClusterView(Instance<KubernetesClient> client, GuardConfig config) {
@@ -91,6 +97,9 @@ public class InformerClusterView implements ClusterView {
         // LoadBalancer and NodePort Services are kept, and of them only type, policy, selector and labels.
         serviceInformer = start(client.get().services().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
                 .itemStore(services), "Services");
+        // Istio's per-Gateway ConfigMaps and the routes behind an allow-list, for gateway-config and allow-list-source-ip.
+        gateways.start(client.get(), RESYNC_MILLIS);
+        routes.forEach(r -> r.start(client.get(), RESYNC_MILLIS));
         String namespace = config.rules().masqueradeConfig().namespace();
         for (String name : config.rules().masqueradeConfig().names()) {
             masqInformers.add(start(client.get().configMaps().inNamespace(namespace).withName(name)
@@ -128,6 +137,29 @@ public class InformerClusterView implements ClusterView {
         if (agentInformer != null) {
             agentInformer.stop();
         }
+        gateways.stop();
+        routes.forEach(GatewayApiCache::stop);
+    }
+
+    @Override
+    public Optional<List<GatewayMeta>> gateways() {
+        return hasCluster ? gateways.list() : Optional.empty();
+    }
+
+    @Override
+    public Optional<List<RouteMeta>> routes() {
+        if (!hasCluster) {
+            return Optional.empty();
+        }
+        List<RouteMeta> all = new ArrayList<>();
+        for (GatewayApiCache<RouteMeta> kind : routes) {
+            Optional<List<RouteMeta>> some = kind.list();
+            if (some.isEmpty()) {
+                return Optional.empty();
+            }
+            all.addAll(some.get());
+        }
+        return Optional.of(all);
     }
 
     @Override

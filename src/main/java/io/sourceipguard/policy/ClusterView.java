@@ -81,6 +81,72 @@ public interface ClusterView {
     Optional<List<ServiceMeta>> services();
 
     /**
+     * A Gateway API {@code Gateway} ({@code gateway.networking.k8s.io/v1}) as the rules see it: its class, its
+     * annotations and the {@code spec.infrastructure.parametersRef} it names (empty strings when unset).
+     */
+    record GatewayMeta(String namespace, String name, String className, Map<String, String> annotations,
+            String parametersGroup, String parametersKind, String parametersName) {
+        public GatewayMeta {
+            annotations = Map.copyOf(annotations);
+        }
+
+        /** The rules' view of a Gateway manifest (any served version: the fields read are the same in v1 and v1beta1). */
+        public static GatewayMeta of(com.fasterxml.jackson.databind.JsonNode gateway) {
+            com.fasterxml.jackson.databind.JsonNode metadata = gateway.path("metadata");
+            com.fasterxml.jackson.databind.JsonNode ref = gateway.path("spec").path("infrastructure").path("parametersRef");
+            Map<String, String> annotations = new java.util.LinkedHashMap<>();
+            metadata.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText("")));
+            return new GatewayMeta(metadata.path("namespace").asText(""), metadata.path("name").asText(""),
+                    gateway.path("spec").path("gatewayClassName").asText(""), annotations, ref.path("group").asText(""),
+                    ref.path("kind").asText(""), ref.path("name").asText(""));
+        }
+
+        public String displayName() {
+            return namespace + "/" + name;
+        }
+    }
+
+    /**
+     * The cluster's Gateways: empty when they cannot be read (cache not synced, no cluster); an empty list when
+     * the cluster does not serve the Gateway API at all.
+     */
+    default Optional<List<GatewayMeta>> gateways() {
+        return Optional.empty();
+    }
+
+    /** One {@code parentRefs} entry of a route: the Gateway (or other parent) it attaches to. */
+    record ParentRef(String group, String kind, String namespace, String name) {
+    }
+
+    /** An {@code HTTPRoute} or {@code GRPCRoute} as the rules see it: where it is and the parents it attaches to. */
+    record RouteMeta(String kind, String namespace, String name, List<ParentRef> parents) {
+        public RouteMeta {
+            parents = List.copyOf(parents);
+        }
+
+        /**
+         * The rules' view of an HTTPRoute or GRPCRoute manifest. A parentRef's group defaults to
+         * gateway.networking.k8s.io, its kind to Gateway and its namespace to the route's (sigs.k8s.io/gateway-api
+         * apis/v1/shared_types.go, ParentReference).
+         */
+        public static RouteMeta of(com.fasterxml.jackson.databind.JsonNode route) {
+            com.fasterxml.jackson.databind.JsonNode metadata = route.path("metadata");
+            String namespace = metadata.path("namespace").asText("");
+            List<ParentRef> parents = new java.util.ArrayList<>();
+            for (com.fasterxml.jackson.databind.JsonNode ref : route.path("spec").path("parentRefs")) {
+                parents.add(new ParentRef(ref.path("group").asText("gateway.networking.k8s.io"), ref.path("kind").asText("Gateway"),
+                        ref.path("namespace").asText(namespace), ref.path("name").asText("")));
+            }
+            return new RouteMeta(route.path("kind").asText(""), namespace, metadata.path("name").asText(""), parents);
+        }
+    }
+
+    /** The cluster's HTTPRoutes and GRPCRoutes, with the same three states as {@link #gateways()}. */
+    default Optional<List<RouteMeta>> routes() {
+        return Optional.empty();
+    }
+
+    /**
      * False when no Kubernetes API is configured at all (a workstation, the offline report): the
      * rules then judge from configuration alone and say that the cluster facts were not checked.
      * True when a cluster is configured, even if it cannot be read right now.

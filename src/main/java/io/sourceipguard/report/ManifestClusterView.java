@@ -1,7 +1,9 @@
 package io.sourceipguard.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sourceipguard.policy.ClusterView.GatewayMeta;
 import io.sourceipguard.policy.ClusterView.NodeMeta;
+import io.sourceipguard.policy.ClusterView.RouteMeta;
 import io.sourceipguard.policy.ClusterView.ServiceMeta;
 import io.sourceipguard.policy.ClusterView.Taint;
 import io.sourceipguard.policy.ClusterView;
@@ -27,7 +29,11 @@ public final class ManifestClusterView implements ClusterView {
     private final List<NodeMeta> nodes = new ArrayList<>();
     private final List<ServiceMeta> services = new ArrayList<>();
     private final List<MasqAgent> agents = new ArrayList<>();
+    private final List<GatewayMeta> gateways = new ArrayList<>();
+    private final List<RouteMeta> routes = new ArrayList<>();
     private final boolean fromCluster;
+
+    private static final String GATEWAY_API = "gateway.networking.k8s.io/";
 
     /** The manifests of files: cluster facts (Nodes) only as far as the input contains them. */
     public ManifestClusterView(List<Manifest> manifests) {
@@ -50,6 +56,10 @@ public final class ManifestClusterView implements ClusterView {
                 nodes.add(node(m.name(), m.object()));
             } else if ("Service".equals(m.kind()) && "v1".equals(apiVersion)) {
                 service(m).ifPresent(services::add);
+            } else if (apiVersion.startsWith(GATEWAY_API) && "Gateway".equals(m.kind())) {
+                gateways.add(GatewayMeta.of(m.object()));
+            } else if (apiVersion.startsWith(GATEWAY_API) && ("HTTPRoute".equals(m.kind()) || "GRPCRoute".equals(m.kind()))) {
+                routes.add(RouteMeta.of(m.object()));
             } else if ("DaemonSet".equals(m.kind()) && "apps/v1".equals(apiVersion)) {
                 MasqAgent agent = MasqAgent.fromDaemonSet(m.object(), name -> true);
                 if (agent != null) {
@@ -83,6 +93,17 @@ public final class ManifestClusterView implements ClusterView {
     @Override
     public Optional<List<ServiceMeta>> services() {
         return Optional.of(List.copyOf(services));
+    }
+
+    // The Gateways and routes of the input: files say only as much as they contain, a cluster all of them.
+    @Override
+    public Optional<List<GatewayMeta>> gateways() {
+        return Optional.of(List.copyOf(gateways));
+    }
+
+    @Override
+    public Optional<List<RouteMeta>> routes() {
+        return Optional.of(List.copyOf(routes));
     }
 
     private static Optional<ServiceMeta> service(Manifest m) {

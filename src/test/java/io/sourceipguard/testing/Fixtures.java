@@ -126,6 +126,47 @@ public final class Fixtures {
         return view(List.of(), Map.of(), List.of(), metas, true);
     }
 
+    /** {@code base} with these Gateways and routes ({@code null}: not readable yet). */
+    public static ClusterView withGatewayApi(ClusterView base, List<ClusterView.GatewayMeta> gateways,
+            List<ClusterView.RouteMeta> routes) {
+        return new ClusterView() {
+            @Override
+            public Optional<List<ConfigMapData>> configMaps(String namespace) {
+                return base.configMaps(namespace);
+            }
+
+            @Override
+            public Optional<NamespaceMeta> namespace(String name) {
+                return base.namespace(name);
+            }
+
+            @Override
+            public Optional<List<NodeMeta>> nodes() {
+                return base.nodes();
+            }
+
+            @Override
+            public Optional<List<ServiceMeta>> services() {
+                return base.services();
+            }
+
+            @Override
+            public Optional<List<GatewayMeta>> gateways() {
+                return Optional.ofNullable(gateways);
+            }
+
+            @Override
+            public Optional<List<RouteMeta>> routes() {
+                return Optional.ofNullable(routes);
+            }
+
+            @Override
+            public boolean hasCluster() {
+                return base.hasCluster();
+            }
+        };
+    }
+
     private static Map<String, String> strings(JsonNode map) {
         Map<String, String> out = new java.util.LinkedHashMap<>();
         map.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.Finding;
 import io.sourceipguard.policy.Outcome;
+import io.sourceipguard.testing.Fixtures;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -120,10 +121,39 @@ class AllowListSourceIpRuleTest {
     }
 
     @Test
-    void envoyGatewayClientCidrsOnARouteAreNotLookedUp() {
-        Finding finding = judge("allowlists/envoy-gateway-securitypolicy-client-ip.yaml", manifest("envoy-gateway-proxy-service.yaml"));
+    void envoyGatewayClientCidrsOnARouteFollowItsParentGateway() {
+        ObjectNode service = manifest("envoy-gateway-proxy-service.yaml");
+        ((ObjectNode) service.at("/metadata/labels")).put("gateway.envoyproxy.io/owning-gateway-name", "eg");
+        ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
+        List<ClusterView.RouteMeta> routes = List.of(ClusterView.RouteMeta.of(manifest("allowlists/envoy-gateway-quickstart-httproute.yaml")));
+        ObjectNode policy = manifest("allowlists/envoy-gateway-securitypolicy-client-ip.yaml");
+        Finding finding = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
+        assertEquals(Outcome.WARN, finding.outcome(), finding.message() + finding.notes());
+        assertTrue(finding.message().contains("(HTTPRoute backend → Gateway default/eg)"), finding.message());
+        assertTrue(finding.message().contains("envoy-gateway-system/envoy-default-37a8eec1"), finding.message());
+        // its Local counterpart passes silently
+        ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Local");
+        finding = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
         assertEquals(Outcome.PASS, finding.outcome());
-        assertTrue(finding.notes().get(0).contains("HTTPRoute target"), finding.notes().toString());
+        assertTrue(finding.notes().isEmpty(), finding.notes().toString());
+        // a Gateway of the same name in another namespace is not this one
+        ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
+        ((ObjectNode) service.at("/metadata/labels")).put("gateway.envoyproxy.io/owning-gateway-namespace", "other");
+        finding = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
+        assertEquals(Outcome.PASS, finding.outcome());
+    }
+
+    @Test
+    void aRouteThatCannotBeFollowedGivesANoteNeverAFalseWarning() {
+        ObjectNode service = manifest("envoy-gateway-proxy-service.yaml");
+        ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
+        ObjectNode policy = manifest("allowlists/envoy-gateway-securitypolicy-client-ip.yaml");
+        Finding unread = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), null));
+        assertEquals(Outcome.PASS, unread.outcome());
+        assertTrue(unread.notes().get(0).contains("the routes cannot be read yet"), unread.notes().toString());
+        Finding missing = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), List.of()));
+        assertEquals(Outcome.PASS, missing.outcome());
+        assertTrue(missing.notes().get(0).contains("HTTPRoute default/backend, which does not exist"), missing.notes().toString());
     }
 
     @Test
