@@ -33,6 +33,9 @@ public final class ClusterSource {
         {"gateway.nginx.org/v1alpha2", "NginxProxy"},
         {"cilium.io/v2alpha1", "CiliumGatewayClassConfig"},
         {"traefik.io/v1alpha1", "Middleware"},
+        {"gateway.networking.k8s.io/v1", "Gateway"},
+        {"gateway.networking.k8s.io/v1", "HTTPRoute"},
+        {"gateway.networking.k8s.io/v1", "GRPCRoute"},
     };
 
     private ClusterSource() {
@@ -57,7 +60,9 @@ public final class ClusterSource {
         all(client, "apps/v1", "StatefulSet", context, manifests);
         all(client, "networking.k8s.io/v1", "Ingress", context, manifests);
         // The Gateway controllers' configuration and the allow-lists of rules gateway-config and
-        // allow-list-source-ip: CRDs that most clusters do not have, so each is read only where it is served.
+        // allow-list-source-ip, and the Gateways and routes that link them: CRDs that most clusters do not have, so
+        // each is read only where it is served. Istio's Gateway ConfigMaps are not read: that would take reading
+        // every ConfigMap of the cluster; admission judges them on write, and -f on manifests.
         for (String[] crd : CRDS) {
             if (client.supports(crd[0], crd[1])) {
                 all(client, crd[0], crd[1], context, manifests);
