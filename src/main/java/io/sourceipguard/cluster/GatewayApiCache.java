@@ -20,13 +20,15 @@ import org.jboss.logging.Logger;
  * An informer on one Gateway API kind (Gateways, HTTPRoutes, GRPCRoutes), which most clusters do not serve.
  * Whether the API server serves it is asked once, off the startup path (discovery is a call that an
  * unreachable API server would make wait); until the answer, and until the informer has synced, the
- * view is "cannot tell". A cluster that does not serve the kind has none of it: an empty list. Only the
- * rules' view of each object is kept, never the object.
+ * view is "cannot tell". A cluster that does not serve the kind has none of it: an empty list, and the question
+ * is asked again, at most every {@link #RECHECK_MILLIS}, when a rule reads the list (the CRDs may be installed after
+ * the webhook). Only the rules' view of each object is kept, never the object.
  */
 final class GatewayApiCache<V> {
 
     private static final Logger LOG = Logger.getLogger(GatewayApiCache.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final long RECHECK_MILLIS = 30_000;
 
     private final String apiVersion;
     private final String kind;
@@ -34,6 +36,9 @@ final class GatewayApiCache<V> {
     private final ViewStore<V> store = new ViewStore<>();
     private volatile SharedIndexInformer<GenericKubernetesResource> informer;
     private volatile boolean notServed;
+    private final java.util.concurrent.atomic.AtomicLong askedAt = new java.util.concurrent.atomic.AtomicLong();
+    private KubernetesClient client;
+    private long resyncMillis;
 
     GatewayApiCache(String apiVersion, String kind, Function<JsonNode, V> view) {
         this.apiVersion = apiVersion;
@@ -42,12 +47,20 @@ final class GatewayApiCache<V> {
     }
 
     void start(KubernetesClient client, long resyncMillis) {
+        this.client = client;
+        this.resyncMillis = resyncMillis;
+        discover();
+    }
+
+    private void discover() {
+        askedAt.set(System.currentTimeMillis());
         CompletableFuture.runAsync(() -> {
             if (!client.supports(apiVersion, kind)) {
                 notServed = true;
                 LOG.infof("the cluster does not serve %s %s: none to read", apiVersion, kind);
                 return;
             }
+            notServed = false;
             store.view = view;
             store.kind = kind;
             informer = client.genericKubernetesResources(apiVersion, kind).inAnyNamespace()
@@ -73,6 +86,10 @@ final class GatewayApiCache<V> {
     /** Every object as the rules see it; empty while that cannot be told. */
     Optional<List<V>> list() {
         if (notServed) {
+            long asked = askedAt.get();
+            if (System.currentTimeMillis() - asked > RECHECK_MILLIS && askedAt.compareAndSet(asked, System.currentTimeMillis())) {
+                discover();
+            }
             return Optional.of(List.of());
         }
         SharedIndexInformer<GenericKubernetesResource> current = informer;
