@@ -54,14 +54,18 @@ allow_list_behind_cluster_is_warned() {
   # The Service stays Cluster, as in the field report: an admin exempted it from the Service rule.
   field_report_service "$ns" "sourceip-guard.io/exempt: service-external-traffic-policy" | kubectl apply -f - >/dev/null 2>&1
   expect_eq "$(jsonpath service ingress-nginx-controller "$ns" '{.spec.externalTrafficPolicy}')" Cluster "exempt, so Cluster"
+  # The link the cluster makes: the Ingress's class nginx, its controller k8s.io/ingress-nginx, the ingress-nginx
+  # Deployment serving that value (--controller-class), the Service selecting its pods.
+  kubectl apply -f "$root/src/test/resources/fixtures/allowlists/ingress-nginx-ingressclass.yaml" >/dev/null
+  sed "s/^  namespace: .*/  namespace: $ns/" "$(fixture ingress-nginx-controller-deployment.yaml)" | kubectl apply -f - >/dev/null 2>&1
   ingress_warns() {
     local out
     out=$(sed "s/^  namespace: .*/  namespace: $ns/" "$root/src/test/resources/fixtures/allowlists/field-report-ingress-whitelist.yaml" |
       kubectl apply -f - 2>&1)
-    [[ $out == *"[allow-list-source-ip]"*"will see node IPs"* ]]
+    [[ $out == *"[allow-list-source-ip]"*"(IngressClass nginx, controller k8s.io/ingress-nginx → Deployment $ns/ingress-nginx-controller) will see node IPs"* ]]
   }
-  # the Service informer sees the new Service within moments
-  eventually 10 ingress_warns >/dev/null || fail "no allow-list warning on the Ingress"
+  # the informers see the new Service, IngressClass and Deployment within moments
+  eventually 20 ingress_warns >/dev/null || fail "no allow-list warning naming the IngressClass link on the Ingress"
   [[ -n $(kubectl get ingress weather -n "$ns" -o name 2>/dev/null) ]] || fail "the Ingress was not admitted"
   # its Local counterpart passes silently
   kubectl label service ingress-nginx-controller -n "$ns" sourceip-guard.io/exempt- >/dev/null
@@ -73,8 +77,10 @@ allow_list_behind_cluster_is_warned() {
     [[ $out != *"[allow-list-source-ip]"* ]]
   }
   eventually 10 ingress_silent >/dev/null || fail "the allow-list warning stays behind a Local Service"
+  kubectl delete -f "$root/src/test/resources/fixtures/allowlists/ingress-nginx-ingressclass.yaml" >/dev/null
 }
-scenario "An Ingress whitelist behind a Cluster Service is admitted with a warning, behind Local silently" allow_list_behind_cluster_is_warned
+scenario "An Ingress whitelist behind a Cluster Service, linked through its IngressClass, is admitted with a warning, behind Local silently" \
+  allow_list_behind_cluster_is_warned
 
 istio_class_defaults_are_written_back() {
   local out before patch

@@ -50,6 +50,14 @@ public class InformerClusterView implements ClusterView {
     // Gateways (their class, annotations and parametersRef) and the routes' parentRefs, where the cluster serves them.
     private final GatewayApiCache<GatewayMeta> gateways =
             new GatewayApiCache<>("gateway.networking.k8s.io/v1", "Gateway", GatewayMeta::of);
+    // IngressClasses and ingress-nginx's controller workloads: which Services front an Ingress's allow-list.
+    private SharedIndexInformer<io.fabric8.kubernetes.api.model.networking.v1.IngressClass> ingressClassInformer;
+    private SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.Deployment> deploymentInformer;
+    private SharedIndexInformer<DaemonSet> daemonSetInformer;
+    private final ControllerStore<io.fabric8.kubernetes.api.model.apps.Deployment> deployments = new ControllerStore<>("Deployment",
+            meta -> new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder().withMetadata(meta).build());
+    private final ControllerStore<DaemonSet> daemonSets = new ControllerStore<>("DaemonSet",
+            meta -> new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder().withMetadata(meta).build());
     private final List<GatewayApiCache<RouteMeta>> routes = List.of(
             new GatewayApiCache<>("gateway.networking.k8s.io/v1", "HTTPRoute", RouteMeta::of),
             new GatewayApiCache<>("gateway.networking.k8s.io/v1", "GRPCRoute", RouteMeta::of));
@@ -84,6 +92,9 @@ public class InformerClusterView implements ClusterView {
             nodeInformer = null;
             serviceInformer = null;
             agentInformer = null;
+            ingressClassInformer = null;
+            deploymentInformer = null;
+            daemonSetInformer = null;
         }
     }
 
@@ -97,6 +108,12 @@ public class InformerClusterView implements ClusterView {
         // LoadBalancer and NodePort Services are kept, and of them only type, policy, selector and labels.
         serviceInformer = start(client.get().services().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
                 .itemStore(services), "Services");
+        ingressClassInformer = start(client.get().network().v1().ingressClasses().runnableInformer(RESYNC_MILLIS),
+                "IngressClasses");
+        deploymentInformer = start(client.get().apps().deployments().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
+                .itemStore(deployments), "Deployments");
+        daemonSetInformer = start(client.get().apps().daemonSets().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
+                .itemStore(daemonSets), "DaemonSets");
         // Istio's per-Gateway ConfigMaps and the routes behind an allow-list, for gateway-config and allow-list-source-ip.
         gateways.start(client.get(), RESYNC_MILLIS);
         routes.forEach(r -> r.start(client.get(), RESYNC_MILLIS));
@@ -139,6 +156,30 @@ public class InformerClusterView implements ClusterView {
         }
         gateways.stop();
         routes.forEach(GatewayApiCache::stop);
+        for (SharedIndexInformer<?> informer : java.util.Arrays.asList(ingressClassInformer, deploymentInformer, daemonSetInformer)) {
+            if (informer != null) {
+                informer.stop();
+            }
+        }
+    }
+
+    @Override
+    public Optional<List<IngressClassMeta>> ingressClasses() {
+        if (ingressClassInformer == null || !ingressClassInformer.hasSynced()) {
+            return Optional.empty();
+        }
+        return Optional.of(ingressClassInformer.getStore().list().stream()
+                .map(c -> IngressClassMeta.of(JSON.valueToTree(c))).toList());
+    }
+
+    @Override
+    public Optional<List<ControllerMeta>> ingressControllers() {
+        if (deploymentInformer == null || !deploymentInformer.hasSynced() || daemonSetInformer == null || !daemonSetInformer.hasSynced()) {
+            return Optional.empty();
+        }
+        List<ControllerMeta> all = new ArrayList<>(deployments.controllers());
+        all.addAll(daemonSets.controllers());
+        return Optional.of(all);
     }
 
     @Override

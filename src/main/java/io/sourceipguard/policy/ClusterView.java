@@ -146,6 +146,80 @@ public interface ClusterView {
         return Optional.empty();
     }
 
+    /** An {@code IngressClass}: its name, {@code spec.controller}, and whether it is the cluster's default class. */
+    record IngressClassMeta(String name, String controller, boolean isDefault) {
+
+        /** The rules' view of an IngressClass manifest ({@code networking.k8s.io/v1}). */
+        public static IngressClassMeta of(com.fasterxml.jackson.databind.JsonNode ingressClass) {
+            return new IngressClassMeta(ingressClass.path("metadata").path("name").asText(""),
+                    ingressClass.path("spec").path("controller").asText(""),
+                    "true".equals(ingressClass.path("metadata").path("annotations")
+                            .path("ingressclass.kubernetes.io/is-default-class").asText("")));
+        }
+    }
+
+    /** The cluster's IngressClasses, or empty when they cannot be read. */
+    default Optional<List<IngressClassMeta>> ingressClasses() {
+        return Optional.empty();
+    }
+
+    /**
+     * A workload that runs ingress-nginx's controller: where it is, its pod labels (what a Service selects) and the
+     * arguments of that container, which say the IngressClass controller value and class name it serves.
+     */
+    record ControllerMeta(String namespace, String kind, String name, Map<String, String> podLabels, List<String> args) {
+        public ControllerMeta {
+            podLabels = Map.copyOf(podLabels);
+            args = List.copyOf(args);
+        }
+
+        // The controller binary of ingress-nginx's images (deploy/static/provider/*/deploy.yaml: args[0]).
+        private static final String NGINX_CONTROLLER = "/nginx-ingress-controller";
+
+        /** The view of a Deployment or DaemonSet manifest, or null when no container runs ingress-nginx's controller. */
+        public static ControllerMeta of(com.fasterxml.jackson.databind.JsonNode workload) {
+            com.fasterxml.jackson.databind.JsonNode template = workload.path("spec").path("template");
+            for (com.fasterxml.jackson.databind.JsonNode container : template.path("spec").path("containers")) {
+                if (NGINX_CONTROLLER.equals(container.path("args").path(0).asText(""))) {
+                    List<String> args = new java.util.ArrayList<>();
+                    container.path("args").forEach(a -> args.add(a.asText("")));
+                    Map<String, String> labels = new java.util.LinkedHashMap<>();
+                    template.path("metadata").path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText("")));
+                    com.fasterxml.jackson.databind.JsonNode metadata = workload.path("metadata");
+                    return new ControllerMeta(metadata.path("namespace").asText(""), workload.path("kind").asText(""),
+                            metadata.path("name").asText(""), labels, args);
+                }
+            }
+            return null;
+        }
+
+        /** The value of a {@code --flag=value} or {@code --flag value} argument, or {@code fallback}. */
+        public String flag(String name, String fallback) {
+            for (int i = 0; i < args.size(); i++) {
+                String arg = args.get(i);
+                if (arg.startsWith(name + "=")) {
+                    return arg.substring(name.length() + 1);
+                }
+                if (arg.equals(name) && i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
+                    return args.get(i + 1);
+                }
+                if (arg.equals(name)) {
+                    return "true";
+                }
+            }
+            return fallback;
+        }
+
+        public String displayName() {
+            return kind + " " + namespace + "/" + name;
+        }
+    }
+
+    /** The ingress-nginx controller workloads of the cluster, or empty when they cannot be read. */
+    default Optional<List<ControllerMeta>> ingressControllers() {
+        return Optional.empty();
+    }
+
     /**
      * False when no Kubernetes API is configured at all (a workstation, the offline report): the
      * rules then judge from configuration alone and say that the cluster facts were not checked.

@@ -59,6 +59,7 @@ public final class ClusterSource {
         all(client, "apps/v1", "DaemonSet", context, manifests);
         all(client, "apps/v1", "StatefulSet", context, manifests);
         all(client, "networking.k8s.io/v1", "Ingress", context, manifests);
+        all(client, "networking.k8s.io/v1", "IngressClass", context, manifests);
         // The Gateway controllers' configuration and the allow-lists of rules gateway-config and
         // allow-list-source-ip, and the Gateways and routes that link them: CRDs that most clusters do not have, so
         // each is read only where it is served. Istio's Gateway ConfigMaps are not read: that would take reading
@@ -87,7 +88,7 @@ public final class ClusterSource {
         String next = null;
         do {
             ListOptions options = new ListOptionsBuilder().withLimit(PAGE).withContinue(next).build();
-            GenericKubernetesResourceList page = "Namespace".equals(kind) || "Node".equals(kind) ? op.list(options) : op.inAnyNamespace().list(options);
+            GenericKubernetesResourceList page = "Namespace".equals(kind) || "Node".equals(kind) || "IngressClass".equals(kind) ? op.list(options) : op.inAnyNamespace().list(options);
             for (GenericKubernetesResource item : page.getItems()) {
                 out.add(manifest(apiVersion, kind, item, context));
             }

@@ -1,7 +1,9 @@
 package io.sourceipguard.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sourceipguard.policy.ClusterView.ControllerMeta;
 import io.sourceipguard.policy.ClusterView.GatewayMeta;
+import io.sourceipguard.policy.ClusterView.IngressClassMeta;
 import io.sourceipguard.policy.ClusterView.NodeMeta;
 import io.sourceipguard.policy.ClusterView.RouteMeta;
 import io.sourceipguard.policy.ClusterView.ServiceMeta;
@@ -31,6 +33,8 @@ public final class ManifestClusterView implements ClusterView {
     private final List<MasqAgent> agents = new ArrayList<>();
     private final List<GatewayMeta> gateways = new ArrayList<>();
     private final List<RouteMeta> routes = new ArrayList<>();
+    private final List<IngressClassMeta> ingressClasses = new ArrayList<>();
+    private final List<ControllerMeta> controllers = new ArrayList<>();
     private final boolean fromCluster;
 
     private static final String GATEWAY_API = "gateway.networking.k8s.io/";
@@ -60,7 +64,12 @@ public final class ManifestClusterView implements ClusterView {
                 gateways.add(GatewayMeta.of(m.object()));
             } else if (apiVersion.startsWith(GATEWAY_API) && ("HTTPRoute".equals(m.kind()) || "GRPCRoute".equals(m.kind()))) {
                 routes.add(RouteMeta.of(m.object()));
+            } else if ("IngressClass".equals(m.kind()) && "networking.k8s.io/v1".equals(apiVersion)) {
+                ingressClasses.add(IngressClassMeta.of(m.object()));
+            } else if ("Deployment".equals(m.kind()) && "apps/v1".equals(apiVersion)) {
+                Optional.ofNullable(ControllerMeta.of(m.object())).ifPresent(controllers::add);
             } else if ("DaemonSet".equals(m.kind()) && "apps/v1".equals(apiVersion)) {
+                Optional.ofNullable(ControllerMeta.of(m.object())).ifPresent(controllers::add);
                 MasqAgent agent = MasqAgent.fromDaemonSet(m.object(), name -> true);
                 if (agent != null) {
                     agents.add(agent);
@@ -104,6 +113,16 @@ public final class ManifestClusterView implements ClusterView {
     @Override
     public Optional<List<RouteMeta>> routes() {
         return Optional.of(List.copyOf(routes));
+    }
+
+    @Override
+    public Optional<List<IngressClassMeta>> ingressClasses() {
+        return Optional.of(List.copyOf(ingressClasses));
+    }
+
+    @Override
+    public Optional<List<ControllerMeta>> ingressControllers() {
+        return Optional.of(List.copyOf(controllers));
     }
 
     private static Optional<ServiceMeta> service(Manifest m) {

@@ -129,27 +129,7 @@ public final class Fixtures {
     /** {@code base} with these Gateways and routes ({@code null}: not readable yet). */
     public static ClusterView withGatewayApi(ClusterView base, List<ClusterView.GatewayMeta> gateways,
             List<ClusterView.RouteMeta> routes) {
-        return new ClusterView() {
-            @Override
-            public Optional<List<ConfigMapData>> configMaps(String namespace) {
-                return base.configMaps(namespace);
-            }
-
-            @Override
-            public Optional<NamespaceMeta> namespace(String name) {
-                return base.namespace(name);
-            }
-
-            @Override
-            public Optional<List<NodeMeta>> nodes() {
-                return base.nodes();
-            }
-
-            @Override
-            public Optional<List<ServiceMeta>> services() {
-                return base.services();
-            }
-
+        return new DelegatingClusterView(base) {
             @Override
             public Optional<List<GatewayMeta>> gateways() {
                 return Optional.ofNullable(gateways);
@@ -158,11 +138,6 @@ public final class Fixtures {
             @Override
             public Optional<List<RouteMeta>> routes() {
                 return Optional.ofNullable(routes);
-            }
-
-            @Override
-            public boolean hasCluster() {
-                return base.hasCluster();
             }
         };
     }

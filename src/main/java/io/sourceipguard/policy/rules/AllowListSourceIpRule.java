@@ -25,9 +25,10 @@ import java.util.function.Predicate;
  * disagree, a route between policy and Gateway), it says so in a note and never warns falsely.
  * <ul>
  *   <li>Ingress ({@code networking.k8s.io/v1}) with {@code nginx.ingress.kubernetes.io/whitelist-source-range} or
- *       {@code allowlist-source-range}: only ingress-nginx reads that prefix, and an IngressClass does not name an
- *       instance (every install says {@code k8s.io/ingress-nginx}), so the ingress-nginx controller Services of the
- *       cluster are the candidates.</li>
+ *       {@code allowlist-source-range}: only ingress-nginx reads that prefix. Linked as the cluster links it
+ *       ({@link IngressLink}): the Ingress's class, the IngressClass's {@code spec.controller}, the ingress-nginx
+ *       workloads that serve that value, the Services that select their pods; the controller's own labels only
+ *       where that link cannot be followed, and the finding says which was used.</li>
  *   <li>Traefik {@code Middleware} ({@code traefik.io/v1alpha1}) with {@code spec.ipAllowList} (or the older
  *       {@code ipWhiteList}) {@code sourceRange}; with {@code ipStrategy} it reads X-Forwarded-For instead, which
  *       the Service's policy does not change.</li>
@@ -80,9 +81,19 @@ public final class AllowListSourceIpRule implements Rule {
         for (String annotation : NGINX_ANNOTATIONS) {
             String list = Metadata.annotation(ingress, annotation);
             if (list != null && !list.isBlank()) {
-                return judge(annotation + "=" + list, "ingress-nginx", cluster,
-                        s -> "ingress-nginx".equals(s.labels().get(NAME))
-                                && "controller".equals(s.labels().get("app.kubernetes.io/component")));
+                IngressLink.Link link = IngressLink.of(ingress, cluster);
+                if (link.services() != null && link.services().isEmpty()) {
+                    return Finding.pass(ID).withNote(link.how() + ", and no LoadBalancer or NodePort Service selects its pods:"
+                            + " whether the allow-list sees client IPs was not checked");
+                }
+                Predicate<ServiceMeta> fronts = link.services() != null ? link.services()::contains
+                        : s -> "ingress-nginx".equals(s.labels().get(NAME))
+                                && "controller".equals(s.labels().get("app.kubernetes.io/component"));
+                Finding finding = judge(annotation + "=" + list + (link.services() != null ? " (" + link.how() + ")" : ""),
+                        "ingress-nginx", cluster, fronts);
+                // which link was used, when it matters: a Local counterpart passes silently
+                return link.services() != null || finding.outcome() != io.sourceipguard.policy.Outcome.WARN ? finding
+                        : finding.withNote(link.how());
             }
         }
         return Finding.skip(ID, "no client IP allow-list");
