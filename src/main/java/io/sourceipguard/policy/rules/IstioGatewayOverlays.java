@@ -128,7 +128,7 @@ final class IstioGatewayOverlays {
         if (found.withheld() != null) {
             notes.add("nodeSelector " + text + " not set in the deployment overlay: " + found.withheld());
         } else {
-            edit(data, "deployment", leftAlone, patch, actions, overlay -> pin(overlay, found, text));
+            edit(data, "deployment", leftAlone, patch, actions, overlay -> pin(overlay, found, text, notes));
             if (found.note() != null) {
                 notes.add(found.note());
             }
@@ -168,7 +168,7 @@ final class IstioGatewayOverlays {
                 + SERVICE_TYPE + "), where the API server refuses externalTrafficPolicy";
     }
 
-    private String pin(YamlOverlay overlay, IngressPool found, String text) {
+    private String pin(YamlOverlay overlay, IngressPool found, String text, List<String> notes) {
         List<String> done = new ArrayList<>();
         List<String> selector = new ArrayList<>(POD);
         selector.add("nodeSelector");
@@ -200,6 +200,10 @@ final class IstioGatewayOverlays {
             }
             if (!taint.effect().isEmpty()) {
                 toleration.put("effect", taint.effect());
+            }
+            if (existing.isMissingNode() && done.stream().noneMatch(d -> d.startsWith("a toleration"))) {
+                notes.add("the deployment overlay's tolerations replace those of Istio's template (strategic merge has no"
+                        + " merge key for them): list there any other taint its pods must tolerate");
             }
             if (!overlay.append(tolerationsPath, toleration)) {
                 return "";
