@@ -174,7 +174,7 @@ class AllowListSourceIpRuleTest {
         };
     }
 
-    /** A second ingress-nginx install in {@code namespace}, serving {@code controller}, its Service Local. */
+    /** A second ingress-nginx install in {@code namespace}, serving {@code controller} and class "internal", its Service Local. */
     private static List<JsonNode> secondInstall(String namespace, String controller) {
         ObjectNode deployment = manifest("ingress-nginx-controller-deployment.yaml");
         ((ObjectNode) deployment.get("metadata")).put("namespace", namespace);
@@ -183,6 +183,8 @@ class AllowListSourceIpRuleTest {
         for (int i = 0; i < args.size(); i++) {
             if (args.get(i).asText().startsWith("--controller-class=")) {
                 args.set(i, com.fasterxml.jackson.databind.node.TextNode.valueOf("--controller-class=" + controller));
+            } else if (args.get(i).asText().startsWith("--ingress-class=")) {
+                args.set(i, com.fasterxml.jackson.databind.node.TextNode.valueOf("--ingress-class=internal"));
             }
         }
         ObjectNode service = local("ingress-nginx-controller-service-cluster.yaml");
