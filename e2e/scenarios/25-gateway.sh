@@ -140,9 +140,11 @@ scenario "The ConfigMap a Gateway's parametersRef names gets the Istio overlays,
 security_policy_on_a_route_is_followed_to_its_gateway() {
   gateway_crds
   ensure_namespace envoy-gateway-system
-  # Envoy Gateway's Service for Gateway default/eg, left Cluster (Envoy Gateway reconciles it: the webhook warns, never patches)
+  # Envoy Gateway's Service for Gateway default/eg, left Cluster (Envoy Gateway reconciles it: the webhook warns, never
+  # patches); the testdata's ports are 0 and its port names uppercase (the unit-test renderer's), which the API server refuses
   sed -e 's/owning-gateway-name: default/owning-gateway-name: eg/' -e 's/externalTrafficPolicy: Local/externalTrafficPolicy: Cluster/' \
-    -e '0,/port: 0$/s//port: 80/' -e 's/port: 0$/port: 443/' "$(fixture envoy-gateway-proxy-service.yaml)" |
+    -e '0,/port: 0$/s//port: 80/' -e 's/port: 0$/port: 443/' -e 's/name: envoy-EnvoyHTTPPort-d76a15e2/name: http/' \
+    -e 's/name: envoy-EnvoyHTTPSPort-6658f727/name: https/' "$(fixture envoy-gateway-proxy-service.yaml)" |
     kubectl apply -f - >/dev/null 2>&1
   expect_eq "$(jsonpath service envoy-default-37a8eec1 envoy-gateway-system '{.spec.externalTrafficPolicy}')" Cluster "as its controller wrote it"
   kubectl apply -f "$root/src/test/resources/fixtures/allowlists/envoy-gateway-quickstart-httproute.yaml" >/dev/null
