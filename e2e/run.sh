@@ -2,7 +2,8 @@
 # make e2e: a real kube-apiserver calls the webhook; kubectl drives it as a user would.
 # Starts the stack (e2e/stack.sh), runs every scenario in e2e/scenarios/, stops everything,
 # prints "Kubernetes vX.Y.Z: N passed, N failed" and exits non-zero on any failure.
-# E2E_KUBERNETES picks the release: 1.37 (default) or 1.34 (scripts/kube-build.sh).
+# E2E_KUBERNETES picks the release: 1.37 (default) or 1.34 (scripts/kube-build.sh); E2E_SCENARIOS a glob of the
+# scenario files to run (default *: all; E2E_SCENARIOS=25-gateway runs that one).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,7 +19,7 @@ export KUBECONFIG=$dir/kubeconfig
 webhook_log=$dir/webhook.log
 export E2E_STACK=$dir
 
-for file in "$root"/e2e/scenarios/*.sh; do
+for file in "$root"/e2e/scenarios/${E2E_SCENARIOS:-*}.sh; do
   printf -- '-- %s\n' "$(basename "$file" .sh)"
   # shellcheck disable=SC1090
   source "$file"

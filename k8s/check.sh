@@ -101,6 +101,12 @@ for o in self-signed cert-manager audit local; do
   expect "$o" 2 'services/status' 'Service status writes reach the guard'
 done
 expect legacy 0 'matchConditions' 'no matchConditions'
+# Istio's Gateway ConfigMaps reach gateway-config only through its matchConditions: legacy drops that rule.
+for o in self-signed cert-manager audit local admission-policies; do
+  expect "$o" 3 '^    - configmaps$' 'ConfigMaps for masq, the guard and gateway-config'
+  expect "$o" 1 'name: istio-gateway-overlays' '... gateway-config only those holding an Istio overlay'
+done
+expect legacy 2 '^    - configmaps$' 'ConfigMaps for masq and the guard only'
 expect legacy 9 'operator: NotIn' 'legacy leaves the webhook namespace out instead'
 
 for o in self-signed cert-manager audit legacy; do

@@ -47,6 +47,20 @@ public class InformerClusterView implements ClusterView {
     private final NodeStore nodes = new NodeStore();
     private SharedIndexInformer<Service> serviceInformer;
     private final ServiceStore services = new ServiceStore();
+    // Gateways (their class, annotations and parametersRef) and the routes' parentRefs, where the cluster serves them.
+    private final GatewayApiCache<GatewayMeta> gateways =
+            new GatewayApiCache<>("gateway.networking.k8s.io/v1", "Gateway", GatewayMeta::of);
+    // IngressClasses and ingress-nginx's controller workloads: which Services front an Ingress's allow-list.
+    private SharedIndexInformer<io.fabric8.kubernetes.api.model.networking.v1.IngressClass> ingressClassInformer;
+    private SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.Deployment> deploymentInformer;
+    private SharedIndexInformer<DaemonSet> daemonSetInformer;
+    private final ControllerStore<io.fabric8.kubernetes.api.model.apps.Deployment> deployments = new ControllerStore<>("Deployment",
+            meta -> new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder().withMetadata(meta).build());
+    private final ControllerStore<DaemonSet> daemonSets = new ControllerStore<>("DaemonSet",
+            meta -> new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder().withMetadata(meta).build());
+    private final List<GatewayApiCache<RouteMeta>> routes = List.of(
+            new GatewayApiCache<>("gateway.networking.k8s.io/v1", "HTTPRoute", RouteMeta::of),
+            new GatewayApiCache<>("gateway.networking.k8s.io/v1", "GRPCRoute", RouteMeta::of));
     private boolean hasCluster;
     // The informers started, by what they watch, until their first list completes or fails: readiness waits on them.
     private final Map<String, SharedIndexInformer<?>> awaited = new java.util.concurrent.ConcurrentHashMap<>();
@@ -82,6 +96,9 @@ public class InformerClusterView implements ClusterView {
             nodeInformer = null;
             serviceInformer = null;
             agentInformer = null;
+            ingressClassInformer = null;
+            deploymentInformer = null;
+            daemonSetInformer = null;
         }
     }
 
@@ -96,6 +113,15 @@ public class InformerClusterView implements ClusterView {
         // LoadBalancer and NodePort Services are kept, and of them only type, policy, selector and labels.
         serviceInformer = start(client.get().services().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
                 .itemStore(services), "Services");
+        ingressClassInformer = start(client.get().network().v1().ingressClasses().runnableInformer(RESYNC_MILLIS),
+                "IngressClasses");
+        deploymentInformer = start(client.get().apps().deployments().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
+                .itemStore(deployments), "Deployments");
+        daemonSetInformer = start(client.get().apps().daemonSets().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
+                .itemStore(daemonSets), "DaemonSets");
+        // Istio's per-Gateway ConfigMaps and the routes behind an allow-list, for gateway-config and allow-list-source-ip.
+        gateways.start(client.get(), RESYNC_MILLIS);
+        routes.forEach(r -> r.start(client.get(), RESYNC_MILLIS));
         String namespace = config.rules().masqueradeConfig().namespace();
         for (String name : config.rules().masqueradeConfig().names()) {
             masqInformers.add(start(client.get().configMaps().inNamespace(namespace).withName(name)
@@ -154,6 +180,53 @@ public class InformerClusterView implements ClusterView {
         if (agentInformer != null) {
             agentInformer.stop();
         }
+        gateways.stop();
+        routes.forEach(GatewayApiCache::stop);
+        for (SharedIndexInformer<?> informer : java.util.Arrays.asList(ingressClassInformer, deploymentInformer, daemonSetInformer)) {
+            if (informer != null) {
+                informer.stop();
+            }
+        }
+    }
+
+    @Override
+    public Optional<List<IngressClassMeta>> ingressClasses() {
+        if (ingressClassInformer == null || !ingressClassInformer.hasSynced()) {
+            return Optional.empty();
+        }
+        return Optional.of(ingressClassInformer.getStore().list().stream()
+                .map(c -> IngressClassMeta.of(JSON.valueToTree(c))).toList());
+    }
+
+    @Override
+    public Optional<List<ControllerMeta>> ingressControllers() {
+        if (deploymentInformer == null || !deploymentInformer.hasSynced() || daemonSetInformer == null || !daemonSetInformer.hasSynced()) {
+            return Optional.empty();
+        }
+        List<ControllerMeta> all = new ArrayList<>(deployments.controllers());
+        all.addAll(daemonSets.controllers());
+        return Optional.of(all);
+    }
+
+    @Override
+    public Optional<List<GatewayMeta>> gateways() {
+        return hasCluster ? gateways.list() : Optional.empty();
+    }
+
+    @Override
+    public Optional<List<RouteMeta>> routes() {
+        if (!hasCluster) {
+            return Optional.empty();
+        }
+        List<RouteMeta> all = new ArrayList<>();
+        for (GatewayApiCache<RouteMeta> kind : routes) {
+            Optional<List<RouteMeta>> some = kind.list();
+            if (some.isEmpty()) {
+                return Optional.empty();
+            }
+            all.addAll(some.get());
+        }
+        return Optional.of(all);
     }
 
     @Override

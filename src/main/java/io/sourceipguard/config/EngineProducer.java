@@ -81,7 +81,8 @@ public class EngineProducer {
                 new HashSet<>(masq.keyNames()), cidrs("protected-cidrs", masq.protectedCidrs()), masq.cidrLimit(),
                 masq.ipv6Enabled(), network, cidrs("cluster-cidrs", masq.clusterCidrs().orElse(List.of())),
                 cidrs("must-masquerade-cidrs", masq.mustMasqueradeCidrs()), new HashSet<>(masq.platformNames()));
-        return new PolicySettings(config.rules().serviceExternalTrafficPolicy().includeNodePort(), pool, masqSettings);
+        return new PolicySettings(config.rules().serviceExternalTrafficPolicy().includeNodePort(), pool, masqSettings,
+                config.rules().gatewayConfig().istioNamespaces());
     }
 
     private static List<Cidr> cidrs(String key, List<String> texts) {

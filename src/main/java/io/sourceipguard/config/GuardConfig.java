@@ -61,7 +61,7 @@ public interface GuardConfig {
 
         IngressRule ingressNodePool();
 
-        RuleGroup gatewayConfig();
+        GatewayRule gatewayConfig();
 
         RuleGroup allowListSourceIp();
 
@@ -81,6 +81,15 @@ public interface GuardConfig {
     interface RuleGroup {
         /** Overrides the global mode for this rule: enforce, audit or off. */
         Optional<String> mode();
+    }
+
+    interface GatewayRule extends RuleGroup {
+        /**
+         * Where Istio's control plane runs: the only namespaces whose ConfigMaps labelled
+         * gateway.istio.io/defaults-for-class it reads (istio-system; AKS's Istio add-on: aks-istio-system).
+         */
+        @WithDefault("istio-system,aks-istio-system")
+        List<String> istioNamespaces();
     }
 
     interface ServiceRule extends RuleGroup {

@@ -81,6 +81,146 @@ public interface ClusterView {
     Optional<List<ServiceMeta>> services();
 
     /**
+     * A Gateway API {@code Gateway} ({@code gateway.networking.k8s.io/v1}) as the rules see it: its class, its
+     * annotations and the {@code spec.infrastructure.parametersRef} it names (empty strings when unset).
+     */
+    record GatewayMeta(String namespace, String name, String className, Map<String, String> annotations,
+            String parametersGroup, String parametersKind, String parametersName) {
+        public GatewayMeta {
+            annotations = Map.copyOf(annotations);
+        }
+
+        /** The rules' view of a Gateway manifest (any served version: the fields read are the same in v1 and v1beta1). */
+        public static GatewayMeta of(com.fasterxml.jackson.databind.JsonNode gateway) {
+            com.fasterxml.jackson.databind.JsonNode metadata = gateway.path("metadata");
+            com.fasterxml.jackson.databind.JsonNode ref = gateway.path("spec").path("infrastructure").path("parametersRef");
+            Map<String, String> annotations = new java.util.LinkedHashMap<>();
+            metadata.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText("")));
+            return new GatewayMeta(metadata.path("namespace").asText(""), metadata.path("name").asText(""),
+                    gateway.path("spec").path("gatewayClassName").asText(""), annotations, ref.path("group").asText(""),
+                    ref.path("kind").asText(""), ref.path("name").asText(""));
+        }
+
+        public String displayName() {
+            return namespace + "/" + name;
+        }
+    }
+
+    /**
+     * The cluster's Gateways: empty when they cannot be read (cache not synced, no cluster); an empty list when
+     * the cluster does not serve the Gateway API at all.
+     */
+    default Optional<List<GatewayMeta>> gateways() {
+        return Optional.empty();
+    }
+
+    /** One {@code parentRefs} entry of a route: the Gateway (or other parent) it attaches to. */
+    record ParentRef(String group, String kind, String namespace, String name) {
+    }
+
+    /** An {@code HTTPRoute} or {@code GRPCRoute} as the rules see it: where it is and the parents it attaches to. */
+    record RouteMeta(String kind, String namespace, String name, List<ParentRef> parents) {
+        public RouteMeta {
+            parents = List.copyOf(parents);
+        }
+
+        /**
+         * The rules' view of an HTTPRoute or GRPCRoute manifest. A parentRef's group defaults to
+         * gateway.networking.k8s.io, its kind to Gateway and its namespace to the route's (sigs.k8s.io/gateway-api
+         * apis/v1/shared_types.go, ParentReference).
+         */
+        public static RouteMeta of(com.fasterxml.jackson.databind.JsonNode route) {
+            com.fasterxml.jackson.databind.JsonNode metadata = route.path("metadata");
+            String namespace = metadata.path("namespace").asText("");
+            List<ParentRef> parents = new java.util.ArrayList<>();
+            for (com.fasterxml.jackson.databind.JsonNode ref : route.path("spec").path("parentRefs")) {
+                parents.add(new ParentRef(ref.path("group").asText("gateway.networking.k8s.io"), ref.path("kind").asText("Gateway"),
+                        ref.path("namespace").asText(namespace), ref.path("name").asText("")));
+            }
+            return new RouteMeta(route.path("kind").asText(""), namespace, metadata.path("name").asText(""), parents);
+        }
+    }
+
+    /** The cluster's HTTPRoutes and GRPCRoutes, with the same three states as {@link #gateways()}. */
+    default Optional<List<RouteMeta>> routes() {
+        return Optional.empty();
+    }
+
+    /** An {@code IngressClass}: its name, {@code spec.controller}, and whether it is the cluster's default class. */
+    record IngressClassMeta(String name, String controller, boolean isDefault) {
+
+        /** The rules' view of an IngressClass manifest ({@code networking.k8s.io/v1}). */
+        public static IngressClassMeta of(com.fasterxml.jackson.databind.JsonNode ingressClass) {
+            return new IngressClassMeta(ingressClass.path("metadata").path("name").asText(""),
+                    ingressClass.path("spec").path("controller").asText(""),
+                    "true".equals(ingressClass.path("metadata").path("annotations")
+                            .path("ingressclass.kubernetes.io/is-default-class").asText("")));
+        }
+    }
+
+    /** The cluster's IngressClasses, or empty when they cannot be read. */
+    default Optional<List<IngressClassMeta>> ingressClasses() {
+        return Optional.empty();
+    }
+
+    /**
+     * A workload that runs ingress-nginx's controller: where it is, its pod labels (what a Service selects) and the
+     * arguments of that container, which say the IngressClass controller value and class name it serves.
+     */
+    record ControllerMeta(String namespace, String kind, String name, Map<String, String> podLabels, List<String> args) {
+        public ControllerMeta {
+            podLabels = Map.copyOf(podLabels);
+            args = List.copyOf(args);
+        }
+
+        // The controller binary of ingress-nginx's images (deploy/static/provider/*/deploy.yaml: args[0]).
+        private static final String NGINX_CONTROLLER = "/nginx-ingress-controller";
+
+        /** The view of a Deployment or DaemonSet manifest, or null when no container runs ingress-nginx's controller. */
+        public static ControllerMeta of(com.fasterxml.jackson.databind.JsonNode workload) {
+            com.fasterxml.jackson.databind.JsonNode template = workload.path("spec").path("template");
+            for (com.fasterxml.jackson.databind.JsonNode container : template.path("spec").path("containers")) {
+                if (NGINX_CONTROLLER.equals(container.path("args").path(0).asText(""))) {
+                    List<String> args = new java.util.ArrayList<>();
+                    container.path("args").forEach(a -> args.add(a.asText("")));
+                    Map<String, String> labels = new java.util.LinkedHashMap<>();
+                    template.path("metadata").path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText("")));
+                    com.fasterxml.jackson.databind.JsonNode metadata = workload.path("metadata");
+                    return new ControllerMeta(metadata.path("namespace").asText(""), workload.path("kind").asText(""),
+                            metadata.path("name").asText(""), labels, args);
+                }
+            }
+            return null;
+        }
+
+        /** The value of a {@code --flag=value} or {@code --flag value} argument, or {@code fallback}. */
+        public String flag(String name, String fallback) {
+            for (int i = 0; i < args.size(); i++) {
+                String arg = args.get(i);
+                if (arg.startsWith(name + "=")) {
+                    return arg.substring(name.length() + 1);
+                }
+                if (arg.equals(name) && i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
+                    return args.get(i + 1);
+                }
+                if (arg.equals(name)) {
+                    return "true";
+                }
+            }
+            return fallback;
+        }
+
+        public String displayName() {
+            return kind + " " + namespace + "/" + name;
+        }
+    }
+
+    /** The ingress-nginx controller workloads of the cluster, or empty when they cannot be read. */
+    default Optional<List<ControllerMeta>> ingressControllers() {
+        return Optional.empty();
+    }
+
+    /**
      * False when no Kubernetes API is configured at all (a workstation, the offline report): the
      * rules then judge from configuration alone and say that the cluster facts were not checked.
      * True when a cluster is configured, even if it cannot be read right now.

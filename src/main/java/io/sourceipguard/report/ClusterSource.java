@@ -33,6 +33,9 @@ public final class ClusterSource {
         {"gateway.nginx.org/v1alpha2", "NginxProxy"},
         {"cilium.io/v2alpha1", "CiliumGatewayClassConfig"},
         {"traefik.io/v1alpha1", "Middleware"},
+        {"gateway.networking.k8s.io/v1", "Gateway"},
+        {"gateway.networking.k8s.io/v1", "HTTPRoute"},
+        {"gateway.networking.k8s.io/v1", "GRPCRoute"},
     };
 
     private ClusterSource() {
@@ -56,8 +59,11 @@ public final class ClusterSource {
         all(client, "apps/v1", "DaemonSet", context, manifests);
         all(client, "apps/v1", "StatefulSet", context, manifests);
         all(client, "networking.k8s.io/v1", "Ingress", context, manifests);
+        all(client, "networking.k8s.io/v1", "IngressClass", context, manifests);
         // The Gateway controllers' configuration and the allow-lists of rules gateway-config and
-        // allow-list-source-ip: CRDs that most clusters do not have, so each is read only where it is served.
+        // allow-list-source-ip, and the Gateways and routes that link them: CRDs that most clusters do not have, so
+        // each is read only where it is served. Istio's Gateway ConfigMaps are not read: that would take reading
+        // every ConfigMap of the cluster; admission judges them on write, and -f on manifests.
         for (String[] crd : CRDS) {
             if (client.supports(crd[0], crd[1])) {
                 all(client, crd[0], crd[1], context, manifests);
@@ -82,7 +88,7 @@ public final class ClusterSource {
         String next = null;
         do {
             ListOptions options = new ListOptionsBuilder().withLimit(PAGE).withContinue(next).build();
-            GenericKubernetesResourceList page = "Namespace".equals(kind) || "Node".equals(kind) ? op.list(options) : op.inAnyNamespace().list(options);
+            GenericKubernetesResourceList page = "Namespace".equals(kind) || "Node".equals(kind) || "IngressClass".equals(kind) ? op.list(options) : op.inAnyNamespace().list(options);
             for (GenericKubernetesResource item : page.getItems()) {
                 out.add(manifest(apiVersion, kind, item, context));
             }

@@ -1,7 +1,11 @@
 package io.sourceipguard.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sourceipguard.policy.ClusterView.ControllerMeta;
+import io.sourceipguard.policy.ClusterView.GatewayMeta;
+import io.sourceipguard.policy.ClusterView.IngressClassMeta;
 import io.sourceipguard.policy.ClusterView.NodeMeta;
+import io.sourceipguard.policy.ClusterView.RouteMeta;
 import io.sourceipguard.policy.ClusterView.ServiceMeta;
 import io.sourceipguard.policy.ClusterView.Taint;
 import io.sourceipguard.policy.ClusterView;
@@ -27,7 +31,13 @@ public final class ManifestClusterView implements ClusterView {
     private final List<NodeMeta> nodes = new ArrayList<>();
     private final List<ServiceMeta> services = new ArrayList<>();
     private final List<MasqAgent> agents = new ArrayList<>();
+    private final List<GatewayMeta> gateways = new ArrayList<>();
+    private final List<RouteMeta> routes = new ArrayList<>();
+    private final List<IngressClassMeta> ingressClasses = new ArrayList<>();
+    private final List<ControllerMeta> controllers = new ArrayList<>();
     private final boolean fromCluster;
+
+    private static final String GATEWAY_API = "gateway.networking.k8s.io/";
 
     /** The manifests of files: cluster facts (Nodes) only as far as the input contains them. */
     public ManifestClusterView(List<Manifest> manifests) {
@@ -50,7 +60,16 @@ public final class ManifestClusterView implements ClusterView {
                 nodes.add(node(m.name(), m.object()));
             } else if ("Service".equals(m.kind()) && "v1".equals(apiVersion)) {
                 service(m).ifPresent(services::add);
+            } else if (apiVersion.startsWith(GATEWAY_API) && "Gateway".equals(m.kind())) {
+                gateways.add(GatewayMeta.of(m.object()));
+            } else if (apiVersion.startsWith(GATEWAY_API) && ("HTTPRoute".equals(m.kind()) || "GRPCRoute".equals(m.kind()))) {
+                routes.add(RouteMeta.of(m.object()));
+            } else if ("IngressClass".equals(m.kind()) && "networking.k8s.io/v1".equals(apiVersion)) {
+                ingressClasses.add(IngressClassMeta.of(m.object()));
+            } else if ("Deployment".equals(m.kind()) && "apps/v1".equals(apiVersion)) {
+                Optional.ofNullable(ControllerMeta.of(m.object())).ifPresent(controllers::add);
             } else if ("DaemonSet".equals(m.kind()) && "apps/v1".equals(apiVersion)) {
+                Optional.ofNullable(ControllerMeta.of(m.object())).ifPresent(controllers::add);
                 MasqAgent agent = MasqAgent.fromDaemonSet(m.object(), name -> true);
                 if (agent != null) {
                     agents.add(agent);
@@ -83,6 +102,27 @@ public final class ManifestClusterView implements ClusterView {
     @Override
     public Optional<List<ServiceMeta>> services() {
         return Optional.of(List.copyOf(services));
+    }
+
+    // The Gateways and routes of the input: files say only as much as they contain, a cluster all of them.
+    @Override
+    public Optional<List<GatewayMeta>> gateways() {
+        return Optional.of(List.copyOf(gateways));
+    }
+
+    @Override
+    public Optional<List<RouteMeta>> routes() {
+        return Optional.of(List.copyOf(routes));
+    }
+
+    @Override
+    public Optional<List<IngressClassMeta>> ingressClasses() {
+        return Optional.of(List.copyOf(ingressClasses));
+    }
+
+    @Override
+    public Optional<List<ControllerMeta>> ingressControllers() {
+        return Optional.of(List.copyOf(controllers));
     }
 
     private static Optional<ServiceMeta> service(Manifest m) {

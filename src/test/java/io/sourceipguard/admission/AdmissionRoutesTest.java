@@ -91,6 +91,19 @@ class AdmissionRoutesTest {
     }
 
     @Test
+    void istiosClassDefaultsConfigMapGetsItsOverlaysWrittenBack() throws Exception {
+        ObjectNode configMap = manifest("istio-gateway-class-defaults-configmap.yaml");
+        ObjectNode review = Reviews.create(configMap);
+        ValidatableResponse answer = post("/mutate", review).statusCode(200)
+                .body("response.allowed", equalTo(true))
+                .body("response.warnings[0]", startsWith("sourceip-guard: [gateway-config] set externalTrafficPolicy: Local"
+                        + " in the service overlay, set nodeSelector kubernetes.azure.com/agentpool=ingress in the deployment overlay"));
+        JsonNode patched = patchedObject(review, answer);
+        assertEquals(Set.of("/data/deployment", "/data/service"), changedPaths(configMap, patched));
+        assertEquals("spec:\n  externalTrafficPolicy: Local\n", patched.at("/data/service").asText());
+    }
+
+    @Test
     void anAllowListIsAdmittedOnValidateWithAWarning() {
         post("/validate", Reviews.create(manifest("allowlists/field-report-ingress-whitelist.yaml"))).statusCode(200)
                 .body("response.allowed", equalTo(true))

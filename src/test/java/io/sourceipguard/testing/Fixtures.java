@@ -126,6 +126,22 @@ public final class Fixtures {
         return view(List.of(), Map.of(), List.of(), metas, true);
     }
 
+    /** {@code base} with these Gateways and routes ({@code null}: not readable yet). */
+    public static ClusterView withGatewayApi(ClusterView base, List<ClusterView.GatewayMeta> gateways,
+            List<ClusterView.RouteMeta> routes) {
+        return new DelegatingClusterView(base) {
+            @Override
+            public Optional<List<GatewayMeta>> gateways() {
+                return Optional.ofNullable(gateways);
+            }
+
+            @Override
+            public Optional<List<RouteMeta>> routes() {
+                return Optional.ofNullable(routes);
+            }
+        };
+    }
+
     private static Map<String, String> strings(JsonNode map) {
         Map<String, String> out = new java.util.LinkedHashMap<>();
         map.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));

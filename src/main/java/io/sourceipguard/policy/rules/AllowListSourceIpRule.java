@@ -8,8 +8,11 @@ import io.sourceipguard.policy.Finding;
 import io.sourceipguard.policy.Metadata;
 import io.sourceipguard.policy.Operation;
 import io.sourceipguard.policy.Rule;
+import io.sourceipguard.policy.ClusterView.RouteMeta;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -22,15 +25,19 @@ import java.util.function.Predicate;
  * disagree, a route between policy and Gateway), it says so in a note and never warns falsely.
  * <ul>
  *   <li>Ingress ({@code networking.k8s.io/v1}) with {@code nginx.ingress.kubernetes.io/whitelist-source-range} or
- *       {@code allowlist-source-range}: only ingress-nginx reads that prefix, and an IngressClass does not name an
- *       instance (every install says {@code k8s.io/ingress-nginx}), so the ingress-nginx controller Services of the
- *       cluster are the candidates.</li>
+ *       {@code allowlist-source-range}: only ingress-nginx reads that prefix. Linked as the cluster links it
+ *       ({@link IngressLink}): the Ingress's class, the IngressClass's {@code spec.controller}, the ingress-nginx
+ *       workloads that serve that value, the Services that select their pods; the controller's own labels only
+ *       where that link cannot be followed, and the finding says which was used.</li>
  *   <li>Traefik {@code Middleware} ({@code traefik.io/v1alpha1}) with {@code spec.ipAllowList} (or the older
  *       {@code ipWhiteList}) {@code sourceRange}; with {@code ipStrategy} it reads X-Forwarded-For instead, which
  *       the Service's policy does not change.</li>
  *   <li>Envoy Gateway {@code SecurityPolicy} ({@code gateway.envoyproxy.io/v1alpha1}) with
- *       {@code spec.authorization.rules[].principal.clientCIDRs} (api/v1alpha1/authorization_types.go), targeting a
- *       Gateway: its Service carries {@code gateway.envoyproxy.io/owning-gateway-name} and {@code -namespace}.</li>
+ *       {@code spec.authorization.rules[].principal.clientCIDRs} (api/v1alpha1/authorization_types.go). Its
+ *       {@code targetRefs} (or the older {@code targetRef}) are local references, in the policy's namespace
+ *       (api/v1alpha1/policy_helpers.go: {@code LocalPolicyTargetReferenceWithSectionName}): a Gateway, or an
+ *       HTTPRoute or GRPCRoute whose {@code parentRefs} name the Gateways, as the cluster links them. The
+ *       Gateway's Service carries {@code gateway.envoyproxy.io/owning-gateway-name} and {@code -namespace}.</li>
  * </ul>
  */
 public final class AllowListSourceIpRule implements Rule {
@@ -40,6 +47,8 @@ public final class AllowListSourceIpRule implements Rule {
     private static final List<String> NGINX_ANNOTATIONS = List.of(
             "nginx.ingress.kubernetes.io/whitelist-source-range", "nginx.ingress.kubernetes.io/allowlist-source-range");
     private static final String NAME = "app.kubernetes.io/name";
+    private static final String GATEWAY_API = "gateway.networking.k8s.io";
+    private static final Set<String> ROUTE_KINDS = Set.of("HTTPRoute", "GRPCRoute");
 
     @Override
     public String id() {
@@ -72,9 +81,19 @@ public final class AllowListSourceIpRule implements Rule {
         for (String annotation : NGINX_ANNOTATIONS) {
             String list = Metadata.annotation(ingress, annotation);
             if (list != null && !list.isBlank()) {
-                return judge(annotation + "=" + list, "ingress-nginx", cluster,
-                        s -> "ingress-nginx".equals(s.labels().get(NAME))
-                                && "controller".equals(s.labels().get("app.kubernetes.io/component")));
+                IngressLink.Link link = IngressLink.of(ingress, cluster);
+                if (link.services() != null && link.services().isEmpty()) {
+                    return Finding.pass(ID).withNote(link.how() + ", and no LoadBalancer or NodePort Service selects its pods:"
+                            + " whether the allow-list sees client IPs was not checked");
+                }
+                Predicate<ServiceMeta> fronts = link.services() != null ? link.services()::contains
+                        : s -> "ingress-nginx".equals(s.labels().get(NAME))
+                                && "controller".equals(s.labels().get("app.kubernetes.io/component"));
+                Finding finding = judge(annotation + "=" + list + (link.services() != null ? " (" + link.how() + ")" : ""),
+                        "ingress-nginx", cluster, fronts);
+                // which link was used, when it matters: a Local counterpart passes silently
+                return link.services() != null || finding.outcome() != io.sourceipguard.policy.Outcome.WARN ? finding
+                        : finding.withNote(link.how());
             }
         }
         return Finding.skip(ID, "no client IP allow-list");
@@ -109,17 +128,45 @@ public final class AllowListSourceIpRule implements Rule {
         if (policy.path("spec").path("targetRef").isObject()) {
             targets.add(policy.path("spec").path("targetRef"));
         }
-        List<String> gateways = new ArrayList<>();
+        // The Gateways behind the targets, each as "namespace/name", and how each was found.
+        Set<String> gateways = new LinkedHashSet<>();
+        List<String> links = new ArrayList<>();
         for (JsonNode target : targets) {
-            if (!"Gateway".equals(target.path("kind").asText())) {
-                return Finding.pass(ID).withNote("clientCIDRs on a " + target.path("kind").asText("?") + " target: the"
-                        + " Gateway in front of it is not looked up, so whether the list sees node IPs was not checked");
+            String kind = target.path("kind").asText("?");
+            String name = target.path("name").asText("");
+            if ("Gateway".equals(kind)) {
+                gateways.add(subject.namespace() + "/" + name);
+            } else if (ROUTE_KINDS.contains(kind)) {
+                Optional<List<RouteMeta>> routes = cluster.routes();
+                if (routes.isEmpty()) {
+                    return Finding.pass(ID).withNote("clientCIDRs on " + kind + " " + name + ": the routes cannot be read"
+                            + (cluster.hasCluster() ? " yet" : " (no Kubernetes API)") + ", so the Gateway in front of it and"
+                            + " whether the list sees node IPs were not checked");
+                }
+                Optional<RouteMeta> route = routes.get().stream().filter(r -> kind.equals(r.kind())
+                        && subject.namespace().equals(r.namespace()) && name.equals(r.name())).findFirst();
+                List<String> parents = route.map(r -> r.parents().stream()
+                        .filter(p -> "Gateway".equals(p.kind()) && GATEWAY_API.equals(p.group()))
+                        .map(p -> p.namespace() + "/" + p.name()).toList()).orElse(List.of());
+                if (parents.isEmpty()) {
+                    return Finding.pass(ID).withNote("clientCIDRs on " + kind + " " + subject.namespace() + "/" + name + ", which "
+                            + (route.isEmpty() ? "does not exist (yet)" : "names no Gateway in its parentRefs")
+                            + ": whether the list sees node IPs was not checked");
+                }
+                gateways.addAll(parents);
+                links.add(kind + " " + name + " → Gateway " + String.join(", ", parents));
+            } else {
+                return Finding.pass(ID).withNote("clientCIDRs on a " + kind + " target: the Gateway in front of it is not"
+                        + " looked up, so whether the list sees node IPs was not checked");
             }
-            gateways.add(target.path("name").asText());
         }
-        String what = "spec.authorization clientCIDRs " + cidrs;
-        Finding finding = judge(what, "Envoy Gateway", cluster, s -> gateways.contains(s.labels().get(ReconcilingOwner.ENVOY_GATEWAY_OWNER))
-                && subject.namespace().equals(s.labels().get("gateway.envoyproxy.io/owning-gateway-namespace")));
+        if (policy.path("spec").path("targetSelectors").isArray() && !policy.path("spec").path("targetSelectors").isEmpty()) {
+            return Finding.pass(ID).withNote("clientCIDRs on targetSelectors: the objects they select are not looked up,"
+                    + " so whether the list sees node IPs was not checked");
+        }
+        String what = "spec.authorization clientCIDRs " + cidrs + (links.isEmpty() ? "" : " (" + String.join("; ", links) + ")");
+        Finding finding = judge(what, "Envoy Gateway", cluster, s -> gateways.contains(
+                s.labels().get("gateway.envoyproxy.io/owning-gateway-namespace") + "/" + s.labels().get(ReconcilingOwner.ENVOY_GATEWAY_OWNER)));
         // A ClientTrafficPolicy may take the client from X-Forwarded-For or the proxy protocol instead.
         return finding.outcome() == io.sourceipguard.policy.Outcome.WARN
                 ? finding.withNote("unless a ClientTrafficPolicy takes the client IP from X-Forwarded-For or the proxy protocol")

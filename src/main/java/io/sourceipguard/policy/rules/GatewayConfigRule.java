@@ -28,6 +28,8 @@ import java.util.List;
  *   <li>Cilium {@code CiliumGatewayClassConfig} ({@code cilium.io/v2alpha1};
  *       pkg/k8s/apis/cilium.io/v2alpha1/gatewayclassconfig_types.go): {@code spec.service.externalTrafficPolicy}
  *       (default Cluster). Cilium's Envoy runs on every node, so there is nothing to pin.</li>
+ *   <li>Istio's Gateway ConfigMaps (core {@code ConfigMap} with a {@code service} or {@code deployment} overlay):
+ *       see {@link IstioGatewayOverlays}.</li>
  * </ul>
  * The nodeSelector follows the ingress-node-pool rule's pool and, like it, is withheld while no node
  * carries the pool label.
@@ -41,9 +43,11 @@ public final class GatewayConfigRule implements Rule {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final IngressPoolSettings pool;
+    private final IstioGatewayOverlays istio;
 
-    public GatewayConfigRule(IngressPoolSettings pool) {
+    public GatewayConfigRule(IngressPoolSettings pool, List<String> istioNamespaces) {
         this.pool = pool;
+        this.istio = new IstioGatewayOverlays(pool, istioNamespaces);
     }
 
     @Override
@@ -59,13 +63,17 @@ public final class GatewayConfigRule implements Rule {
     @Override
     public boolean appliesTo(AdmissionSubject subject) {
         return (subject.is("gateway.envoyproxy.io", "EnvoyProxy") || subject.is("gateway.nginx.org", "NginxProxy")
-                || subject.is("cilium.io", "CiliumGatewayClassConfig"))
+                || subject.is("cilium.io", "CiliumGatewayClassConfig")
+                || subject.is("", "ConfigMap") && IstioGatewayOverlays.holdsOverlays(subject.object()))
                 && (subject.operation() == Operation.CREATE || subject.operation() == Operation.UPDATE);
     }
 
     @Override
     public Finding evaluate(AdmissionSubject subject, ClusterView cluster) {
         JsonNode object = subject.object();
+        if (subject.is("", "ConfigMap")) {
+            return istio.evaluate(subject, cluster);
+        }
         String apiVersion = object.path("apiVersion").asText("");
         if (!object.isObject() || !object.path("spec").isMissingNode() && !object.path("spec").isObject()) {
             return Finding.skip(ID, "spec is not an object: left alone");

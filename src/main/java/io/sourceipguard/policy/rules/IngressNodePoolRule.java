@@ -237,7 +237,7 @@ public final class IngressNodePoolRule implements Rule {
     }
 
     // Kubernetes' own matching: an empty key with Exists tolerates everything; an empty effect all effects.
-    private static boolean tolerates(JsonNode existing, IngressPoolSettings.Toleration wanted) {
+    static boolean tolerates(JsonNode existing, IngressPoolSettings.Toleration wanted) {
         String key = existing.path("key").asText("");
         String operator = existing.path("operator").asText("Equal");
         String effect = existing.path("effect").asText("");

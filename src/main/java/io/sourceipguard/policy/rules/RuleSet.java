@@ -17,7 +17,7 @@ public final class RuleSet {
     private static final List<Entry> TABLE = List.of(
             new Entry(ServiceExternalTrafficPolicyRule.ID, s -> new ServiceExternalTrafficPolicyRule(s.serviceIncludeNodePort())),
             new Entry(IngressNodePoolRule.ID, s -> new IngressNodePoolRule(s.ingressPool())),
-            new Entry(GatewayConfigRule.ID, s -> new GatewayConfigRule(s.ingressPool())),
+            new Entry(GatewayConfigRule.ID, s -> new GatewayConfigRule(s.ingressPool(), s.istioNamespaces())),
             new Entry(MasqueradeConfigRule.ID, s -> new MasqueradeConfigRule(s.masq())),
             new Entry(AllowListSourceIpRule.ID, s -> new AllowListSourceIpRule()));
 

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.Finding;
 import io.sourceipguard.policy.Outcome;
+import io.sourceipguard.testing.Fixtures;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -120,10 +121,122 @@ class AllowListSourceIpRuleTest {
     }
 
     @Test
-    void envoyGatewayClientCidrsOnARouteAreNotLookedUp() {
-        Finding finding = judge("allowlists/envoy-gateway-securitypolicy-client-ip.yaml", manifest("envoy-gateway-proxy-service.yaml"));
+    void envoyGatewayClientCidrsOnARouteFollowItsParentGateway() {
+        ObjectNode service = manifest("envoy-gateway-proxy-service.yaml");
+        ((ObjectNode) service.at("/metadata/labels")).put("gateway.envoyproxy.io/owning-gateway-name", "eg");
+        ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
+        List<ClusterView.RouteMeta> routes = List.of(ClusterView.RouteMeta.of(manifest("allowlists/envoy-gateway-quickstart-httproute.yaml")));
+        ObjectNode policy = manifest("allowlists/envoy-gateway-securitypolicy-client-ip.yaml");
+        Finding finding = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
+        assertEquals(Outcome.WARN, finding.outcome(), finding.message() + finding.notes());
+        assertTrue(finding.message().contains("(HTTPRoute backend → Gateway default/eg)"), finding.message());
+        assertTrue(finding.message().contains("envoy-gateway-system/envoy-default-37a8eec1"), finding.message());
+        // its Local counterpart passes silently
+        ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Local");
+        finding = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
         assertEquals(Outcome.PASS, finding.outcome());
-        assertTrue(finding.notes().get(0).contains("HTTPRoute target"), finding.notes().toString());
+        assertTrue(finding.notes().isEmpty(), finding.notes().toString());
+        // a Gateway of the same name in another namespace is not this one
+        ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
+        ((ObjectNode) service.at("/metadata/labels")).put("gateway.envoyproxy.io/owning-gateway-namespace", "other");
+        finding = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
+        assertEquals(Outcome.PASS, finding.outcome());
+    }
+
+    @Test
+    void aRouteThatCannotBeFollowedGivesANoteNeverAFalseWarning() {
+        ObjectNode service = manifest("envoy-gateway-proxy-service.yaml");
+        ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
+        ObjectNode policy = manifest("allowlists/envoy-gateway-securitypolicy-client-ip.yaml");
+        Finding unread = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), null));
+        assertEquals(Outcome.PASS, unread.outcome());
+        assertTrue(unread.notes().get(0).contains("the routes cannot be read yet"), unread.notes().toString());
+        Finding missing = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), List.of()));
+        assertEquals(Outcome.PASS, missing.outcome());
+        assertTrue(missing.notes().get(0).contains("HTTPRoute default/backend, which does not exist"), missing.notes().toString());
+    }
+
+    /** A cluster of these Services, IngressClasses and workloads (as the report reads them). */
+    private static ClusterView linked(List<JsonNode> services, List<JsonNode> classes, List<JsonNode> workloads) {
+        ClusterView base = clusterWithServices(services);
+        List<ClusterView.IngressClassMeta> ingressClasses = classes.stream().map(ClusterView.IngressClassMeta::of).toList();
+        List<ClusterView.ControllerMeta> controllers = workloads.stream().map(ClusterView.ControllerMeta::of).toList();
+        return new io.sourceipguard.testing.DelegatingClusterView(base) {
+            @Override
+            public java.util.Optional<List<IngressClassMeta>> ingressClasses() {
+                return java.util.Optional.of(ingressClasses);
+            }
+
+            @Override
+            public java.util.Optional<List<ControllerMeta>> ingressControllers() {
+                return java.util.Optional.of(controllers);
+            }
+        };
+    }
+
+    /** A second ingress-nginx install in {@code namespace}, serving {@code controller} and class "internal", its Service Local. */
+    private static List<JsonNode> secondInstall(String namespace, String controller) {
+        ObjectNode deployment = manifest("ingress-nginx-controller-deployment.yaml");
+        ((ObjectNode) deployment.get("metadata")).put("namespace", namespace);
+        com.fasterxml.jackson.databind.node.ArrayNode args = (com.fasterxml.jackson.databind.node.ArrayNode)
+                deployment.at("/spec/template/spec/containers/0/args");
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).asText().startsWith("--controller-class=")) {
+                args.set(i, com.fasterxml.jackson.databind.node.TextNode.valueOf("--controller-class=" + controller));
+            } else if (args.get(i).asText().startsWith("--ingress-class=")) {
+                args.set(i, com.fasterxml.jackson.databind.node.TextNode.valueOf("--ingress-class=internal"));
+            }
+        }
+        ObjectNode service = local("ingress-nginx-controller-service-cluster.yaml");
+        ((ObjectNode) service.get("metadata")).put("namespace", namespace);
+        return List.of(deployment, service);
+    }
+
+    @Test
+    void anIngressIsLinkedThroughItsIngressClassToTheControllerAndItsService() {
+        ObjectNode ingressClass = manifest("allowlists/ingress-nginx-ingressclass.yaml");
+        JsonNode deployment = manifest("ingress-nginx-controller-deployment.yaml");
+        JsonNode clusterService = manifest("ingress-nginx-controller-service-cluster.yaml");
+        List<JsonNode> internal = secondInstall("internal-nginx", "k8s.io/internal-nginx");
+        ObjectNode internalClass = manifest("allowlists/ingress-nginx-ingressclass.yaml");
+        ((ObjectNode) internalClass.get("metadata")).put("name", "internal");
+        ((ObjectNode) internalClass.get("spec")).put("controller", "k8s.io/internal-nginx");
+        ClusterView cluster = linked(List.of(clusterService, internal.get(1)), List.of(ingressClass, internalClass),
+                List.of(deployment, internal.get(0)));
+        // the labels alone find two installs that disagree; the IngressClass names the Cluster one
+        Finding finding = rule.evaluate(create(manifest(INGRESS)), cluster);
+        assertEquals(Outcome.WARN, finding.outcome(), finding.message() + finding.notes());
+        assertTrue(finding.message().contains("(IngressClass nginx, controller k8s.io/ingress-nginx → Deployment"
+                + " ingress-nginx/ingress-nginx-controller) will see node IPs"), finding.message());
+        assertTrue(finding.message().contains("ingress-nginx/ingress-nginx-controller has externalTrafficPolicy Cluster"), finding.message());
+        // an Ingress of the other class is served by the Local install: silent
+        ObjectNode internalIngress = manifest(INGRESS);
+        ((ObjectNode) internalIngress.get("spec")).put("ingressClassName", "internal");
+        finding = rule.evaluate(create(internalIngress), cluster);
+        assertEquals(Outcome.PASS, finding.outcome());
+        assertTrue(finding.notes().isEmpty(), finding.notes().toString());
+        // the deprecated annotation is matched against --ingress-class
+        ObjectNode annotated = manifest(INGRESS);
+        ((ObjectNode) annotated.get("spec")).remove("ingressClassName");
+        ((ObjectNode) annotated.at("/metadata/annotations")).put("kubernetes.io/ingress.class", "nginx");
+        finding = rule.evaluate(create(annotated), cluster);
+        assertEquals(Outcome.WARN, finding.outcome(), finding.message() + finding.notes());
+        assertTrue(finding.message().contains("(kubernetes.io/ingress.class nginx → Deployment"), finding.message());
+    }
+
+    @Test
+    void theLabelsAreOnlyTheFallbackAndTheFindingSaysSo() {
+        // no IngressClass read (the field report's own input): the ingress-nginx labels, with a note saying so
+        Finding finding = judge(INGRESS, manifest(NGINX_SERVICE));
+        assertEquals(Outcome.WARN, finding.outcome());
+        assertTrue(finding.notes().toString().contains("found by ingress-nginx's labels"), finding.notes().toString());
+        // a class no controller serves
+        ObjectNode ingressClass = manifest("allowlists/ingress-nginx-ingressclass.yaml");
+        ((ObjectNode) ingressClass.get("spec")).put("controller", "example.com/other");
+        finding = rule.evaluate(create(manifest(INGRESS)), linked(List.of(manifest(NGINX_SERVICE)), List.of(ingressClass),
+                List.of(manifest("ingress-nginx-controller-deployment.yaml"))));
+        assertEquals(Outcome.WARN, finding.outcome());
+        assertTrue(finding.notes().toString().contains("no ingress-nginx workload serves IngressClass nginx"), finding.notes().toString());
     }
 
     @Test

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 class GatewayConfigRuleTest {
 
     private static final String ESC = "kubernetes.azure.com~1agentpool";
-    private final GatewayConfigRule rule = new GatewayConfigRule(TestPolicies.defaults().ingressPool());
+    private final GatewayConfigRule rule = new GatewayConfigRule(TestPolicies.defaults().ingressPool(),
+            TestPolicies.defaults().istioNamespaces());
     private final ClusterView withPool = Fixtures.clusterWithNodes(List.of(),
             List.of(Fixtures.node("aks-ingress-0", Map.of(POOL_KEY, "ingress"))));
 
