@@ -9,21 +9,16 @@
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-require_tools curl:curl python3:python3 java:openjdk-17-jdk-headless
+sig::require_tools curl:curl python3:python3 java:openjdk-17-jdk-headless
 
-work=$(mktemp -d)
-webhook_pid="" slow_pid="" hole_pid="" second_pid=""
-cleanup() {
-  stop_pid "$slow_pid" slow-clients; stop_pid "$hole_pid" black-hole; stop_pid "$second_pid" webhook-2
-  stop_pid "$webhook_pid" webhook; rm -rf "$work"
-}
-trap cleanup EXIT
-snapshot_app "$work"
-make_certs "$work/certs" 2>/dev/null
-free_port port
-start_webhook "$port" "$work/certs" "$work/webhook.log"
-wait_ready "https://127.0.0.1:$port/q/health/ready" "$webhook_pid" webhook 60 "$work/certs/ca.crt"
-body=$bench_root/bench/bodies/service-mutate.json
+slow_pid="" hole_pid="" first_pid=""
+bench::workdir fault
+trap 'sig::stop_pid "$slow_pid" slow-clients; sig::stop_pid "$hole_pid" black-hole; sig::stop_pid "$first_pid" webhook
+  sig::stop_pid "$sig_webhook_pid" webhook-2; rm -rf "$work"' EXIT
+sig::free_port port
+bench::start_webhook "$port" "$work/webhook.log"
+first_pid=$sig_webhook_pid
+body=$sig_root/bench/bodies/service-mutate.json
 post() { # post URL BODY: prints the HTTP status and the time in ms
   curl -s -o "$work/answer.json" -w '%{http_code} %{time_total}\n' --max-time 10 --cacert "$work/certs/ca.crt" \
     -H 'Content-Type: application/json' --data-binary "@$2" "$1"
@@ -67,11 +62,7 @@ print("silent connections closed by the server after 40 s:", closed, "of", len(h
 print("trickling connections closed by the server after 40 s:", 200 - len(trickling), "of 200", flush=True)
 PY
 slow_pid=$!
-deadline=$((SECONDS + 30))
-until grep -q holding "$work/slow.log"; do
-  ((SECONDS < deadline)) || die "the slow clients could not connect: $(cat "$work/slow.log")"
-  sleep 0.1
-done
+sig::wait_for slow-clients "$slow_pid" "$work/slow.log" 30 grep -q holding "$work/slow.log"
 ok=0 worst=0
 for _ in $(seq 1 200); do
   read -r status secs < <(post "https://127.0.0.1:$port/mutate" "$body")
@@ -80,7 +71,7 @@ for _ in $(seq 1 200); do
   [[ $status == 200 ]] && ok=$((ok + 1))
 done
 echo "1. with 400 slow connections held: $ok of 200 admission requests answered 200, slowest ${worst} ms (new TLS connection each)"
-((ok == 200)) || die "requests failed while slow clients held connections"
+((ok == 200)) || sig::die "requests failed while slow clients held connections"
 wait "$slow_pid" || true
 slow_pid=""
 sed 's/^/   /' "$work/slow.log"
@@ -96,10 +87,10 @@ print(s.recv(200).split(b"\r\n")[0].decode())
 PY
 )
 echo "2. a 1 GiB Content-Length, one byte sent: $status"
-[[ $status == *413* ]] || die "expected 413"
+[[ $status == *413* ]] || sig::die "expected 413"
 
 # --- 3. a Kubernetes API that never answers ------------------------------------------------------
-free_port hole
+sig::free_port hole
 python3 - "$hole" <<'PY' >/dev/null 2>&1 &
 import socket, sys, time
 srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -114,18 +105,14 @@ while time.time() < end:
         pass
 PY
 hole_pid=$!
-free_port port2
-start=$(now_ns)
-SOURCEIP_GUARD_PORT=$port2 QUARKUS_HTTP_HOST=127.0.0.1 "$webhook_java" "${webhook_jvm_opts[@]}" ${webhook_aot[@]+"${webhook_aot[@]}"} \
-  -Dsourceip-guard.tls.cert-file="$work/certs/tls.crt" -Dsourceip-guard.tls.key-file="$work/certs/tls.key" \
-  -Dquarkus.kubernetes-client.api-server-url="https://127.0.0.1:$hole" -Dquarkus.kubernetes-client.trust-certs=true \
-  -jar "$jar" >"$work/webhook-2.log" 2>&1 &
-second_pid=$!
-wait_ready "https://127.0.0.1:$port2/q/health/ready" "$second_pid" webhook-2 60 "$work/certs/ca.crt"
-ready_ms=$((($(now_ns) - start) / 1000000))
-read -r status secs < <(post "https://127.0.0.1:$port2/validate" "$bench_root/bench/bodies/masq-allowed.json")
+sig::free_port port2
+sig::start_webhook "$port2" "$work/certs" "$work/webhook-2.log" \
+  -Dquarkus.kubernetes-client.api-server-url="https://127.0.0.1:$hole" -Dquarkus.kubernetes-client.trust-certs=true
+sig::wait_ready webhook-2 "$sig_webhook_pid" "$work/webhook-2.log" "https://127.0.0.1:$port2/q/health/ready" "$work/certs/ca.crt"
+ready_ms=$((($(bench::now_ns) - sig_webhook_start_ns) / 1000000))
+read -r status secs < <(post "https://127.0.0.1:$port2/validate" "$sig_root/bench/bodies/masq-allowed.json")
 echo "3. API server silent: ready after ${ready_ms} ms; a masq review answered $status in $(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }') ms"
-[[ $status == 200 ]] || die "expected 200"
-grep -q "could not be read" "$work/answer.json" || die "expected the fallback warning in: $(cat "$work/answer.json")"
+[[ $status == 200 ]] || sig::die "expected 200"
+grep -q "could not be read" "$work/answer.json" || sig::die "expected the fallback warning in: $(cat "$work/answer.json")"
 echo "   with the warning: $(grep -o 'sibling ip-masq-agent configs could not be read[^"]*' "$work/answer.json")"
 echo "all fault checks passed"

@@ -31,20 +31,20 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 
-usage_if_asked "$@"
-command_run=$(command_line bench/profile.sh BENCH_SECONDS BENCH_WARMUP BENCH_OUT BENCH_KEEP_JFR BENCH_JVM_OPTS)
+sig::usage_if_asked "$@"
+command_run=$(bench::command_line bench/profile.sh BENCH_SECONDS BENCH_WARMUP BENCH_OUT BENCH_KEEP_JFR BENCH_JVM_OPTS)
 seconds=${BENCH_SECONDS:-10}
 warmup=${BENCH_WARMUP:-10}
 out_dir=${BENCH_OUT:-$here/out}
 hz=$(getconf CLK_TCK)
 
-require_tools wrk:wrk curl:curl java:openjdk-17-jdk-headless jcmd:openjdk-17-jdk-headless jfr:openjdk-17-jdk-headless
+sig::require_tools wrk:wrk curl:curl java:openjdk-17-jdk-headless jcmd:openjdk-17-jdk-headless jfr:openjdk-17-jdk-headless
 # jcmd and jfr of the webhook's own JDK when it has them: a JFR file is read by a JDK at least as new.
-jdk_bin=$(dirname "$(readlink -f "$(command -v "$webhook_java")")")
+jdk_bin=$(dirname "$(readlink -f "$(command -v "$sig_java")")")
 [[ -x $jdk_bin/jcmd ]] && jcmd() { "$jdk_bin/jcmd" "$@"; }
 [[ -x $jdk_bin/jfr ]] && jfr() { "$jdk_bin/jfr" "$@"; }
 
-bench_workdir profile
+bench::workdir profile
 mkdir -p "$out_dir"
 stamp=$(date -u +%Y%m%d-%H%M%S)
 
@@ -99,13 +99,10 @@ category_table() { # category_table FILE.jfr
 # A recording runs from the start (kept in memory only): JFR's own start-up cost
 # (classes, instrumentation) is paid during the warm-up, not in the first body's
 # figures. Native memory tracking (summary) gives the RSS breakdown.
-free_port port
-plain_jvm_opts=("${webhook_jvm_opts[@]}")
-webhook_jvm_opts+=(-XX:StartFlightRecording=name=background,settings=profile -XX:NativeMemoryTracking=summary)
-start_webhook "$port" "$work/certs" "$work/webhook.log"
-webhook_jvm_opts=("${plain_jvm_opts[@]}")
-wait_ready "https://127.0.0.1:$port/q/health/ready" "$webhook_pid" webhook 60 "$work/certs/ca.crt"
-log "webhook ready on 127.0.0.1:$port; warm-up $warmup s per body"
+sig::free_port port
+bench::start_webhook "$port" "$work/webhook.log" \
+  -XX:StartFlightRecording=name=background,settings=profile -XX:NativeMemoryTracking=summary
+sig::log "webhook ready on 127.0.0.1:$port; warm-up $warmup s per body"
 for c in "${cases[@]}"; do
   read -r name endpoint <<<"$c"
   BENCH_BODY=$here/bodies/$name.json wrk -t1 -c16 -d"${warmup}s" -s "$here/wrk.lua" "https://127.0.0.1:$port$endpoint" >/dev/null
@@ -116,13 +113,13 @@ detail=""
 for c in "${cases[@]}"; do
   read -r name endpoint <<<"$c"
   jfr_file=$work/$name.jfr
-  jcmd "$webhook_pid" JFR.start name="$name" settings=profile filename="$jfr_file" >/dev/null
-  read -r -a s0 <<<"$(awk '{ sub(/.*\) /, ""); print $12, $13 }' "/proc/$webhook_pid/stat")"
+  jcmd "$sig_webhook_pid" JFR.start name="$name" settings=profile filename="$jfr_file" >/dev/null
+  read -r -a s0 <<<"$(awk '{ sub(/.*\) /, ""); print $12, $13 }' "/proc/$sig_webhook_pid/stat")"
   BENCH_BODY=$here/bodies/$name.json wrk -t1 -c16 -d"${seconds}s" -s "$here/wrk.lua" "https://127.0.0.1:$port$endpoint" >"$work/$name.wrk"
-  read -r -a s1 <<<"$(awk '{ sub(/.*\) /, ""); print $12, $13 }' "/proc/$webhook_pid/stat")"
-  jcmd "$webhook_pid" JFR.stop name="$name" >/dev/null
+  read -r -a s1 <<<"$(awk '{ sub(/.*\) /, ""); print $12, $13 }' "/proc/$sig_webhook_pid/stat")"
+  jcmd "$sig_webhook_pid" JFR.stop name="$name" >/dev/null
   requests=$(sed -n 's/^BENCH requests=\([0-9]*\).*/\1/p' "$work/$name.wrk")
-  ((requests > 0)) || die "no requests completed for $name: $(cat "$work/$name.wrk")"
+  ((requests > 0)) || sig::die "no requests completed for $name: $(cat "$work/$name.wrk")"
   user_us=$(awk -v t=$((s1[0] - s0[0])) -v n="$requests" -v hz="$hz" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
   sys_us=$(awk -v t=$((s1[1] - s0[1])) -v n="$requests" -v hz="$hz" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
   alloc=$(jfr print --events jdk.ObjectAllocationSample "$jfr_file" | awk '/weight =/ { print $3, $4 }' | to_bytes)
@@ -136,31 +133,29 @@ for c in "${cases[@]}"; do
     "$(category_table "$jfr_file")" "$(top_frames "$jfr_file" 8 | awk '{ n = $1; $1 = ""; sub(/^ /, ""); printf "- %d × `%s`\n", n, $0 }')")
   detail+=$'\n'
   [[ ${BENCH_KEEP_JFR:-0} == 1 ]] && cp "$jfr_file" "$out_dir/profile-$stamp-$name.jfr"
-  log "$name: $rps req/s, $user_us µs user + $sys_us µs kernel CPU per request"
+  sig::log "$name: $rps req/s, $user_us µs user + $sys_us µs kernel CPU per request"
 done
-rss_kb=$(status_kb "$webhook_pid" VmRSS)
-jcmd "$webhook_pid" VM.native_memory summary scale=KB >"$work/nmt.txt"
-stop_pid "$webhook_pid" webhook
-webhook_pid=""
+rss_kb=$(bench::status_kb "$sig_webhook_pid" VmRSS)
+jcmd "$sig_webhook_pid" VM.native_memory summary scale=KB >"$work/nmt.txt"
+sig::stop_pid "$sig_webhook_pid" webhook
+sig_webhook_pid=""
 
 # --- startup ------------------------------------------------------------------------
-free_port port
-webhook_jvm_opts+=("-XX:StartFlightRecording=name=startup,settings=profile,filename=$work/startup.jfr")
-start_webhook "$port" "$work/certs" "$work/webhook-startup.log"
-webhook_jvm_opts=("${plain_jvm_opts[@]}")   # the report names the plain options
-wait_ready "https://127.0.0.1:$port/q/health/ready" "$webhook_pid" webhook 60 "$work/certs/ca.crt"
-startup_ms=$((($(now_ns) - webhook_start_ns) / 1000000))
-startup_cpu_ms=$(($(cpu_ticks "$webhook_pid") * 1000 / hz))
-jcmd "$webhook_pid" JFR.stop name=startup >/dev/null
-stop_pid "$webhook_pid" webhook
-webhook_pid=""
+sig::free_port port
+bench::start_webhook "$port" "$work/webhook-startup.log" \
+  "-XX:StartFlightRecording=name=startup,settings=profile,filename=$work/startup.jfr"
+startup_ms=$((($(bench::now_ns) - sig_webhook_start_ns) / 1000000))
+startup_cpu_ms=$(($(bench::cpu_ticks "$sig_webhook_pid") * 1000 / hz))
+jcmd "$sig_webhook_pid" JFR.stop name=startup >/dev/null
+sig::stop_pid "$sig_webhook_pid" webhook
+sig_webhook_pid=""
 [[ ${BENCH_KEEP_JFR:-0} == 1 ]] && cp "$work/startup.jfr" "$out_dir/profile-$stamp-startup.jfr"
 
 report=$out_dir/profile-$stamp.md
 {
   printf '## Where the time goes (%s)\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
   printf 'Command: `%s`\n\nMachine:\n\n' "$command_run"
-  machine_lines
+  bench::machine_lines
   printf '\n### Steady state, concurrency 16, %s s per body after %s s of warm-up\n\n' "$seconds" "$warmup"
   printf '| body | req/s (while recording) | CPU µs/req | user µs | kernel µs | allocated kB/req | GCs | GC pause ms | GC pause µs/req |\n'
   printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
@@ -187,4 +182,4 @@ report=$out_dir/profile-$stamp.md
         /compileCount =/ { c = $3 } /totalTimeSpent =/ { t = $3 " " $4 }
         END { if (c != "") printf "%s methods compiled, %s in the compilers by the time the recording stopped", c, t; else print "no statistics recorded" }')"
 } | tee "$report"
-log "report: $report"
+sig::log "report: $report"

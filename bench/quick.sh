@@ -13,29 +13,28 @@
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-usage_if_asked "$@"
+sig::usage_if_asked "$@"
 
 body=${1:-masq-denied}
-[[ -s $bench_root/bench/bodies/$body.json ]] || die "no bench/bodies/$body.json"
+[[ -s $sig_root/bench/bodies/$body.json ]] || sig::die "no bench/bodies/$body.json"
 endpoint=/mutate
 [[ $body == masq-* ]] && endpoint=/validate
-require_tools wrk:wrk curl:curl java:openjdk-17-jdk-headless
-bench_workdir quick 2>/dev/null
-free_port port
-start_webhook "$port" "$work/certs" "$work/webhook.log"
-wait_ready "https://127.0.0.1:$port/q/health/ready" "$webhook_pid" webhook 60 "$work/certs/ca.crt"
-ready_ms=$((($(now_ns) - webhook_start_ns) / 1000000))
+sig::require_tools wrk:wrk curl:curl java:openjdk-17-jdk-headless
+bench::workdir quick
+sig::free_port port
+bench::start_webhook "$port" "$work/webhook.log"
+ready_ms=$((($(bench::now_ns) - sig_webhook_start_ns) / 1000000))
 
-load() { BENCH_BODY=$bench_root/bench/bodies/$body.json wrk -t1 -c"${BENCH_CONNECTIONS:-16}" -d"$1s" -s "$bench_root/bench/wrk.lua" "https://127.0.0.1:$port$endpoint"; }
+load() { BENCH_BODY=$sig_root/bench/bodies/$body.json wrk -t1 -c"${BENCH_CONNECTIONS:-16}" -d"$1s" -s "$sig_root/bench/wrk.lua" "https://127.0.0.1:$port$endpoint"; }
 load "${BENCH_WARMUP:-15}" >/dev/null
-before=$(cpu_ticks "$webhook_pid")
+before=$(bench::cpu_ticks "$sig_webhook_pid")
 out=$(load "${BENCH_SECONDS:-10}")
-after=$(cpu_ticks "$webhook_pid")
+after=$(bench::cpu_ticks "$sig_webhook_pid")
 requests=$(sed -n 's/^BENCH requests=\([0-9]*\).*/\1/p' <<<"$out")
 duration_us=$(sed -n 's/^BENCH .*duration_us=\([0-9]*\).*/\1/p' <<<"$out")
 errors=$(sed -n 's/.*err_connect=\([0-9]*\) err_read=\([0-9]*\) err_write=\([0-9]*\) err_status=\([0-9]*\) err_timeout=\([0-9]*\).*/\1+\2+\3+\4+\5/p' <<<"$out")
-((requests > 0)) || die "no requests answered"
+((requests > 0)) || sig::die "no requests answered"
 printf '%s [%s]: %s req/s, %s µs CPU/req, RSS %s MB, HWM %s MB, ready in %s ms, errors %s\n' \
-  "$body" "$(jvm_opts_text)" "$(awk -v n="$requests" -v us="$duration_us" 'BEGIN { printf "%.0f", n / us * 1e6 }')" \
+  "$body" "$(bench::jvm_opts_text)" "$(awk -v n="$requests" -v us="$duration_us" 'BEGIN { printf "%.0f", n / us * 1e6 }')" \
   "$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')" \
-  $(($(status_kb "$webhook_pid" VmRSS) / 1024)) $(($(status_kb "$webhook_pid" VmHWM) / 1024)) "$ready_ms" "$((errors))"
+  $(($(bench::status_kb "$sig_webhook_pid" VmRSS) / 1024)) $(($(bench::status_kb "$sig_webhook_pid" VmHWM) / 1024)) "$ready_ms" "$((errors))"

@@ -3,10 +3,11 @@
 # controller Deployments, ordinary Deployments, one ip-masq-agent ConfigMap), timed over 3 runs
 # of the packaged command (JVM start included):   bench/report.sh [N]
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 n=${1:-10000}
-app=$root/target/quarkus-app/quarkus-run.jar
-[[ -f $app ]] || { echo "no $app; run: make build" >&2; exit 1; }
+app=$sig_jar
+[[ -f $app ]] || sig::die "no $app; run: make build"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -27,7 +28,7 @@ for run in 1 2 3; do
   rc=$?
   set -e
   end=$(date +%s%N)
-  [[ $rc == 1 ]] || { echo "unexpected exit code $rc" >&2; exit 1; }
+  [[ $rc == 1 ]] || sig::die "unexpected exit code $rc"
   printf 'run %d: %d ms (exit %d, %s findings)\n' "$run" $(((end - start) / 1000000)) "$rc" \
     "$(grep -c '"rule"' "$work/out.json")"
 done

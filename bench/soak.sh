@@ -9,17 +9,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 seconds=${SOAK_SECONDS:-600}
 rate=${SOAK_RATE:-1000}
 clients=10
-body=$bench_root/bench/bodies/${SOAK_BODY:-service-mutate}.json
-require_tools h2load:nghttp2-client curl:curl java:openjdk-17-jdk-headless
+body=$sig_root/bench/bodies/${SOAK_BODY:-service-mutate}.json
+sig::require_tools h2load:nghttp2-client curl:curl java:openjdk-17-jdk-headless
 
-work=$(mktemp -d)
-webhook_pid=""
-trap 'stop_pid "$webhook_pid" webhook; rm -rf "$work"' EXIT
-snapshot_app "$work"
-make_certs "$work/certs" 2>/dev/null
-free_port port
-start_webhook "$port" "$work/certs" "$work/webhook.log"
-wait_ready "https://127.0.0.1:$port/q/health/ready" "$webhook_pid" webhook 60 "$work/certs/ca.crt"
+bench::workdir soak
+sig::free_port port
+bench::start_webhook "$port" "$work/webhook.log"
 url=https://127.0.0.1:$port/mutate
 
 run() { # run SECONDS: fixed-rate load; prints h2load's summary lines
@@ -31,13 +26,13 @@ failed() { # the failed and errored counts from an h2load summary
 }
 non2xx() { awk '/^status codes:/ { print $5 + $7 + $9 + 0 }'; }  # "N 2xx, N 3xx, N 4xx, N 5xx"
 
-log "warm-up: 30 s at $rate req/s"
+sig::log "warm-up: 30 s at $rate req/s"
 run 30 >"$work/warmup.txt"
-rss_warm=$(status_kb "$webhook_pid" VmRSS)
-log "RSS after warm-up: $((rss_warm / 1024)) MiB; soaking $seconds s at $rate req/s"
+rss_warm=$(bench::status_kb "$sig_webhook_pid" VmRSS)
+sig::log "RSS after warm-up: $((rss_warm / 1024)) MiB; soaking $seconds s at $rate req/s"
 run "$seconds" >"$work/soak.txt"
-rss_end=$(status_kb "$webhook_pid" VmRSS)
-hwm=$(status_kb "$webhook_pid" VmHWM)
+rss_end=$(bench::status_kb "$sig_webhook_pid" VmRSS)
+hwm=$(bench::status_kb "$sig_webhook_pid" VmHWM)
 
 f=$(failed <"$work/soak.txt")
 bad=$(non2xx <"$work/soak.txt")
@@ -45,5 +40,5 @@ growth=$(( (rss_end - rss_warm) * 100 / rss_warm ))
 grep -E '^(finished in|requests:|status codes:|time for request:)' "$work/soak.txt"
 printf '\nsoak: %s s at %s req/s (%s); failed/errored %s, non-2xx %s; RSS %s MiB after warm-up, %s MiB at the end (%+d%%), peak %s MiB\n' \
   "$seconds" "$rate" "$(basename "$body" .json)" "$f" "$bad" $((rss_warm / 1024)) $((rss_end / 1024)) "$growth" $((hwm / 1024))
-((f == 0 && bad == 0)) || die "requests failed during the soak"
-((growth <= 10)) || die "RSS grew by more than 10% over the soak"
+((f == 0 && bad == 0)) || sig::die "requests failed during the soak"
+((growth <= 10)) || sig::die "RSS grew by more than 10% over the soak"

@@ -24,8 +24,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 
-usage_if_asked "$@"
-command_run=$(command_line bench/startup.sh BENCH_SMOKE BENCH_STARTUP_RUNS BENCH_QUIET_LOAD BENCH_QUIET_TIMEOUT BENCH_OUT BENCH_JVM_OPTS)
+sig::usage_if_asked "$@"
+command_run=$(bench::command_line bench/startup.sh BENCH_SMOKE BENCH_STARTUP_RUNS BENCH_QUIET_LOAD BENCH_QUIET_TIMEOUT BENCH_OUT BENCH_JVM_OPTS)
 if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
   runs=${BENCH_STARTUP_RUNS:-2} quiet_timeout=${BENCH_QUIET_TIMEOUT:-0}
 else
@@ -35,9 +35,9 @@ quiet_load=${BENCH_QUIET_LOAD:-0.5}
 out_dir=${BENCH_OUT:-$here/out}
 hz=$(getconf CLK_TCK)
 
-require_tools curl:curl java:openjdk-17-jdk-headless
+sig::require_tools curl:curl java:openjdk-17-jdk-headless
 
-bench_workdir startup
+bench::workdir startup
 
 # listening PORT: true when something listens on 127.0.0.1:PORT (IPv4 or mapped IPv6)
 listening() {
@@ -51,44 +51,39 @@ listening() {
   return 1
 }
 
-load_le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
-
 rows=()
 ready_ms_all=()
 for ((i = 1; i <= runs; i++)); do
-  if ((quiet_timeout > 0)); then
-    deadline=$(($(date +%s) + quiet_timeout))
-    while ! load_le "$(load1)" "$quiet_load" && (($(date +%s) < deadline)); do sleep 2; done
-  fi
-  l1=$(load1)
-  free_port p
+  bench::wait_load "$quiet_load" "$quiet_timeout"
+  l1=$(bench::load1)
+  sig::free_port p
   times >"$work/times0"
-  b0=$(busy_ticks)
-  start_webhook "$p" "$work/certs" "$work/webhook-$i.log"
-  deadline_ns=$((webhook_start_ns + 60 * 1000000000))
+  b0=$(bench::busy_ticks)
+  sig::start_webhook "$p" "$work/certs" "$work/webhook-$i.log" -Dsourceip-guard.cluster.enabled=false
+  deadline_ns=$((sig_webhook_start_ns + 60 * 1000000000))
   until listening "$p"; do
-    alive "$webhook_pid" || die "the webhook exited during start $i: $(tail -n 5 "$work/webhook-$i.log")"
-    (($(now_ns) < deadline_ns)) || die "nothing listens on $p 60 s after start $i"
+    sig::alive "$sig_webhook_pid" || sig::die "the webhook exited during start $i: $(tail -n 5 "$work/webhook-$i.log")"
+    (($(bench::now_ns) < deadline_ns)) || sig::die "nothing listens on $p 60 s after start $i"
     sleep 0.005
   done
   until curl -sf -o /dev/null --max-time 2 --cacert "$work/certs/ca.crt" "https://127.0.0.1:$p/q/health/ready"; do
-    alive "$webhook_pid" || die "the webhook exited during start $i: $(tail -n 5 "$work/webhook-$i.log")"
-    (($(now_ns) < deadline_ns)) || die "not ready 60 s after start $i"
+    sig::alive "$sig_webhook_pid" || sig::die "the webhook exited during start $i: $(tail -n 5 "$work/webhook-$i.log")"
+    (($(bench::now_ns) < deadline_ns)) || sig::die "not ready 60 s after start $i"
     sleep 0.005
   done
-  ready_ms=$((($(now_ns) - webhook_start_ns) / 1000000))
-  b1=$(busy_ticks)
+  ready_ms=$((($(bench::now_ns) - sig_webhook_start_ns) / 1000000))
+  b1=$(bench::busy_ticks)
   times >"$work/times1"
-  cpu_ms=$(($(cpu_ticks "$webhook_pid") * 1000 / hz))
-  rss_kb=$(status_kb "$webhook_pid" VmRSS)
+  cpu_ms=$(($(bench::cpu_ticks "$sig_webhook_pid") * 1000 / hz))
+  rss_kb=$(bench::status_kb "$sig_webhook_pid" VmRSS)
   # Quarkus' own figure: "... started in 1.234s. Listening on: ..."
   quarkus_s=$(sed -n 's/.* started in \([0-9.]*\)s\..*/\1/p' "$work/webhook-$i.log" | head -n 1)
-  stop_pid "$webhook_pid" webhook
-  webhook_pid=""
-  polls_ms=$((($(times_ticks "$work/times1") - $(times_ticks "$work/times0")) * 1000 / hz))
+  sig::stop_pid "$sig_webhook_pid" webhook
+  sig_webhook_pid=""
+  polls_ms=$((($(bench::times_ticks "$work/times1") - $(bench::times_ticks "$work/times0")) * 1000 / hz))
   others_ms=$(((b1 - b0) * 1000 / hz - cpu_ms - polls_ms))
   ((others_ms < 0)) && others_ms=0
-  log "start $i: ready after $ready_ms ms (Quarkus: ${quarkus_s:-?} s; CPU $cpu_ms ms; RSS $((rss_kb / 1024)) MB; load $l1)"
+  sig::log "start $i: ready after $ready_ms ms (Quarkus: ${quarkus_s:-?} s; CPU $cpu_ms ms; RSS $((rss_kb / 1024)) MB; load $l1)"
   ready_ms_all+=("$ready_ms")
   rows+=("| $i | $ready_ms | ${quarkus_s:-?} | $cpu_ms | $((rss_kb / 1024)) | $l1 | $others_ms |")
 done
@@ -99,11 +94,11 @@ report=$out_dir/startup-$(date -u +%Y%m%d-%H%M%S).md
 {
   printf '## Ready from process start (%s)\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
   printf 'Command: `%s`\n\nMachine:\n\n' "$command_run"
-  machine_lines
+  bench::machine_lines
   printf '\n| start | exec → first 200 on /q/health/ready, ms | Quarkus "started in", s | webhook CPU until ready, ms | RSS when ready, MB | load average before | CPU of other processes meanwhile, ms |\n'
   printf '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
   printf '%s\n' "${rows[@]}"
   printf '\n**Median: %s ms** over %s starts (target ≤ 1500 ms: %s).\n' "$median" "$runs" \
     "$(awk -v m="$median" 'BEGIN { print (m <= 1500) ? "met" : "not met" }')"
 } | tee "$report"
-log "report: $report"
+sig::log "report: $report"
