@@ -29,10 +29,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-
-log() { printf '[cluster] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-usage() { sed -n '11,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# shellcheck source=scripts/lib.sh
+source "$root/scripts/lib.sh"
 
 # Services are allocated cluster IPs from this range, but nothing listens or
 # routes there. A loopback range means that even a webhook registered by
@@ -43,71 +41,19 @@ SERVICE_CIDR=127.64.0.0/24
 
 # --- helpers -------------------------------------------------------------------
 
-sudo=()
-[[ $(id -u) -eq 0 ]] || sudo=(sudo)
-apt_updated=false
-
-ensure_package() { # ensure_package COMMAND PACKAGE
-  command -v "$1" >/dev/null 2>&1 && return 0
-  if ! $apt_updated; then
-    "${sudo[@]}" apt-get update -q >&2
-    apt_updated=true
-  fi
-  log "installing $2"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends "$2" >&2
-}
-
-# True if PID runs (a zombie that nobody reaped yet counts as gone).
-alive() {
-  local state
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ -n $state && $state != Z ]]
-}
-
 # True if PID is alive and was started for this DIR; guards against killing an
 # unrelated process that reused a stale PID.
 ours() {
-  alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$dir/"
+  sig::alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$dir/"
 }
 
-# Picks a TCP port that nothing on this machine listens on (read from
-# /proc/net/tcp*, so no extra tool is needed). Not reserved: a clash shows up
-# as "address already in use" in the log and a failed start.
-used_ports=" "
-free_port() { # free_port VAR: sets VAR, remembers it so the next call differs
-  local port _sl local_addr _rem state _rest
-  # Columns: sl local_address rem_address st ...; st 0A = LISTEN, port in hex.
-  while read -r _sl local_addr _rem state _rest; do
-    [[ $state == 0A ]] && used_ports+="$((16#${local_addr##*:})) "
-  done < <(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | tail -n +2)
-  for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 12000))
-    if [[ $used_ports != *" $port "* ]]; then
-      used_ports+="$port "
-      printf -v "$1" '%s' "$port"
-      return 0
-    fi
-  done
-  die "no free port found"
-}
-
-stop_process() { # stop_process NAME
+stop_process() { # stop_process NAME: by the PID in DIR/NAME.pid, if that process is ours
   local pidfile=$dir/$1.pid pid
   [[ -f $pidfile ]] || return 0
   pid=$(<"$pidfile")
   if ours "$pid"; then
-    log "stopping $1 (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + 20))
-    while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
-    if alive "$pid"; then
-      log "$1 (pid $pid) ignored SIGTERM for 20 s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      deadline=$((SECONDS + 10))
-      while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
-      alive "$pid" && die "$1 (pid $pid) does not exit"
-    fi
+    sig::log "stopping $1 (pid $pid)"
+    sig::stop_pid "$pid" "$1" 20
   fi
   rm -f "$pidfile"
 }
@@ -180,8 +126,6 @@ EOF
 
 # --- subcommands --------------------------------------------------------------
 
-fail_start() { log "ERROR: $*"; exit 1; }
-
 # EXIT trap while starting: on any failure show the logs and stop whatever
 # was already launched, so a failed start leaves no process behind.
 cleanup_failed_start() {
@@ -219,11 +163,11 @@ etcd_healthy() { # plain HTTP without curl: bash's /dev/tcp
 cmd_start() {
   for name in etcd apiserver; do
     if [[ -f $dir/$name.pid ]] && ours "$(<"$dir/$name.pid")"; then
-      die "$name is already running for $dir; run: $0 stop $dir"
+      sig::die "$name is already running for $dir; run: $0 stop $dir"
     fi
   done
 
-  ensure_package openssl openssl
+  sig::require_tools openssl:openssl
   local bin
   bin=$("$root/scripts/kube-build.sh")
   PATH=$bin:$PATH
@@ -232,14 +176,14 @@ cmd_start() {
   local t0=$SECONDS
   # A fresh cluster each time: old objects (and namespaces stuck in
   # Terminating, which nothing here ever finalizes) would leak between runs.
-  rm -rf "$pki" "$dir/etcd-data" "$dir"/*.pid "$dir"/*.log "$dir/kubeconfig" "$dir/cluster.env"
+  rm -rf "$pki" "$dir/etcd-data" "$dir"/*.pid "$dir"/*.sig::log "$dir/kubeconfig" "$dir/cluster.env"
   trap cleanup_failed_start EXIT
   make_pki
 
   local etcd_port etcd_peer_port api_port
-  free_port etcd_port
-  free_port etcd_peer_port
-  free_port api_port
+  sig::free_port etcd_port
+  sig::free_port etcd_peer_port
+  sig::free_port api_port
 
   # Everything on loopback. The data is thrown away after the run, so etcd
   # need not fsync it.
@@ -251,12 +195,8 @@ cmd_start() {
     --initial-cluster "e2e=http://127.0.0.1:$etcd_peer_port" \
     --initial-cluster-state new --unsafe-no-fsync --log-level warn
 
-  local deadline=$((t0 + timeout))
-  until etcd_healthy "$etcd_port"; do
-    alive "$(<"$dir/etcd.pid")" || fail_start "etcd exited during startup"
-    ((SECONDS < deadline)) || fail_start "etcd not healthy within ${timeout} s"
-    sleep 0.1
-  done
+  # The logs of both are shown by cleanup_failed_start.
+  sig::wait_for etcd "$(<"$dir/etcd.pid")" - "$timeout" etcd_healthy "$etcd_port"
 
   # --endpoint-reconciler-type none: no kubelet or other masters to publish.
   # --disable-admission-plugins ServiceAccount: no token controller runs, so
@@ -294,17 +234,13 @@ EOF
   # Ready = /readyz passes and the bootstrap controller created the
   # "default" namespace (it does so asynchronously after /readyz can pass).
   local kc=(kubectl --kubeconfig "$dir/kubeconfig" --request-timeout 5s)
-  until "${kc[@]}" get --raw /readyz >/dev/null 2>&1 &&
-    "${kc[@]}" get namespace default >/dev/null 2>&1; do
-    alive "$(<"$dir/apiserver.pid")" || fail_start "kube-apiserver exited during startup"
-    ((SECONDS < deadline)) || fail_start "kube-apiserver not ready within ${timeout} s"
-    sleep 0.2
-  done
+  apiserver_ready() { "${kc[@]}" get --raw /readyz && "${kc[@]}" get namespace default; }
+  sig::wait_for kube-apiserver "$(<"$dir/apiserver.pid")" - "$((t0 + timeout - SECONDS))" apiserver_ready
   trap - EXIT
   local version
   version=$("${kc[@]}" get --raw /version | sed -n 's/^ *"gitVersion": "\(.*\)",$/\1/p')
-  log "kube-apiserver $version ready in $((SECONDS - t0)) s: $url (etcd pid $(<"$dir/etcd.pid"), kube-apiserver pid $(<"$dir/apiserver.pid"))"
-  log "use: eval \"\$($0 env $dir)\""
+  sig::log "kube-apiserver $version ready in $((SECONDS - t0)) s: $url (etcd pid $(<"$dir/etcd.pid"), kube-apiserver pid $(<"$dir/apiserver.pid"))"
+  sig::log "use: eval \"\$($0 env $dir)\""
 }
 
 cmd_stop() {
@@ -318,19 +254,19 @@ cmd_stop() {
   done
   stop_process apiserver
   stop_process etcd
-  log "stopped; logs kept in $dir"
+  sig::log "stopped; logs kept in $dir"
 }
 
 # A process that runs as a ServiceAccount gets that account's user name and groups in its certificate, so the
 # RBAC bound to the account is all it has (there is no token controller to mint a token).
 cmd_user() { # cmd_user NAME SUBJECT
-  [[ -f $dir/cluster.env ]] || die "no cluster in $dir; run: $0 start $dir"
+  [[ -f $dir/cluster.env ]] || sig::die "no cluster in $dir; run: $0 start $dir"
   sign "$1" "$2" 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n'
   write_kubeconfig "$(sed -n 's/^APISERVER_URL=//p' "$dir/cluster.env")" "$1.kubeconfig" "$1"
 }
 
 cmd_env() {
-  [[ -f $dir/kubeconfig ]] || die "no kubeconfig in $dir; run: $0 start $dir"
+  [[ -f $dir/kubeconfig ]] || sig::die "no kubeconfig in $dir; run: $0 start $dir"
   printf 'export KUBECONFIG=%q\n' "$dir/kubeconfig"
   printf 'export PATH=%q:"$PATH"\n' "$(sed -n 's/^KUBE_BIN_DIR=//p' "$dir/cluster.env")"
 }
@@ -338,9 +274,9 @@ cmd_env() {
 # --- main ---------------------------------------------------------------------
 
 sub=${1:-}
-if [[ $sub == user ]]; then (($# == 4)) || usage; else (($# == 2)) || usage; fi
+if [[ $sub == user ]]; then (($# == 4)) || sig::usage; else (($# == 2)) || sig::usage; fi
 if [[ $sub == start ]]; then mkdir -p "$2"; fi
-[[ -d $2 ]] || die "no such directory: $2"
+[[ -d $2 ]] || sig::die "no such directory: $2"
 dir=$(cd "$2" && pwd)
 pki=$dir/pki
 
@@ -348,7 +284,7 @@ case $sub in
   start) cmd_start ;;
   stop) cmd_stop ;;
   env) cmd_env ;;
-  port) free_port p && echo "$p" ;;
+  port) sig::free_port p && echo "$p" ;;
   user) cmd_user "$3" "$4" ;;
-  *) usage ;;
+  *) sig::usage ;;
 esac

@@ -15,7 +15,6 @@ dir=${E2E_DIR:-$root/target/e2e/failover}
 rate=${E2E_FAILOVER_RATE:-20}
 # shellcheck source=e2e/lib.sh
 source "$root/e2e/lib.sh"
-log() { printf '[failover] %s\n' "$*" >&2; }
 
 # On any exit the load stops too (failover-load.py ends when load.stop exists), then the stack.
 trap 'touch "$dir/load.stop" 2>/dev/null || true; "$root/e2e/stack.sh" down "$dir" >/dev/null 2>&1 || true' EXIT
@@ -32,7 +31,7 @@ mv "$dir/webhook.log" "$dir/webhook-a.log"
 # The load balancer: TCP passthrough (the API server checks the webhooks' certificate itself), health from each
 # replica's HTTPS readiness every second, out after 2 failures, back after 1 success; a connection refused by a
 # dead replica is retried on the other (redispatch).
-lb_port=$("$root/e2e/cluster.sh" port "$dir")
+sig::free_port lb_port
 cat >"$dir/haproxy.cfg" <<CFG
 global
   stats socket $dir/haproxy.sock mode 600 level admin
@@ -87,9 +86,9 @@ done | kubectl apply -f - >/dev/null
 # and hold-webhook.py, which holds the replicas' writes of the Secret until both have arrived.
 mkdir -p "$dir/due"
 cp "$dir/webhook-certs/ca.crt" "$dir/webhook-certs/ca.key" "$dir/due/"
-"$("$root/scripts/find-java.sh" --aot "$root/target/quarkus-app" | head -1)" -jar "$root/target/quarkus-app/quarkus-run.jar" \
-  certs --dir "$dir/due" --days 1 >/dev/null
-hold_port=$("$root/e2e/cluster.sh" port "$dir")
+sig::use_app "$root/target/quarkus-app"
+"$sig_java" -jar "$sig_jar" certs --dir "$dir/due" --days 1 >/dev/null
+sig::free_port hold_port
 rm -f "$dir/hold.out"
 setsid python3 "$root/e2e/hold-webhook.py" "$dir/webhook-certs/tls.crt" "$dir/webhook-certs/tls.key" "$hold_port" \
   system:serviceaccount:sourceip-guard:sourceip-guard 2 "$dir/hold.out" </dev/null >"$dir/hold.log" 2>&1 &
@@ -117,7 +116,7 @@ hold_active() {
 eventually 30 hold_active >/dev/null
 
 rm -f "$dir/load.stop" "$dir/load.out" "$dir/phases"
-phase() { printf '%s %s\n' "$(date +%s.%N)" "$1" >>"$dir/phases"; log "phase $1"; }
+phase() { printf '%s %s\n' "$(date +%s.%N)" "$1" >>"$dir/phases"; sig::log "phase $1"; }
 python3 "$root/e2e/failover-load.py" run "$dir" "$ns" "$rate" "$dir/load.out" &
 load=$!
 phase steady
@@ -133,7 +132,7 @@ new_log_lines() { cat <(tail -n +"$((${logged[a]} + 1))" "$dir/webhook-a.log") <
 declare -A logged=([a]=$(wc -l <"$dir/webhook-a.log") [b]=$(wc -l <"$dir/webhook-b.log"))
 before=$(served webhook-a)
 phase renew
-t0=$(date +%s.%N)
+t0=$(sig::now)
 rv_due=$(kubectl patch secret sourceip-guard-tls -n sourceip-guard --type merge -o jsonpath='{.metadata.resourceVersion}' \
   -p "{\"data\": {\"tls.crt\": \"$(base64 -w0 <"$dir/due/tls.crt")\", \"tls.key\": \"$(base64 -w0 <"$dir/due/tls.key")\"}}")
 renewed_everywhere() {
@@ -142,7 +141,7 @@ renewed_everywhere() {
   [[ $want != "$before" && $(served webhook-a) == "$want" && $(served webhook-b) == "$want" ]]
 }
 eventually 30 renewed_everywhere >/dev/null
-log "renewal: both replicas serve the new certificate $(python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')") s after it was due"
+sig::log "renewal: both replicas serve the new certificate $(sig::since "$t0") s after it was due"
 kubectl delete validatingwebhookconfiguration e2e-hold-certificate-secret >/dev/null
 # The Secret's history since the due certificate, replayed by the API server (a watch from that resourceVersion):
 # one write, the winner's.
@@ -151,36 +150,36 @@ writes=$(kubectl get --raw "/api/v1/namespaces/sourceip-guard/secrets?fieldSelec
 held=$(grep ' held ' "$dir/hold.out" | awk -v rv="$rv_due" '$5 == rv' | wc -l)
 renewed=$(new_log_lines | grep -c 'renewed the serving certificate' || true)
 conflicts=$(new_log_lines | grep -c 'another replica renewed the certificate Secret' || true)
-log "renewal: $held writes held against resourceVersion $rv_due, $writes stored; logs: $renewed renewed, $conflicts read back after 409"
-[[ $held == 2 && $writes == 1 && $renewed == 1 && $conflicts == 1 ]] || { log "FAIL: the renewal race did not end with one winner"; exit 1; }
+sig::log "renewal: $held writes held against resourceVersion $rv_due, $writes stored; logs: $renewed renewed, $conflicts read back after 409"
+[[ $held == 2 && $writes == 1 && $renewed == 1 && $conflicts == 1 ]] || sig::die "the renewal race did not end with one winner"
 secret_cert >"$dir/renewed.crt"
 for kind in mutatingwebhookconfiguration validatingwebhookconfiguration; do
   for bundle in $(kubectl get "$kind" sourceip-guard -o jsonpath='{range .webhooks[*]}{.clientConfig.caBundle}{"\n"}{end}'); do
     openssl verify -CAfile <(base64 -d <<<"$bundle") "$dir/renewed.crt" >/dev/null ||
-      { log "FAIL: a caBundle of $kind sourceip-guard does not verify the renewed certificate"; exit 1; }
+      sig::die "a caBundle of $kind sourceip-guard does not verify the renewed certificate"
   done
 done
-log "renewal: one winner, both replicas serve its certificate, every caBundle verifies it"
+sig::log "renewal: one winner, both replicas serve its certificate, every caBundle verifies it"
 
 stop_replica() { # stop_replica NAME SIGNAL: signals it and waits until it has exited
   local pid
   pid=$(<"$dir/$1.pid")
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/" || { log "pid $pid is not $1"; return 1; }
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/" || sig::die "pid $pid is not $1"
   local t0
-  t0=$(date +%s.%N)
+  t0=$(sig::now)
   kill "-$2" "$pid"
   eventually 30 is_state "$1" DOWN >/dev/null
-  log "haproxy took $1 out $(python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')") s after SIG$2"
-  gone() { ! kill -0 "$pid" 2>/dev/null; }
+  sig::log "haproxy took $1 out $(sig::since "$t0") s after SIG$2"
+  gone() { ! sig::alive "$pid"; }
   eventually 30 gone >/dev/null
-  log "$1 exited $(python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')") s after SIG$2"
+  sig::log "$1 exited $(sig::since "$t0") s after SIG$2"
 }
 
 # Kill the holder of the report Lease; the other replica must take it over and write PolicyReports.
 holder=$(kubectl get lease sourceip-guard-report -n sourceip-guard -o jsonpath='{.spec.holderIdentity}')
 victim=${holder%-*}
 [[ $victim == webhook ]] && victim=webhook-a # the replica stack.sh up started, before its files were renamed
-[[ $victim == webhook-a || $victim == webhook-b ]] || { log "unexpected Lease holder $holder"; exit 1; }
+[[ $victim == webhook-a || $victim == webhook-b ]] || sig::die "unexpected Lease holder $holder"
 survivor=webhook-a
 [[ $victim == webhook-a ]] && survivor=webhook-b
 phase kill
@@ -196,7 +195,7 @@ taken_over() { [[ $(kubectl get lease sourceip-guard-report -n sourceip-guard -o
 eventually 90 taken_over >/dev/null
 policy_report() { kubectl get policyreports.wgpolicyk8s.io sourceip-guard -n "$scan_ns" -o name; }
 eventually 30 policy_report >/dev/null
-log "$survivor holds the Lease sourceip-guard-report and wrote the PolicyReport of $scan_ns"
+sig::log "$survivor holds the Lease sourceip-guard-report and wrote the PolicyReport of $scan_ns"
 
 phase restart
 "$root/e2e/stack.sh" replica "$dir" "$victim" "$(<"$dir/$victim.port")"
@@ -212,12 +211,12 @@ phase tail
 sleep 5 # load duration of the phase
 touch "$dir/load.stop"
 wait "$load"
-log "the scenario took $SECONDS s"
+sig::log "the scenario took $SECONDS s"
 
-log "writes at $rate/s, outcome as the client saw it, per phase (lost: mutation missed, wrong verdict, or failed):"
+sig::log "writes at $rate/s, outcome as the client saw it, per phase (lost: mutation missed, wrong verdict, or failed):"
 set +e
 python3 "$root/e2e/failover-load.py" summary "$dir/load.out" "$dir/phases"
 rc=$?
 set -e
-((rc == 0)) && log "PASS: no write lost while renewing and rolling" || log "FAIL: writes lost while renewing or rolling (logs: $dir)"
+((rc == 0)) && sig::log "PASS: no write lost while renewing and rolling" || sig::log "FAIL: writes lost while renewing or rolling (logs: $dir)"
 exit "$rc"

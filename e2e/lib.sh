@@ -1,6 +1,8 @@
-#!/usr/bin/env bash
-# Helpers for the e2e scenarios: run one scenario, assert, count.
+# shellcheck shell=bash
+# Helpers for the e2e scenarios, on top of scripts/lib.sh: run one scenario, assert, count.
 # A scenario is a function; it fails on the first command or assertion that fails.
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 passed=0
 failed=0

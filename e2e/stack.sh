@@ -14,18 +14,18 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-app=$root/target/quarkus-app/quarkus-run.jar
+# shellcheck source=scripts/lib.sh
+source "$root/scripts/lib.sh"
 # The kubectl of the Kubernetes release under test (E2E_KUBERNETES), as cluster.sh runs its API server.
 PATH=$("$root/scripts/kube-build.sh"):$PATH
-log() { printf '[stack] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
-(($# >= 2)) || { sed -n '6,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+(($# >= 2)) || sig::usage
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
 
 up() {
-  [[ -f $app ]] || die "no $app; run: make build"
+  # The JVM and AOT cache of make run (scripts/find-java.sh): what the image runs.
+  sig::use_app "$root/target/quarkus-app"
   "$root/e2e/cluster.sh" start "$dir"
   export KUBECONFIG=$dir/kubeconfig
 
@@ -41,13 +41,15 @@ docs = sys.stdin.read().split("\n---\n")
 print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for k in
       ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"))))' | kubectl apply -f - >/dev/null
 
-  "$("$root/scripts/find-java.sh" --aot "$(dirname "$app")" | head -1)" -jar "$app" certs --dir "$dir/webhook-certs" >/dev/null
+  sig::make_certs "$dir/webhook-certs" 2>/dev/null
   # The Secret a self-managed webhook (sourceip-guard.tls.self-managed) reads, holding the stack's CA and
   # certificate as an operator who brings their own CA stores them: replicas started self-managed serve a
   # certificate of the same CA as the others.
   kubectl create secret generic sourceip-guard-tls -n sourceip-guard --type=kubernetes.io/tls \
     --from-file="$dir/webhook-certs/" >/dev/null
-  start_webhook webhook "$("$root/e2e/cluster.sh" port "$dir")"
+  local port
+  sig::free_port port
+  start_webhook webhook "$port"
   install self-signed
 }
 
@@ -57,30 +59,19 @@ print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for 
 # Each process has its own copy of the serving pair (NAME-tls/), as each Pod has its own emptyDir: a self-managed
 # one writes what the Secret holds there, and serves nothing another process wrote.
 start_webhook() {
-  local name=$1 port=$2 jvm=() tls=$dir/$1-tls
+  local name=$1 port=$2 tls=$dir/$1-tls
   mkdir -p "$tls"
   cp "$dir/webhook-certs/tls.crt" "$dir/webhook-certs/tls.key" "$tls/"
-  # The JVM and AOT cache of make run (scripts/find-java.sh): what the image runs.
-  mapfile -t jvm < <("$root/scripts/find-java.sh" --aot "$(dirname "$app")")
-  log "starting $name on https://127.0.0.1:$port"
-  # Paths under DIR are on the command line so that cluster.sh stop recognises the process as ours.
-  HOSTNAME=$name-$RANDOM KUBECONFIG=$dir/webhook.kubeconfig SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
-    "${jvm[@]}" @"$root/src/main/jvm/server.options" \
-    -Dsourceip-guard.tls.cert-file="$tls/tls.crt" -Dsourceip-guard.tls.key-file="$tls/tls.key" \
-    -Dsourceip-guard.scan.interval="${E2E_SCAN_INTERVAL:-3s}" \
-    ${E2E_WEBHOOK_OPTS:-} -jar "$app" >>"$dir/$name.log" 2>&1 &
-  echo $! >"$dir/$name.pid"
+  sig::log "starting $name on https://127.0.0.1:$port"
+  # The certificate paths under DIR on its command line let cluster.sh stop recognise the process as ours.
+  # shellcheck disable=SC2086 # E2E_WEBHOOK_OPTS: JVM options, word-split
+  HOSTNAME=$name-$RANDOM KUBECONFIG=$dir/webhook.kubeconfig \
+    sig::start_webhook "$port" "$tls" "$dir/$name.log" \
+    -Dsourceip-guard.scan.interval="${E2E_SCAN_INTERVAL:-3s}" ${E2E_WEBHOOK_OPTS:-}
+  echo "$sig_webhook_pid" >"$dir/$name.pid"
   echo "$port" >"$dir/$name.port"
-
-  local deadline=$((SECONDS + 60))
-  until curl -sf --cacert "$dir/webhook-certs/ca.crt" "https://127.0.0.1:$port/q/health/ready" >/dev/null; do
-    if ! kill -0 "$(<"$dir/$name.pid")" 2>/dev/null || ((SECONDS > deadline)); then
-      tail -n 40 "$dir/$name.log" >&2
-      die "$name did not become ready"
-    fi
-    sleep 0.2
-  done
-  log "$name ready: $(grep -o 'started in [0-9.]*s' "$dir/$name.log" | tail -1 || true)"
+  sig::wait_ready "$name" "$sig_webhook_pid" "$dir/$name.log" "https://127.0.0.1:$port/q/health/ready" "$dir/webhook-certs/ca.crt"
+  sig::log "$name ready: $(grep -o 'started in [0-9.]*s' "$dir/$name.log" | tail -1 || true)"
 }
 
 # The install a cluster gets (k8s/overlays/OVERLAY), applied for real: Deployment, Service, RBAC, CRDs, webhook
@@ -108,10 +99,10 @@ while text[at:].strip():
 json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout)' "https://127.0.0.1:$port" "$ca" >"$dir/install-$overlay.json"
   kubectl apply -f "$dir/install-$overlay.json" >/dev/null 2>"$dir/install-$overlay.err" || {
     cat "$dir/install-$overlay.err" >&2
-    die "kubectl apply of k8s/overlays/$overlay failed"
+    sig::die "kubectl apply of k8s/overlays/$overlay failed"
   }
   echo "$overlay" >"$dir/install"
-  log "installed k8s/overlays/$overlay, its webhooks calling https://127.0.0.1:$port"
+  sig::log "installed k8s/overlays/$overlay, its webhooks calling https://127.0.0.1:$port"
 }
 
 # Points the installed webhook configurations (self-signed unless another was installed) at another port.
@@ -126,12 +117,17 @@ down() {
 case $1 in
   up) up ;;
   down) down ;;
-  replica) start_webhook "$3" "${4:-$("$root/e2e/cluster.sh" port "$dir")}" ;;
+  replica)
+    sig::use_app "$root/target/quarkus-app"
+    port=${4:-}
+    [[ -n $port ]] || sig::free_port port
+    start_webhook "$3" "$port"
+    ;;
   register) register "$3" ;;
   install)
-    (($# == 3)) || die "install needs an overlay: $0 install DIR OVERLAY"
+    (($# == 3)) || sig::die "install needs an overlay: $0 install DIR OVERLAY"
     export KUBECONFIG=$dir/kubeconfig
     install "$3"
     ;;
-  *) die "unknown command $1 (up, down, replica, register or install)" ;;
+  *) sig::die "unknown command $1 (up, down, replica, register or install)" ;;
 esac

@@ -13,10 +13,7 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source image/rootfs.sh
 IMAGE=${1:?usage: image/aot.sh IMAGE_TAR}
 
-log() { echo "aot: $*" >&2; }
-fail() { log "FAIL: $*"; exit 1; }
-
-[ "$(id -u)" -eq 0 ] || fail "needs root (chroot and mounts): run it with sudo"
+[ "$(id -u)" -eq 0 ] || sig::die "needs root (chroot and mounts): run it with sudo"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-aot.XXXXXX")
 trap 'rm -rf "$work"' EXIT   # scripts/aot-train.sh stops the server, also when it fails
 started=$(date +%s)
@@ -34,14 +31,14 @@ for arg in "${entrypoint[@]}"; do
     plain+=("$arg")
   fi
 done
-[ -n "$cache" ] || fail "the entrypoint (${entrypoint[*]}) names no -XX:AOTCache"
+[ -n "$cache" ] || sig::die "the entrypoint (${entrypoint[*]}) names no -XX:AOTCache"
 [[ $cache == /* ]] || cache=$wd/$cache
 
 java_opts=$(server_java_options)
 run_command "$(write_env certs "$java_opts")" "${plain[@]}" certs --dir /tmp/tls >"$work/certs.out" 2>&1 \
-  || { cat "$work/certs.out" >&2; fail "certs through the image failed"; }
+  || { cat "$work/certs.out" >&2; sig::die "certs through the image failed"; }
 
-port=$(free_loopback_port)
+sig::free_port port
 server_env=$(write_env server "$java_opts" \
   SOURCEIP_GUARD_TLS_CERT_FILE=/tmp/tls/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=/tmp/tls/tls.key \
   SOURCEIP_GUARD_PORT="$port" QUARKUS_HTTP_HOST=127.0.0.1 SOURCEIP_GUARD_CLUSTER_ENABLED=false)
@@ -79,4 +76,4 @@ jq --arg config "$config_id.json" --arg layer "$diff_id/layer.tar" '.[0].Config 
 mv "$work/manifest.json" "$archive/manifest.json"
 (cd "$archive" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | LC_ALL=C sort | tar --sort=name -cf "$work/image.tar" -T -)
 mv "$work/image.tar" "$IMAGE"
-log "added $cache ($(du -m "$layer_root$cache" | cut -f1) MiB, $(gzip -c "$layer_root$cache" | wc -c | awk '{ printf "%.0f", $1 / 1048576 }') MiB compressed) to $IMAGE in $(( $(date +%s) - started )) s${jvm:+; JRE $jvm}"
+sig::log "added $cache ($(du -m "$layer_root$cache" | cut -f1) MiB, $(gzip -c "$layer_root$cache" | wc -c | awk '{ printf "%.0f", $1 / 1048576 }') MiB compressed) to $IMAGE in $(( $(date +%s) - started )) s${jvm:+; JRE $jvm}"

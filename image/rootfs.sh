@@ -8,7 +8,6 @@
 #     on a read-only root with /tmp, /proc and a minimal /dev, in a private mount namespace (the mounts end with
 #     the process); run_command ENV_FILE COMMAND...: the same with another command line than the entrypoint;
 #   - write_env NAME VAR=VALUE...: an environment file for those: the image's Env, HOME, then the given ones.
-# The caller defines log and fail.
 
 # Internal: runs inside the private mount namespace, prepares the root and execs the command.
 if [ "${1:-}" = __in-namespace ]; then
@@ -31,6 +30,8 @@ if [ "${1:-}" = __in-namespace ]; then
 fi
 
 rootfs_self=$(readlink -f "${BASH_SOURCE[0]}")
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$rootfs_self")/../scripts/lib.sh"
 
 unpack_image() {
   local image=$1 work=$2 blob_dir manifest config digest layer entry dir base
@@ -65,7 +66,7 @@ unpack_image() {
   wd=$(jq -r '.WorkingDir // "/"' "$work/config.json")
   wd=${wd:-/}
   user=$(jq -r '.User // ""' "$work/config.json")
-  [ -n "$user" ] || fail "the image has no User: it would run as root"
+  [ -n "$user" ] || sig::die "the image has no User: it would run as root"
   uid=${user%%:*} gid=""
   [[ "$user" == *:* ]] && gid=${user#*:}
   if ! [[ "$uid" =~ ^[0-9]+$ ]]; then
@@ -73,8 +74,8 @@ unpack_image() {
   fi
   [ -n "$gid" ] || gid=$(awk -F: -v u="$uid" '$3 == u { print $4 }' "$root/etc/passwd")
   gid=${gid:-$uid}
-  [[ "$uid" =~ ^[0-9]+$ ]] && [ "$uid" -ne 0 ] || fail "the image's user '$user' is root or unknown"
-  [ ${#entrypoint[@]} -gt 0 ] || fail "the image has no Entrypoint"
+  [[ "$uid" =~ ^[0-9]+$ ]] && [ "$uid" -ne 0 ] || sig::die "the image's user '$user' is root or unknown"
+  [ ${#entrypoint[@]} -gt 0 ] || sig::die "the image has no Entrypoint"
   home=$(awk -F: -v u="$uid" '$3 == u { print $6 }' "$root/etc/passwd")
   tmpdir=$work/tmp
   mkdir -p "$tmpdir"
@@ -96,12 +97,6 @@ run_image() {
   local args=("$@")
   [ ${#args[@]} -gt 0 ] || args=(${cmd[@]+"${cmd[@]}"})
   run_command "$envfile" "${entrypoint[@]}" ${args[@]+"${args[@]}"}
-}
-
-# A free TCP port on 127.0.0.1 (the kernel's choice), for the server run in the image.
-free_loopback_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-    || shuf -i 20000-60000 -n 1
 }
 
 # A later entry wins, as with a Pod's env.

@@ -23,40 +23,14 @@ source image/rootfs.sh
 IMAGE=${1:-target/image/sourceip-guard.tar}
 FIXTURE=src/test/resources/fixtures/manifests/traefik-service.yaml
 
-log() { echo "smoke: $*" >&2; }
-fail() { log "FAIL: $*"; exit 1; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-[ "$(id -u)" -eq 0 ] || fail "needs root (chroot and mounts): run it with sudo"
-[ -f "$IMAGE" ] || fail "no image at $IMAGE: build it with make image"
-missing=()
-for tool in skopeo:skopeo jq:jq yq:yq curl:curl setpriv:util-linux unshare:util-linux; do
-  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+[ "$(id -u)" -eq 0 ] || sig::die "needs root (chroot and mounts): run it with sudo"
+[ -f "$IMAGE" ] || sig::die "no image at $IMAGE: build it with make image"
+sig::require_tools skopeo:skopeo jq:jq yq:yq curl:curl setpriv:util-linux unshare:util-linux
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-smoke.XXXXXX")
 server=""
-# Stops the server by its PID: TERM (Quarkus shuts down cleanly), KILL after 10 s; before its root is removed.
-stop_server() {
-  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
-    kill "$server" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$server" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -0 "$server" 2>/dev/null && { log "the server ignored TERM for 10 s: KILL"; kill -9 "$server" 2>/dev/null || true; }
-    wait "$server" 2>/dev/null || true
-  fi
-  server=""
-}
 cleanup() {
-  stop_server
+  sig::stop_pid "$server" server # before its root is removed
   # The mounts live in the server's private namespace and end with it; this only guards against surprises.
   if grep -q " $work/" /proc/self/mountinfo; then
     grep " $work/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l || true
@@ -64,12 +38,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-t0=$(now)
+t0=$(sig::now)
 
 # --- the image: its layers unpacked in order, its config ---------------------------------------------------
 unpack_image "$IMAGE" "$work"
-t_unpack=$(since "$t0")
-log "image: $image_layers layers; User $user (uid $uid, gid $gid), WorkingDir $wd, Entrypoint ${entrypoint[*]}, Cmd ${cmd[*]:-(none)}"
+t_unpack=$(sig::since "$t0")
+sig::log "image: $image_layers layers; User $user (uid $uid, gid $gid), WorkingDir $wd, Entrypoint ${entrypoint[*]}, Cmd ${cmd[*]:-(none)}"
 java_opts=$(server_java_options)
 # An image with an AOT cache must use it: AOTMode=on makes the JVM stop instead of running without it.
 aot=""
@@ -77,17 +51,17 @@ for arg in "${entrypoint[@]}"; do [[ $arg == -XX:AOTCache=* ]] && aot=${arg#-XX:
 [ -z "$aot" ] || java_opts+=" -XX:AOTMode=on"
 
 # --- certs, through the entrypoint ------------------------------------------------------------------------
-t1=$(now)
+t1=$(sig::now)
 run_image "$(write_env certs "$java_opts")" certs --dir /tmp/tls >"$work/certs.out" 2>&1 \
-  || { cat "$work/certs.out" >&2; fail "certs through the image's entrypoint failed"; }
+  || { cat "$work/certs.out" >&2; sig::die "certs through the image's entrypoint failed"; }
 for f in ca.crt tls.crt tls.key; do
-  [ -s "$tmpdir/tls/$f" ] || { cat "$work/certs.out" >&2; fail "certs wrote no /tmp/tls/$f"; }
+  [ -s "$tmpdir/tls/$f" ] || { cat "$work/certs.out" >&2; sig::die "certs wrote no /tmp/tls/$f"; }
 done
-[ "$(stat -c %u "$tmpdir/tls/tls.key")" = "$uid" ] || fail "tls.key is not owned by uid $uid"
-log "certs: $(grep -v '^Picked up' "$work/certs.out" | tr '\n' ' ')($(since "$t1") s)"
+[ "$(stat -c %u "$tmpdir/tls/tls.key")" = "$uid" ] || sig::die "tls.key is not owned by uid $uid"
+sig::log "certs: $(grep -v '^Picked up' "$work/certs.out" | tr '\n' ' ')($(sig::since "$t1") s)"
 
 # --- report, through the entrypoint: YAML in, JSON out, exit code 1 (something would be mutated) --------------
-t2=$(now)
+t2=$(sig::now)
 mkdir -p "$tmpdir/in"
 cp "$FIXTURE" "$tmpdir/in/"
 chmod -R a+rX "$tmpdir/in"
@@ -95,38 +69,32 @@ set +e
 run_image "$(write_env report "$java_opts")" report -f "/tmp/in/$(basename "$FIXTURE")" -o json >"$work/report.json" 2>"$work/report.err"
 report_rc=$?
 set -e
-[ "$report_rc" -eq 1 ] || { cat "$work/report.err" "$work/report.json" >&2; fail "report exited $report_rc, expected 1 (would mutate)"; }
+[ "$report_rc" -eq 1 ] || { cat "$work/report.err" "$work/report.json" >&2; sig::die "report exited $report_rc, expected 1 (would mutate)"; }
 jq -e '.results[] | select(.rule == "service-external-traffic-policy" and .result == "mutate")' "$work/report.json" >/dev/null \
-  || { cat "$work/report.json" >&2; fail "report does not say the Service would be mutated"; }
-log "report: exit 1, $(jq -c '.summary' "$work/report.json") ($(since "$t2") s)"
+  || { cat "$work/report.json" >&2; sig::die "report does not say the Service would be mutated"; }
+sig::log "report: exit 1, $(jq -c '.summary' "$work/report.json") ($(sig::since "$t2") s)"
 
 # --- the server, and one admission request -----------------------------------------------------------------
-port=$(free_loopback_port)
-t3=$(now)
+sig::free_port port
+t3=$(sig::now)
 server_env=$(write_env server "$java_opts" \
   SOURCEIP_GUARD_TLS_CERT_FILE=/tmp/tls/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=/tmp/tls/tls.key \
   SOURCEIP_GUARD_PORT="$port" QUARKUS_HTTP_HOST=127.0.0.1 SOURCEIP_GUARD_CLUSTER_ENABLED=false)
 run_image "$server_env" >"$work/server.log" 2>&1 &
 server=$!
 url=https://127.0.0.1:$port
-ready=""
-for _ in $(seq 1 300); do
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; fail "the server exited"; }
-  if curl -fsS --cacert "$tmpdir/tls/ca.crt" -o /dev/null "$url/q/health/ready" 2>/dev/null; then ready=1; break; fi
-  sleep 0.2
-done
-[ -n "$ready" ] || { cat "$work/server.log" >&2; fail "the server was not ready within 60 s"; }
-t_ready=$(since "$t3")
+sig::wait_ready server "$server" "$work/server.log" "$url/q/health/ready" "$tmpdir/tls/ca.crt"
+t_ready=$(sig::since "$t3")
 
 # The process is the image's entrypoint, as the image's user, with no new privileges, in the unpacked root.
 status=/proc/$server/status
-[ "$(awk '/^Uid:/ { print $2 }' "$status")" = "$uid" ] || fail "the server does not run as uid $uid"
-[ "$(awk '/^Gid:/ { print $2 }' "$status")" = "$gid" ] || fail "the server does not run as gid $gid"
-[ "$(awk '/^NoNewPrivs:/ { print $2 }' "$status")" = 1 ] || fail "the server may gain privileges"
-[ "$(readlink "/proc/$server/root")" = "$root" ] || fail "the server does not run in the image's root"
-[ "$(readlink "/proc/$server/cwd")" = "$root$wd" ] || fail "the server does not run in $wd"
+[ "$(awk '/^Uid:/ { print $2 }' "$status")" = "$uid" ] || sig::die "the server does not run as uid $uid"
+[ "$(awk '/^Gid:/ { print $2 }' "$status")" = "$gid" ] || sig::die "the server does not run as gid $gid"
+[ "$(awk '/^NoNewPrivs:/ { print $2 }' "$status")" = 1 ] || sig::die "the server may gain privileges"
+[ "$(readlink "/proc/$server/root")" = "$root" ] || sig::die "the server does not run in the image's root"
+[ "$(readlink "/proc/$server/cwd")" = "$root$wd" ] || sig::die "the server does not run in $wd"
 cmdline=$(tr '\0' ' ' <"/proc/$server/cmdline")
-[ "$cmdline" = "${entrypoint[*]} " ] || fail "the server's command line is '$cmdline', not the image's entrypoint"
+[ "$cmdline" = "${entrypoint[*]} " ] || sig::die "the server's command line is '$cmdline', not the image's entrypoint"
 
 uid_request=$(cat /proc/sys/kernel/random/uuid)
 yq . "$FIXTURE" | jq --arg uid "$uid_request" '{
@@ -143,29 +111,30 @@ yq . "$FIXTURE" | jq --arg uid "$uid_request" '{
       options: {apiVersion: "meta.k8s.io/v1", kind: "CreateOptions"}
     }
   }' >"$work/review.json"
-t4=$(now)
+t4=$(sig::now)
 code=$(curl -sS --cacert "$tmpdir/tls/ca.crt" -o "$work/answer.json" -w '%{http_code}' \
-  -H 'Content-Type: application/json' --data-binary "@$work/review.json" "$url/mutate") || fail "POST /mutate failed"
-t_request=$(since "$t4")
-[ "$code" = 200 ] || { cat "$work/answer.json" >&2; fail "POST /mutate answered HTTP $code"; }
-grep -q '"patchType":"JSONPatch"' "$work/answer.json" || { cat "$work/answer.json" >&2; fail "no \"patchType\":\"JSONPatch\" in the answer"; }
+  -H 'Content-Type: application/json' --data-binary "@$work/review.json" "$url/mutate") || sig::die "POST /mutate failed"
+t_request=$(sig::since "$t4")
+[ "$code" = 200 ] || { cat "$work/answer.json" >&2; sig::die "POST /mutate answered HTTP $code"; }
+grep -q '"patchType":"JSONPatch"' "$work/answer.json" || { cat "$work/answer.json" >&2; sig::die "no \"patchType\":\"JSONPatch\" in the answer"; }
 jq -e --arg uid "$uid_request" '.apiVersion == "admission.k8s.io/v1" and .kind == "AdmissionReview"
     and .response.uid == $uid and .response.allowed == true' "$work/answer.json" >/dev/null \
-  || { cat "$work/answer.json" >&2; fail "the answer is not an allowing AdmissionReview for uid $uid_request"; }
+  || { cat "$work/answer.json" >&2; sig::die "the answer is not an allowing AdmissionReview for uid $uid_request"; }
 patch=$(jq -r '.response.patch' "$work/answer.json" | base64 -d)
 echo "$patch" | jq -e 'any(.[]; .path == "/spec/externalTrafficPolicy" and .value == "Local" and (.op == "add" or .op == "replace"))' >/dev/null \
-  || fail "the patch does not set spec.externalTrafficPolicy=Local: $patch"
-log "POST /mutate: HTTP 200, allowed, patch $patch ($t_request s)"
-log "warnings: $(jq -c '.response.warnings // []' "$work/answer.json")"
+  || sig::die "the patch does not set spec.externalTrafficPolicy=Local: $patch"
+sig::log "POST /mutate: HTTP 200, allowed, patch $patch ($t_request s)"
+sig::log "warnings: $(jq -c '.response.warnings // []' "$work/answer.json")"
 
 if grep -qi 'read-only file system' "$work/server.log"; then
   grep -i 'read-only file system' "$work/server.log" >&2
-  fail "the server tried to write outside /tmp"
+  sig::die "the server tried to write outside /tmp"
 fi
-stop_server
-grep -q 'sourceip-guard stopped' "$work/server.log" || log "warning: no clean shutdown in the server log"
+sig::stop_pid "$server" server
+server=""
+grep -q 'sourceip-guard stopped' "$work/server.log" || sig::log "warning: no clean shutdown in the server log"
 mkdir -p target/image
 cp "$work/server.log" target/image/smoke-server.log
-log "the server wrote under /tmp: $(cd "$tmpdir" && find . -mindepth 1 -maxdepth 2 ! -path './in*' ! -path './tls/*' | sort | tr '\n' ' ')"
-log "times: unpack ${t_unpack} s, start to ready ${t_ready} s${aot:+ (with the AOT cache $aot)}, total $(since "$t0") s"
-log "PASS"
+sig::log "the server wrote under /tmp: $(cd "$tmpdir" && find . -mindepth 1 -maxdepth 2 ! -path './in*' ! -path './tls/*' | sort | tr '\n' ' ')"
+sig::log "times: unpack ${t_unpack} s, start to ready ${t_ready} s${aot:+ (with the AOT cache $aot)}, total $(sig::since "$t0") s"
+sig::log "PASS"

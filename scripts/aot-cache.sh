@@ -10,34 +10,29 @@
 #   scripts/aot-cache.sh [JAVA]      JAVA: the java command, default scripts/find-java.sh
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
-java=${1:-$(scripts/find-java.sh)}
-app=target/quarkus-app
-out=$app/app.aot
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+sig_java=${1:-}
+sig::use_app target/quarkus-app
+sig_aot=() # the cache is what this run writes, not what it reads
+out=target/quarkus-app/app.aot
 
-log() { echo "aot-cache: $*" >&2; }
-die() { log "$*"; exit 1; }
-
-[ -s "$app/quarkus-run.jar" ] || die "no $app/quarkus-run.jar: run make build first"
-major=$("$java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+major=$("$sig_java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
 if [ -z "$major" ] || [ "$major" -lt 25 ]; then
   rm -f "$out"
-  log "$java is Java ${major:-?}: an AOT cache needs 25 or later; the webhook runs without one"
+  sig::log "$sig_java is Java ${major:-?}: an AOT cache needs 25 or later; the webhook runs without one"
   exit 0
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-aot.XXXXXX")
 trap 'rm -rf "$work"' EXIT   # scripts/aot-train.sh stops the server, also when it fails
 
-"$java" -jar "$app/quarkus-run.jar" certs --dir "$work/certs" >/dev/null
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-  || shuf -i 20000-60000 -n 1)
+sig::make_certs "$work/certs" 2>/dev/null
+sig::free_port port
 started=$(date +%s)
-SOURCEIP_GUARD_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 SOURCEIP_GUARD_CLUSTER_ENABLED=false \
-  SOURCEIP_GUARD_TLS_CERT_FILE="$work/certs/tls.crt" SOURCEIP_GUARD_TLS_KEY_FILE="$work/certs/tls.key" \
-  "$java" @src/main/jvm/server.options -XX:AOTCacheOutput="$work/app.aot" -jar "$app/quarkus-run.jar" \
-  >"$work/train.log" 2>&1 &
-server=$!
-scripts/aot-train.sh "$server" "https://127.0.0.1:$port" "$work/certs/ca.crt" "$work/app.aot" "$work/train.log"
-wait "$server" 2>/dev/null || true
+sig::start_webhook "$port" "$work/certs" "$work/train.log" \
+  -Dsourceip-guard.cluster.enabled=false -XX:AOTCacheOutput="$work/app.aot"
+scripts/aot-train.sh "$sig_webhook_pid" "https://127.0.0.1:$port" "$work/certs/ca.crt" "$work/app.aot" "$work/train.log"
+wait "$sig_webhook_pid" 2>/dev/null || true
 mv "$work/app.aot" "$out"
-log "wrote $out ($(du -m "$out" | cut -f1) MiB, $("$java" -version 2>&1 | sed -n 2p)) in $(( $(date +%s) - started )) s"
+sig::log "wrote $out ($(du -m "$out" | cut -f1) MiB, $("$sig_java" -version 2>&1 | sed -n 2p)) in $(( $(date +%s) - started )) s"

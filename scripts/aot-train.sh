@@ -9,22 +9,16 @@
 #
 #   scripts/aot-train.sh PID URL CA_FILE CACHE LOG [ROUNDS]   LOG: the server's output, shown when it fails
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 pid=$1 url=$2 ca=$3 cache=$4 server_log=$5 rounds=${6:-200}
-bodies=$(cd "$(dirname "${BASH_SOURCE[0]}")/../bench/bodies" && pwd)
+bodies=$sig_root/bench/bodies
 
 # On failure the server goes too (KILL): no training run outlives this script.
-fail() {
-  kill -9 "$pid" 2>/dev/null || true
-  tail -20 "$server_log" >&2
-  echo "aot-train: $*" >&2
-  exit 1
-}
+trap 'sig::alive "$pid" && kill -9 "$pid" 2>/dev/null || true' EXIT
+fail() { tail -20 "$server_log" >&2; sig::die "$*"; }
 
-for _ in $(seq 1 600); do
-  kill -0 "$pid" 2>/dev/null || fail "the training run exited before it was ready (its log above)"
-  curl -fsS --max-time 2 --cacert "$ca" -o /dev/null "$url/q/health/ready" 2>/dev/null && break
-  sleep 0.1
-done
+sig::wait_ready "training run" "$pid" "$server_log" "$url/q/health/ready" "$ca"
 
 # post PATH BODY: ROUNDS requests on one connection; fails unless every answer is a 200.
 post() {
@@ -42,8 +36,6 @@ for path in /q/health/ready /q/health/live /q/metrics; do
   curl -sSf --max-time 30 --cacert "$ca" -o /dev/null "$url$path" || fail "GET $path failed"
 done
 
-# TERM: Quarkus shuts down, and the JVM assembles the cache in a child process before it exits.
-kill "$pid"
-for _ in $(seq 1 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$pid" 2>/dev/null && fail "the training run did not exit within 120 s of TERM"
+# TERM: Quarkus shuts down, and the JVM assembles the cache in a child process before it exits (120 s at most).
+sig::stop_pid "$pid" "training run" 120
 [ -s "$cache" ] || fail "the training run wrote no cache (its log above)"

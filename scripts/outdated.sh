@@ -10,6 +10,8 @@
 # VERSIONS_PLUGIN picks the plugin release: 2.25 needs Maven 3.9, and Debian bookworm's Maven is 3.8.7.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 MVN=${MVN:-mvn -B -ntp}
 plugin=${VERSIONS_PLUGIN:-org.codehaus.mojo:versions-maven-plugin:2.17.1}
@@ -22,8 +24,7 @@ if [ "${1:-}" != --last ]; then
   if ! $MVN "$plugin:display-property-updates" "$plugin:display-dependency-updates" "$plugin:display-plugin-updates" \
       -DprocessDependencyManagementTransitive=false "-Dmaven.version.ignore=$ignore" >"$log" 2>&1; then
     tail -20 "$log" >&2
-    echo "outdated: Maven failed; the whole log is $log" >&2
-    exit 1
+    sig::die "Maven failed; the whole log is $log"
   fi
 fi
 

@@ -19,21 +19,19 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source image/registry.sh
 
 NAME=sourceip-guard
-log() { echo "release-check: $*" >&2; }
-die() { log "$*"; exit 1; }
 dir=${1:?usage: scripts/release-check.sh target/release/VERSION}
-[ -d "$dir" ] || die "$dir is not a directory"
+[ -d "$dir" ] || sig::die "$dir is not a directory"
 dir=$(realpath "$dir")
 VERSION=$(basename "$dir")
 for tool in skopeo jq curl docker-registry python3; do
-  command -v "$tool" >/dev/null 2>&1 || die "needs $tool (make image installs skopeo, jq, curl and docker-registry)"
+  command -v "$tool" >/dev/null 2>&1 || sig::die "needs $tool (make image installs skopeo, jq, curl and docker-registry)"
 done
 failures=0
-fail() { log "FAIL: $*"; failures=$((failures + 1)); }
-pass() { log "ok: $*"; }
+fail() { sig::log "FAIL: $*"; failures=$((failures + 1)); }
+pass() { sig::log "ok: $*"; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/$NAME-release-check.XXXXXX")
-trap 'stop_registry "$work"; rm -rf "$work"' EXIT
+trap 'registry::stop "$work"; rm -rf "$work"' EXIT
 
 # 1. The sums.
 if (cd "$dir" && sha256sum --quiet --strict -c SHA256SUMS >&2); then
@@ -47,10 +45,10 @@ fi
 # 2. The archive and its manifest.
 image_tar=$dir/$NAME-$VERSION-image.tar
 mkdir -p "$work/layout"
-tar -xf "$image_tar" -C "$work/layout" || die "cannot unpack $image_tar"
+tar -xf "$image_tar" -C "$work/layout" || sig::die "cannot unpack $image_tar"
 layout=$work/layout
 digest=$(jq -r 'if (.manifests | length) == 1 then .manifests[0].digest else error("not one manifest") end' \
-  "$layout/index.json") || die "$image_tar: index.json does not name exactly one manifest"
+  "$layout/index.json") || sig::die "$image_tar: index.json does not name exactly one manifest"
 manifest=$layout/blobs/sha256/${digest#sha256:}
 blob_ok() { # blob_ok DIGEST SIZE: the blob is there, that size, with that hash
   local f=$layout/blobs/sha256/${1#sha256:}
@@ -73,7 +71,7 @@ oci_view=$(jq -c 'def blob: "blobs/sha256/" + ltrimstr("sha256:"); [(.config.dig
   || fail "manifest.json names other blobs than the OCI manifest"
 
 # 3. What a registry serves for it.
-start_registry "$work"
+registry::start "$work"
 if skopeo --insecure-policy copy -q --preserve-digests --dest-tls-verify=false \
   "oci-archive:$image_tar" "docker://$registry/$NAME:$VERSION" >&2; then
   served=$(curl -fsS -o /dev/null -D - -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
@@ -83,7 +81,7 @@ if skopeo --insecure-policy copy -q --preserve-digests --dest-tls-verify=false \
 else
   fail "skopeo copy --preserve-digests of $image_tar to a local registry"
 fi
-stop_registry "$work"
+registry::stop "$work"
 
 # 4. The manifests name that digest.
 shopt -s nullglob
@@ -147,5 +145,5 @@ else
 fi
 [ "$(grep -c . "$dir/RELEASE-NOTES.md")" -gt 1 ] && pass "release notes" || fail "RELEASE-NOTES.md is empty"
 
-[ "$failures" -eq 0 ] || die "$failures check(s) failed for $dir"
-log "all checks passed for $dir"
+[ "$failures" -eq 0 ] || sig::die "$failures check(s) failed for $dir"
+sig::log "all checks passed for $dir"

@@ -6,40 +6,22 @@
 #                                    (scripts/kube-build.sh, e2e/README.md)
 #   scripts/require-tools.sh failover  also haproxy, the load balancer in front of two replicas (e2e/failover.sh)
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+what=${1:-build}
 
-need=()
-have() { command -v "$1" >/dev/null 2>&1; }
-
-java_major() {
-  java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1
-}
-
-if ! have java || [ "$(java_major)" -lt 17 ] 2>/dev/null; then need+=(openjdk-17-jdk-headless); fi
-if ! have mvn; then need+=(maven); fi
-if [ "${1:-build}" = e2e ] || [ "${1:-build}" = failover ]; then
-  have openssl || need+=(openssl)
-  have curl || need+=(curl)
-fi
-if [ "${1:-build}" = failover ]; then
-  have haproxy || need+=(haproxy)
-fi
-# Debian's golang-go is too old for Kubernetes 1.37 (its go.mod says go 1.26.0), so Go is not installed from a
-# package: it has to be on PATH or at /usr/local/go, where Go's own installation instructions put it.
-if [ "${1:-build}" = e2e ] || [ "${1:-build}" = failover ]; then
+tools=(mvn:maven)
+# Java 17 or later: an older java counts as missing (java-17 is no command, so its package is installed).
+java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+((${java_major:-0} >= 17)) || tools+=(java-17:openjdk-17-jdk-headless)
+if [[ $what == e2e || $what == failover ]]; then
+  tools+=(openssl:openssl curl:curl)
+  # Debian's golang-go is too old for Kubernetes 1.37 (its go.mod says go 1.26.0), so Go is not installed from a
+  # package: it has to be on PATH or at /usr/local/go, where Go's own installation instructions put it.
   go=$(PATH=$PATH:/usr/local/go/bin go env GOVERSION 2>/dev/null || echo none)
   go_minor=$(echo "$go" | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+  ((${go_minor:-0} >= 26)) || sig::die "scripts/kube-build.sh needs Go 1.26 or later (found: $go);" \
+    "install it as https://go.dev/doc/install says (into /usr/local/go, or anywhere on PATH)"
 fi
-if { [ "${1:-build}" = e2e ] || [ "${1:-build}" = failover ]; } && ! [ "${go_minor:-0}" -ge 26 ]; then
-  echo "scripts/kube-build.sh needs Go 1.26 or later (found: $go);" \
-    "install it as https://go.dev/doc/install says (into /usr/local/go, or anywhere on PATH)" >&2
-  exit 1
-fi
-
-if [ ${#need[@]} -eq 0 ]; then exit 0; fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "missing tools; install them with: sudo apt-get install -y ${need[*]}" >&2
-  exit 1
-fi
-echo "installing ${need[*]}" >&2
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+[[ $what != failover ]] || tools+=(haproxy:haproxy)
+sig::require_tools "${tools[@]}"

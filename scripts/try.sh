@@ -6,19 +6,17 @@
 #   scripts/try.sh [URL]      default https://localhost:8443; trusts certs/ca.crt (make certs)
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 url=${1:-https://localhost:8443}
-ca=${CERTS:-$root/certs}/ca.crt
-for tool in curl jq; do
-  command -v "$tool" >/dev/null || { echo "try: needs $tool (apt-get install $tool)" >&2; exit 1; }
-done
-[[ -f $ca ]] || { echo "try: no $ca; start the webhook with: make run" >&2; exit 1; }
+ca=${CERTS:-$sig_root/certs}/ca.crt
+sig::require_tools curl:curl jq:jq
+[[ -f $ca ]] || sig::die "no $ca; start the webhook with: make run"
 
 show() { # show PATH BODY
-  local body=$root/bench/bodies/$2.json answer
+  local body=$sig_root/bench/bodies/$2.json answer
   if ! answer=$(curl -sS --fail-with-body --cacert "$ca" -H 'Content-Type: application/json' --data-binary "@$body" "$url$1"); then
-    echo "try: no answer from $url$1 (is make run running?): $answer" >&2
-    exit 1
+    sig::die "no answer from $url$1 (is make run running?): $answer"
   fi
   jq -r --arg path "$1" '"POST \($path)  \(.request.kind.kind) \(.request.namespace)/\(.request.name) (\(.request.operation))"' "$body"
   jq -r '.response
