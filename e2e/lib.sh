@@ -83,6 +83,14 @@ eventually() {
   echo "$out"
 }
 
+ensure_namespace() { # ensure_namespace NAME: for the upstream manifests, which name their own namespace
+  kubectl get namespace "$1" >/dev/null 2>&1 || kubectl create namespace "$1" >/dev/null
+}
+
+# audit_seen NAMESPACE: the webhook's informer cache has seen the namespace's audit label (a dry-run Service there
+# gets the audit-mode warning).
+audit_seen() { lb_service probe "$1" | kubectl apply --dry-run=server -f - 2>&1 | grep -q 'audit mode'; }
+
 jsonpath() { # jsonpath KIND NAME NAMESPACE PATH
   kubectl get "$1" "$2" -n "$3" -o "jsonpath=$4"
 }

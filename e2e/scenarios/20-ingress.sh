@@ -1,9 +1,5 @@
 # Rule ingress-node-pool on the real upstream controller manifests.
 
-ensure_namespace() { # the upstream manifests name their own namespace
-  kubectl get namespace "$1" >/dev/null 2>&1 || kubectl create namespace "$1" >/dev/null
-}
-
 ingress_nginx_is_pinned() {
   local out
   ensure_namespace ingress-nginx

@@ -1,10 +1,6 @@
 # Gateway API data planes, controllers that reconcile their objects back, and allow-lists that would see node IPs.
 # The Gateway API CRDs are not installed here: only the core objects the controllers create are applied.
 
-ensure_namespace() { # the upstream manifests name their own namespace
-  kubectl get namespace "$1" >/dev/null 2>&1 || kubectl create namespace "$1" >/dev/null
-}
-
 envoy_gateway_proxy_is_steered_not_patched() {
   local out
   ensure_namespace envoy-gateway-system

@@ -83,8 +83,7 @@ exemptions_audit_namespace() {
   ns=$(new_namespace aud)
   kubectl label namespace "$ns" sourceip-guard.io/mode=audit >/dev/null 2>&1
   # the webhook reads namespace labels from its informer cache: wait until it has seen this one
-  audit_seen() { lb_service probe "$ns" | kubectl apply --dry-run=server -f - 2>&1 | grep -q 'audit mode'; }
-  eventually 15 audit_seen >/dev/null
+  eventually 15 audit_seen "$ns" >/dev/null
   out=$(lb_service web "$ns" | dev apply -f - 2>&1)
   expect_contains "$out" "Warning: sourceip-guard: [service-external-traffic-policy] would set spec.externalTrafficPolicy=Local" "kubectl prints the audit warning"
   expect_eq "$(jsonpath service web "$ns" '{.spec.externalTrafficPolicy}')" Cluster "admitted unchanged (the API server's default)"

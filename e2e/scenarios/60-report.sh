@@ -20,8 +20,7 @@ report_cluster_agrees_with_admission() {
   local ns_audit ns_exempt out
   ns_audit=$(new_namespace rpa)
   kubectl label namespace "$ns_audit" sourceip-guard.io/mode=audit >/dev/null 2>&1
-  audit_seen() { lb_service probe "$ns_audit" | kubectl apply --dry-run=server -f - 2>&1 | grep -q 'audit mode'; }
-  eventually 15 audit_seen >/dev/null
+  eventually 15 audit_seen "$ns_audit" >/dev/null
   lb_service drift "$ns_audit" | kubectl apply -f - >/dev/null 2>&1     # admitted unchanged: Cluster
   ns_exempt=$(new_namespace rpe)
   exempt_service legacy "$ns_exempt" service-external-traffic-policy | kubectl apply -f - >/dev/null 2>&1
