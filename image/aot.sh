@@ -13,12 +13,11 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source image/rootfs.sh
 IMAGE=${1:?usage: image/aot.sh IMAGE_TAR}
 
-[ "$(id -u)" -eq 0 ] || sig::die "needs root (chroot and mounts): run it with sudo"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-aot.XXXXXX")
 trap 'rm -rf "$work"' EXIT   # scripts/aot-train.sh stops the server, also when it fails
 started=$(date +%s)
 
-unpack_image "$IMAGE" "$work"
+rootfs::unpack "$IMAGE" "$work"
 # The training command is the entrypoint writing the cache instead of reading it; the certificates come from the
 # entrypoint without it.
 cache="" train=() plain=()
@@ -34,15 +33,11 @@ done
 [ -n "$cache" ] || sig::die "the entrypoint (${entrypoint[*]}) names no -XX:AOTCache"
 [[ $cache == /* ]] || cache=$wd/$cache
 
-java_opts=$(server_java_options)
-run_command "$(write_env certs "$java_opts")" "${plain[@]}" certs --dir /tmp/tls >"$work/certs.out" 2>&1 \
+rootfs::run_command "$(rootfs::env certs)" "${plain[@]}" certs --dir /tmp/tls >"$work/certs.out" 2>&1 \
   || { cat "$work/certs.out" >&2; sig::die "certs through the image failed"; }
 
 sig::free_port port
-server_env=$(write_env server "$java_opts" \
-  SOURCEIP_GUARD_TLS_CERT_FILE=/tmp/tls/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=/tmp/tls/tls.key \
-  SOURCEIP_GUARD_PORT="$port" QUARKUS_HTTP_HOST=127.0.0.1 SOURCEIP_GUARD_CLUSTER_ENABLED=false)
-run_command "$server_env" "${train[@]}" >"$work/train.log" 2>&1 &
+rootfs::run_command "$(rootfs::server_env "$port")" "${train[@]}" >"$work/train.log" 2>&1 &
 server=$!
 scripts/aot-train.sh "$server" "https://127.0.0.1:$port" "$tmpdir/tls/ca.crt" "$tmpdir/app.aot" "$work/train.log"
 wait "$server" 2>/dev/null || true

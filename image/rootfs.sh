@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The root filesystem of an image from image/build.sh, and its entrypoint run the way a container runtime would
 # run it, with no container engine: sourced by image/smoke.sh and image/aot.sh (needs root: chroot, mounts).
-#   - unpack_image IMAGE_TAR WORK: unpacks the layers in order into WORK/rootfs (whiteouts honoured) and reads the
-#     config; sets root, entrypoint, cmd, image_env, wd, user, uid, gid, home, and tmpdir (WORK/tmp, mode 1777: the
-#     Deployment's emptyDir on /tmp, the only writable path);
-#   - run_image ENV_FILE ARG...: the entrypoint with ARG... as Cmd, as the image's user, with no new privileges,
+#   - rootfs::unpack IMAGE_TAR WORK: unpacks the layers in order into WORK/rootfs (whiteouts honoured) and reads the
+#     config; sets root, entrypoint, cmd, image_env, wd, user, uid, gid, home, tmpdir (WORK/tmp, mode 1777: the
+#     Deployment's emptyDir on /tmp, the only writable path), and java_opts (JAVA_TOOL_OPTIONS=the flags of
+#     src/main/jvm/server.options, which the Deployment sets; a caller may add to it);
+#   - rootfs::run ENV_FILE ARG...: the entrypoint with ARG... as Cmd, as the image's user, with no new privileges,
 #     on a read-only root with /tmp, /proc and a minimal /dev, in a private mount namespace (the mounts end with
-#     the process); run_command ENV_FILE COMMAND...: the same with another command line than the entrypoint;
-#   - write_env NAME VAR=VALUE...: an environment file for those: the image's Env, HOME, then the given ones.
+#     the process); rootfs::run_command ENV_FILE COMMAND...: the same with another command line than the entrypoint;
+#   - rootfs::env NAME VAR=VALUE...: an environment file for those: the image's Env, HOME, java_opts, then the
+#     given ones; rootfs::server_env PORT: the server's, on 127.0.0.1:PORT with the pair certs wrote to /tmp/tls
+#     and cluster access off.
 
 # Internal: runs inside the private mount namespace, prepares the root and execs the command.
 if [ "${1:-}" = __in-namespace ]; then
@@ -33,8 +36,9 @@ rootfs_self=$(readlink -f "${BASH_SOURCE[0]}")
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$rootfs_self")/../scripts/lib.sh"
 
-unpack_image() {
+rootfs::unpack() {
   local image=$1 work=$2 blob_dir manifest config digest layer entry dir base
+  [ "$(id -u)" -eq 0 ] || sig::die "needs root (chroot and mounts): run it with sudo"
   rootfs_work=$work
   skopeo --insecure-policy copy -q "docker-archive:$image" "oci:$work/oci:image" >&2
   blob_dir=$work/oci/blobs
@@ -80,10 +84,11 @@ unpack_image() {
   tmpdir=$work/tmp
   mkdir -p "$tmpdir"
   chmod 1777 "$tmpdir"
+  java_opts="JAVA_TOOL_OPTIONS=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$sig_root/src/main/jvm/server.options" | paste -sd ' ')"
 }
 
-# Run as `run_image ... &`, these exec, so that $! is the image's process itself (every step in between execs too).
-run_command() {
+# Run as `rootfs::run ... &`, these exec, so that $! is the image's process itself (every step in between execs too).
+rootfs::run_command() {
   local envfile=$1
   shift
   local launcher=()
@@ -91,24 +96,23 @@ run_command() {
   "${launcher[@]}" unshare --mount --propagation private -- "$rootfs_self" __in-namespace "$root" "$tmpdir" "$uid" "$gid" \
     "$wd" "$envfile" "$@"
 }
-run_image() {
+rootfs::run() {
   local envfile=$1
   shift
   local args=("$@")
   [ ${#args[@]} -gt 0 ] || args=(${cmd[@]+"${cmd[@]}"})
-  run_command "$envfile" "${entrypoint[@]}" ${args[@]+"${args[@]}"}
+  rootfs::run_command "$envfile" "${entrypoint[@]}" ${args[@]+"${args[@]}"}
 }
 
 # A later entry wins, as with a Pod's env.
-write_env() {
+rootfs::env() {
   local name=$1
   shift
-  printf '%s\0' ${image_env[@]+"${image_env[@]}"} "HOME=${home:-/}" "$@" >"$rootfs_work/$name.env"
+  printf '%s\0' ${image_env[@]+"${image_env[@]}"} "HOME=${home:-/}" "$java_opts" "$@" >"$rootfs_work/$name.env"
   echo "$rootfs_work/$name.env"
 }
 
-# The JAVA_TOOL_OPTIONS the image runs with here: the flags of src/main/jvm/server.options.
-server_java_options() {
-  echo "JAVA_TOOL_OPTIONS=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' \
-    "$(dirname "$rootfs_self")/../src/main/jvm/server.options" | paste -sd ' ')"
+rootfs::server_env() {
+  rootfs::env server SOURCEIP_GUARD_TLS_CERT_FILE=/tmp/tls/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=/tmp/tls/tls.key \
+    SOURCEIP_GUARD_PORT="$1" QUARKUS_HTTP_HOST=127.0.0.1 SOURCEIP_GUARD_CLUSTER_ENABLED=false
 }

@@ -23,7 +23,6 @@ source image/rootfs.sh
 IMAGE=${1:-target/image/sourceip-guard.tar}
 FIXTURE=src/test/resources/fixtures/manifests/traefik-service.yaml
 
-[ "$(id -u)" -eq 0 ] || sig::die "needs root (chroot and mounts): run it with sudo"
 [ -f "$IMAGE" ] || sig::die "no image at $IMAGE: build it with make image"
 sig::require_tools skopeo:skopeo jq:jq yq:yq curl:curl setpriv:util-linux unshare:util-linux
 
@@ -41,10 +40,9 @@ trap cleanup EXIT
 t0=$(sig::now)
 
 # --- the image: its layers unpacked in order, its config ---------------------------------------------------
-unpack_image "$IMAGE" "$work"
+rootfs::unpack "$IMAGE" "$work"
 t_unpack=$(sig::since "$t0")
 sig::log "image: $image_layers layers; User $user (uid $uid, gid $gid), WorkingDir $wd, Entrypoint ${entrypoint[*]}, Cmd ${cmd[*]:-(none)}"
-java_opts=$(server_java_options)
 # An image with an AOT cache must use it: AOTMode=on makes the JVM stop instead of running without it.
 aot=""
 for arg in "${entrypoint[@]}"; do [[ $arg == -XX:AOTCache=* ]] && aot=${arg#-XX:AOTCache=}; done
@@ -52,7 +50,7 @@ for arg in "${entrypoint[@]}"; do [[ $arg == -XX:AOTCache=* ]] && aot=${arg#-XX:
 
 # --- certs, through the entrypoint ------------------------------------------------------------------------
 t1=$(sig::now)
-run_image "$(write_env certs "$java_opts")" certs --dir /tmp/tls >"$work/certs.out" 2>&1 \
+rootfs::run "$(rootfs::env certs)" certs --dir /tmp/tls >"$work/certs.out" 2>&1 \
   || { cat "$work/certs.out" >&2; sig::die "certs through the image's entrypoint failed"; }
 for f in ca.crt tls.crt tls.key; do
   [ -s "$tmpdir/tls/$f" ] || { cat "$work/certs.out" >&2; sig::die "certs wrote no /tmp/tls/$f"; }
@@ -66,7 +64,7 @@ mkdir -p "$tmpdir/in"
 cp "$FIXTURE" "$tmpdir/in/"
 chmod -R a+rX "$tmpdir/in"
 set +e
-run_image "$(write_env report "$java_opts")" report -f "/tmp/in/$(basename "$FIXTURE")" -o json >"$work/report.json" 2>"$work/report.err"
+rootfs::run "$(rootfs::env report)" report -f "/tmp/in/$(basename "$FIXTURE")" -o json >"$work/report.json" 2>"$work/report.err"
 report_rc=$?
 set -e
 [ "$report_rc" -eq 1 ] || { cat "$work/report.err" "$work/report.json" >&2; sig::die "report exited $report_rc, expected 1 (would mutate)"; }
@@ -77,10 +75,7 @@ sig::log "report: exit 1, $(jq -c '.summary' "$work/report.json") ($(sig::since 
 # --- the server, and one admission request -----------------------------------------------------------------
 sig::free_port port
 t3=$(sig::now)
-server_env=$(write_env server "$java_opts" \
-  SOURCEIP_GUARD_TLS_CERT_FILE=/tmp/tls/tls.crt SOURCEIP_GUARD_TLS_KEY_FILE=/tmp/tls/tls.key \
-  SOURCEIP_GUARD_PORT="$port" QUARKUS_HTTP_HOST=127.0.0.1 SOURCEIP_GUARD_CLUSTER_ENABLED=false)
-run_image "$server_env" >"$work/server.log" 2>&1 &
+rootfs::run "$(rootfs::server_env "$port")" >"$work/server.log" 2>&1 &
 server=$!
 url=https://127.0.0.1:$port
 sig::wait_ready server "$server" "$work/server.log" "$url/q/health/ready" "$tmpdir/tls/ca.crt"
