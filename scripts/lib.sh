@@ -72,16 +72,16 @@ sig::since() { awk -v a="$1" -v b="$(sig::now)" 'BEGIN { printf "%.1f", b - a }'
 # Reads the listening sockets from /proc/net/tcp* (columns: sl local_address rem_address st ...; st 0A = LISTEN,
 # the port in hex), so no extra tool is needed. Not reserved: a clash shows up as a failed start.
 sig_used_ports=" "
-sig::free_port() {
-  local port _sl local_addr _rem state _rest
-  while read -r _sl local_addr _rem state _rest; do
-    [[ $state == 0A ]] && sig_used_ports+="$((16#${local_addr##*:})) "
+sig::free_port() { # the locals start with _sig_: printf -v sets the caller's VAR, unless a local has its name
+  local _sig_port _sig_addr _sig_state _
+  while read -r _ _sig_addr _ _sig_state _; do
+    [[ $_sig_state == 0A ]] && sig_used_ports+="$((16#${_sig_addr##*:})) "
   done < <(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | tail -n +2)
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 12000))
-    if [[ $sig_used_ports != *" $port "* ]]; then
-      sig_used_ports+="$port "
-      printf -v "$1" '%s' "$port"
+    _sig_port=$((20000 + RANDOM % 12000))
+    if [[ $sig_used_ports != *" $_sig_port "* ]]; then
+      sig_used_ports+="$_sig_port "
+      printf -v "$1" '%s' "$_sig_port"
       return 0
     fi
   done
