@@ -81,7 +81,7 @@ load::report() {
   for c in "${cases[@]}"; do
     read -r name endpoint peer_path <<<"$c"
     for t in "${targets[@]}"; do
-      [[ -n $(url_for "$t" "$name") ]] || continue
+      [[ -n $(load::url_for "$t" "$name") ]] || continue
       printf '| `%s` | `%s` | %s %s %s |\n' "$name" "$endpoint" "$(load::label "$t")" "$(load::row closed "$name" "$t" 16)" \
         "$(load::ratio "$(load::agg closed "$name" "$t" 16 rps)" "$(load::agg closed "$name" floor 16 rps)")"
     done
