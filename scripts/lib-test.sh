@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Checks what the scripts rely on in scripts/lib.sh, with real processes and sockets (a few seconds; CI runs it):
+# sig::free_port sets the caller's variable (whatever its name) and never hands out a listening port or the same
+# port twice; sig::wait_for returns once its command succeeds, and fails, naming the process and showing its log,
+# when the process exits or the deadline passes; sig::stop_pid stops a process that ignores SIGTERM; sig::usage
+# prints the script's header. Prints one line per check and exits 1 on the first failure.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+work=$(mktemp -d)
+pids=()
+trap 'for p in ${pids[@]+"${pids[@]}"}; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+
+check() { # check WHAT COMMAND...: COMMAND must succeed
+  local what=$1
+  shift
+  "$@" || sig::die "$what"
+  printf 'ok   %s\n' "$what"
+}
+says() { # says TEXT COMMAND...: COMMAND, run in a subshell, prints TEXT (on stdout or stderr); its status is ignored
+  local text=$1 out
+  shift
+  out=$( ("$@") 2>&1) || true
+  [[ $out == *"$text"* ]] || { printf 'got: %s\n' "$out" >&2; return 1; }
+}
+fails_with() { local text=$1; shift; ! ("$@") >/dev/null 2>&1 && says "$text" "$@"; } # the same, and COMMAND fails
+
+# A listening socket the port helper must skip: python3 holds one on a port from sig::free_port.
+sig::free_port port
+python3 -c 'import socket, sys, time; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); print("up", flush=True); time.sleep(60)' \
+  "$port" >"$work/listener.log" 2>&1 &
+pids+=($!)
+disown
+sig::wait_for listener "${pids[0]}" "$work/listener.log" 10 grep -q up "$work/listener.log"
+sig_used_ports=" " # forget what this script handed out: only /proc/net/tcp* keeps the listener's port out now
+sig::free_port p
+check "sig::free_port skips a port something listens on ($port)" test "${sig_used_ports/ $port /}" != "$sig_used_ports" -a "$p" != "$port"
+declare -A named=()
+sig::free_port state
+sig::free_port 'named[x]'
+check "sig::free_port sets the caller's variable (state=$state, named[x]=${named[x]})" test -n "$state" -a -n "${named[x]}"
+check "sig::free_port never hands out a port twice" test "$state" != "${named[x]}"
+
+sleep 30 &
+pids+=($!)
+disown
+check "sig::wait_for returns once the command succeeds" sig::wait_for sleeper "$!" - 5 true
+echo "the last words of the process" >"$work/dead.log"
+dead=$(sh -c 'echo $$')
+check "sig::wait_for fails when the process exits" fails_with "dead (pid $dead) exited before it was ready" \
+  sig::wait_for dead "$dead" "$work/dead.log" 5 false
+check "sig::wait_for shows the end of the process's log" says "the last words of the process" \
+  sig::wait_for dead "$dead" "$work/dead.log" 5 false
+check "sig::wait_for fails when the deadline passes" fails_with "sleeper (pid $!) not ready within 1 s" sig::wait_for sleeper "$!" - 1 false
+
+sh -c 'trap "" TERM; echo up; while :; do sleep 1; done' >"$work/stubborn.log" &
+stubborn=$!
+disown "$stubborn" # no job report when it is killed; a zombie counts as gone for sig::alive
+pids+=("$stubborn")
+sig::wait_for stubborn "$stubborn" - 5 grep -q up "$work/stubborn.log"
+check "sig::stop_pid stops a process that ignores SIGTERM" says "sending SIGKILL" sig::stop_pid "$stubborn" stubborn 1
+check "sig::stop_pid: it is gone" eval "! sig::alive $stubborn"
+
+check "sig::usage prints the script's header" fails_with "Checks what the scripts rely on" sig::usage
