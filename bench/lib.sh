@@ -71,12 +71,12 @@ bench::pid_tree() {
 
 # bench::cpu_ticks PID: utime+stime of PID and its children, in clock ticks (all threads).
 bench::cpu_ticks() {
-  local p total=0 stat rest f
+  local p total=0 stat rest fields
   for p in $(bench::pid_tree "$1"); do
     stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
     rest=${stat##*) }                      # after "pid (comm) "
-    read -r -a f <<<"$rest"                # f[0] is field 3 (state)
-    total=$((total + f[11] + f[12]))        # fields 14 utime, 15 stime
+    read -r -a fields <<<"$rest"           # fields[0] is field 3 (state)
+    total=$((total + fields[11] + fields[12]))  # fields 14 utime, 15 stime
   done
   printf '%s\n' "$total"
 }
