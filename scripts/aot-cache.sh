@@ -17,7 +17,7 @@ sig::use_app target/quarkus-app
 sig_aot=() # the cache is what this run writes, not what it reads
 out=target/quarkus-app/app.aot
 
-major=$("$sig_java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+major=$(sig::java_major "$sig_java")
 if [ -z "$major" ] || [ "$major" -lt 25 ]; then
   rm -f "$out"
   sig::log "$sig_java is Java ${major:-?}: an AOT cache needs 25 or later; the webhook runs without one"

@@ -8,15 +8,15 @@
 #                                          exists and the java command is 25 or later (make aot writes it)
 # JAVA=... replaces the search (the Makefile's JAVA, bench's BENCH_JAVA).
 set -euo pipefail
-
-major() { "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 java=${JAVA:-}
 if [ -z "$java" ]; then
   best_major=0
   for candidate in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} /usr/lib/jvm/*/bin/java; do
     [ -x "$candidate" ] || continue
-    m=$(major "$candidate")
+    m=$(sig::java_major "$candidate")
     [ -n "$m" ] && [ "$m" -ge 25 ] && [ "$m" -gt "$best_major" ] && java=$candidate best_major=$m
   done
   java=${java:-java}
@@ -25,6 +25,6 @@ echo "$java"
 if [ "${1:-}" = --aot ]; then
   cache=${2:?usage: find-java.sh --aot APP_DIR}
   cache=${cache%/}/app.aot
-  m=$(major "$java")
+  m=$(sig::java_major "$java")
   if [ -s "$cache" ] && [ "${m:-0}" -ge 25 ]; then echo "-XX:AOTCache=$cache"; fi
 fi

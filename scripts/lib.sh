@@ -16,6 +16,7 @@
 #   sig::require_tools TOOL:PACKAGE...  installs the Debian packages of the missing tools (as root), or says
 #                                       what to install and exits
 #   sig::now, sig::since T              seconds since the epoch; seconds since T, to a tenth
+#   sig::java_major JAVA                the feature release of the java command JAVA (17, 25), empty if none
 # Processes
 #   sig::free_port VAR                  a TCP port nothing listens on, in VAR; never the same twice in one script
 #   sig::alive PID                      true while PID runs (a zombie counts as gone)
@@ -67,6 +68,7 @@ sig::require_tools() {
 }
 
 sig::now() { date +%s.%N; }
+sig::java_major() { "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
 sig::since() { awk -v a="$1" -v b="$(sig::now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Reads the listening sockets from /proc/net/tcp* (columns: sl local_address rem_address st ...; st 0A = LISTEN,

@@ -12,7 +12,7 @@ what=${1:-build}
 
 tools=(mvn:maven)
 # Java 17 or later: an older java counts as missing (java-17 is no command, so its package is installed).
-java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+java_major=$(sig::java_major java)
 ((${java_major:-0} >= 17)) || tools+=(java-17:openjdk-17-jdk-headless)
 if [[ $what == e2e || $what == failover ]]; then
   tools+=(openssl:openssl curl:curl)
