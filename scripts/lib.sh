@@ -2,9 +2,9 @@
 # The one shell library of sourceip-guard, sourced by the scripts under bench/, e2e/, image/, k8s/ and scripts/:
 #   source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 # It only defines functions and variables; `set -euo pipefail` stays with the caller. Every function carries the
-# sig:: prefix, so a call says where it lives (the shape of Kubernetes' hack/lib/, whose functions are named
-# kube::log::status, kube::util::wait_for_url). Processes are started by PID, stopped by that PID, and every wait
-# polls with a deadline.
+# sig:: prefix, so a call says where it lives: the shape of kubernetes/kubernetes hack/lib/, where hack/lib/init.sh
+# sources hack/lib/logging.sh (kube::log::status) and hack/lib/util.sh (kube::util::wait_for_url). Processes are
+# started by PID, stopped by that PID, and every wait polls with a deadline.
 #
 # Logging
 #   sig::log MESSAGE...                 MESSAGE on stderr as "TAG: MESSAGE"; TAG is sig_log_tag, by default the
