@@ -7,6 +7,7 @@
 #   bench::snapshot_app DIR             the snapshot alone (bench::workdir calls it)
 #   bench::start_webhook PORT LOG [ARG...]  sig::start_webhook with $work/certs and cluster access off, then waits
 #                                       until it is ready
+#   bench::wrk BODY CONNECTIONS SECONDS URL [THREADS]  wrk (closed loop, bench/wrk.lua) POSTing bench/bodies/BODY.json
 #   bench::cpu_ticks PID, bench::status_kb PID FIELD, bench::busy_ticks, bench::times_ticks FILE, bench::load1
 #   bench::wait_load LIMIT TIMEOUT      waits (bounded) until the 1-minute load average is at most LIMIT
 #   bench::machine_lines, bench::jvm_opts_text, bench::command_line SCRIPT VAR...  for the reports
@@ -61,6 +62,10 @@ bench::start_webhook() { # bench::start_webhook PORT LOG [ARG...]
   shift 2
   sig::start_webhook "$port" "$work/certs" "$logfile" -Dsourceip-guard.cluster.enabled=false "$@"
   sig::wait_ready webhook "$sig_webhook_pid" "$logfile" "https://127.0.0.1:$port/q/health/ready" "$work/certs/ca.crt"
+}
+
+bench::wrk() {
+  BENCH_BODY=$sig_root/bench/bodies/$1.json wrk -t"${5:-1}" -c"$2" -d"$3s" --latency -s "$sig_root/bench/wrk.lua" "$4"
 }
 
 # bench::pid_tree PID: PID and its children (nginx's master and workers).

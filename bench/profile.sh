@@ -105,7 +105,7 @@ bench::start_webhook "$port" "$work/webhook.log" \
 sig::log "webhook ready on 127.0.0.1:$port; warm-up $warmup s per body"
 for c in "${cases[@]}"; do
   read -r name endpoint <<<"$c"
-  BENCH_BODY=$here/bodies/$name.json wrk -t1 -c16 -d"${warmup}s" -s "$here/wrk.lua" "https://127.0.0.1:$port$endpoint" >/dev/null
+  bench::wrk "$name" 16 "$warmup" "https://127.0.0.1:$port$endpoint" >/dev/null
 done
 
 summary_rows=()
@@ -115,7 +115,7 @@ for c in "${cases[@]}"; do
   jfr_file=$work/$name.jfr
   jcmd "$sig_webhook_pid" JFR.start name="$name" settings=profile filename="$jfr_file" >/dev/null
   read -r -a s0 <<<"$(awk '{ sub(/.*\) /, ""); print $12, $13 }' "/proc/$sig_webhook_pid/stat")"
-  BENCH_BODY=$here/bodies/$name.json wrk -t1 -c16 -d"${seconds}s" -s "$here/wrk.lua" "https://127.0.0.1:$port$endpoint" >"$work/$name.wrk"
+  bench::wrk "$name" 16 "$seconds" "https://127.0.0.1:$port$endpoint" >"$work/$name.wrk"
   read -r -a s1 <<<"$(awk '{ sub(/.*\) /, ""); print $12, $13 }' "/proc/$sig_webhook_pid/stat")"
   jcmd "$sig_webhook_pid" JFR.stop name="$name" >/dev/null
   requests=$(sed -n 's/^BENCH requests=\([0-9]*\).*/\1/p' "$work/$name.wrk")

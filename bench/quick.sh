@@ -25,7 +25,7 @@ sig::free_port port
 bench::start_webhook "$port" "$work/webhook.log"
 ready_ms=$((($(bench::now_ns) - sig_webhook_start_ns) / 1000000))
 
-load() { BENCH_BODY=$sig_root/bench/bodies/$body.json wrk -t1 -c"${BENCH_CONNECTIONS:-16}" -d"$1s" -s "$sig_root/bench/wrk.lua" "https://127.0.0.1:$port$endpoint"; }
+load() { bench::wrk "$body" "${BENCH_CONNECTIONS:-16}" "$1" "https://127.0.0.1:$port$endpoint"; }
 load "${BENCH_WARMUP:-15}" >/dev/null
 before=$(bench::cpu_ticks "$sig_webhook_pid")
 out=$(load "${BENCH_SECONDS:-10}")

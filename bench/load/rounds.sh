@@ -30,8 +30,7 @@ load::run_tool() {
   url=$(load::url_for "$target" "$name")
   if [[ $kind == closed ]]; then
     threads=$((wrk_threads < conc ? wrk_threads : conc))
-    BENCH_BODY=$bodies/$name.json wrk -t"$threads" -c"$conc" -d"${secs}s" --latency \
-      -s "$here/wrk.lua" "$url" >"$out" 2>&1 || true
+    bench::wrk "$name" "$conc" "$secs" "$url" "$threads" >"$out" 2>&1 || true
   else
     rm -f "$out.log"   # h2load appends to its log file
     h2load --h1 -t1 -c"$rate_clients" --rps=$((rate / rate_clients)) -D "$secs" --warm-up-time=1 \
