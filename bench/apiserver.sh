@@ -34,8 +34,8 @@ set -euo pipefail
 
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-usage_if_asked "$@"
-root=$bench_root
+sig::usage_if_asked "$@"
+root=$sig_root
 # shellcheck source=e2e/lib.sh
 source "$root/e2e/lib.sh" # eventually, lb_service
 PATH=$("$root/scripts/kube-build.sh"):$PATH
@@ -48,9 +48,9 @@ seconds=${BENCH_API_SECONDS:-$(pick 30 4)}
 clients=${BENCH_API_CLIENTS:-$(pick 16 4)}
 saturation=${BENCH_API_SATURATION:-$(pick 15 3)}
 for v in rate warmup seconds clients saturation; do
-  [[ ${!v} =~ ^[0-9]+([.][0-9]+)?$ && ${!v} != 0 ]] || die "BENCH_API_${v^^}=${!v}: expected a positive number"
+  [[ ${!v} =~ ^[0-9]+([.][0-9]+)?$ && ${!v} != 0 ]] || sig::die "BENCH_API_${v^^}=${!v}: expected a positive number"
 done
-[[ $clients =~ ^[0-9]+$ ]] || die "BENCH_API_CLIENTS=$clients: expected a whole number"
+[[ $clients =~ ^[0-9]+$ ]] || sig::die "BENCH_API_CLIENTS=$clients: expected a whole number"
 dir=${BENCH_API_DIR:-$root/target/bench/apiserver}
 out=${BENCH_OUT:-$root/bench/out}
 
@@ -63,7 +63,7 @@ for c in "${requested[@]}"; do
   case $c in
     none | policies | webhook) cases+=("$c") ;;
     peers) cases+=(${peers[@]+"${peers[@]}"}) ;;
-    *) [[ -x $root/bench/peers/$c.sh ]] || die "unknown case '$c': none, policies, webhook, peers or one of: ${peers[*]:-(no bench/peers/*.sh)}"
+    *) [[ -x $root/bench/peers/$c.sh ]] || sig::die "unknown case '$c': none, policies, webhook, peers or one of: ${peers[*]:-(no bench/peers/*.sh)}"
        cases+=("$c") ;;
   esac
 done
@@ -85,7 +85,7 @@ clear_admission() {
     kubectl delete mutatingadmissionpolicies,mutatingadmissionpolicybindings,validatingadmissionpolicies,validatingadmissionpolicybindings \
       -l app.kubernetes.io/name=sourceip-guard --ignore-not-found >/dev/null
   fi
-  eventually 30 stored_as Cluster >/dev/null || die "a Service is still mutated with no policy installed: $(kubectl get mutatingwebhookconfigurations -o name)"
+  eventually 30 stored_as Cluster >/dev/null || sig::die "a Service is still mutated with no policy installed: $(kubectl get mutatingwebhookconfigurations -o name)"
 }
 
 stack_pid() { echo "$1=$(<"$dir/$1.pid")"; }
@@ -99,22 +99,22 @@ run_case() {
     none) expect=Cluster ;;
     policies)
       if ! policies_served; then
-        log "policies: not available (this API server does not serve admissionregistration.k8s.io/v1 MutatingAdmissionPolicy)"
+        sig::log "policies: not available (this API server does not serve admissionregistration.k8s.io/v1 MutatingAdmissionPolicy)"
         printf '{"case": "policies", "unavailable": "this API server does not serve MutatingAdmissionPolicy (1.36+)"}\n' >"$results/$c.json"
         return 0
       fi
       "$root/e2e/stack.sh" install "$dir" admission-policies
-      eventually 30 stored_as Local >/dev/null || die "the admission policies do not mutate a Service"
+      eventually 30 stored_as Local >/dev/null || sig::die "the admission policies do not mutate a Service"
       ;;
     webhook)
       "$root/e2e/stack.sh" install "$dir" self-signed
       eventually 30 stored_as Local "sourceip-guard: [service-external-traffic-policy]" >/dev/null ||
-        die "the webhook does not mutate a Service"
+        sig::die "the webhook does not mutate a Service"
       engine=(--engine "$(stack_pid webhook)")
       ;;
     *)
       "$root/bench/peers/$c.sh" up "$dir"
-      eventually 30 stored_as Local >/dev/null || die "peer $c does not mutate a Service"
+      eventually 30 stored_as Local >/dev/null || sig::die "peer $c does not mutate a Service"
       engine=(--engine "$(stack_pid "$c")")
       ;;
   esac
@@ -134,27 +134,27 @@ trap '"$root/e2e/stack.sh" down "$dir" >/dev/null 2>&1 || true' EXIT
 export E2E_SCAN_INTERVAL=24h # the webhook's background scan stays out of the measured windows
 "$root/e2e/stack.sh" up "$dir"
 export KUBECONFIG=$dir/kubeconfig
-mapfile -t found < <("$root/scripts/find-java.sh" --aot "$root/target/quarkus-app")
-webhook_java=${found[0]} webhook_aot=("${found[@]:1}") # as e2e/stack.sh starts the webhook, for the report
+sig_java="" # the JVM and AOT cache e2e/stack.sh starts the webhook with, for the report
+sig::use_app "$root/target/quarkus-app"
 
 failed=()
 t0=$SECONDS
 for c in "${cases[@]}"; do
-  log "case $c ($((SECONDS - t0)) s in)"
+  sig::log "case $c ($((SECONDS - t0)) s in)"
   run_case "$c"
 done
 
 {
   printf '# Through the API server (%s)\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-  printf -- '- command: `%s`\n' "$(command_line "bench/apiserver.sh${*:+ $*}" BENCH_SMOKE BENCH_API_RATE BENCH_API_WARMUP BENCH_API_SECONDS BENCH_API_CLIENTS BENCH_API_SATURATION E2E_KUBERNETES)"
+  printf -- '- command: `%s`\n' "$(bench::command_line "bench/apiserver.sh${*:+ $*}" BENCH_SMOKE BENCH_API_RATE BENCH_API_WARMUP BENCH_API_SECONDS BENCH_API_CLIENTS BENCH_API_SATURATION E2E_KUBERNETES)"
   printf -- '- Kubernetes: %s (kube-apiserver and etcd on 127.0.0.1, e2e/stack.sh; one stack, reset between cases)\n' \
     "$(kubectl version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')"
   printf -- '- fixed rate: %s writes/s for %s s after %s s of warm-up; saturation: %s clients for %s s\n' \
     "$rate" "$seconds" "$warmup" "$clients" "$saturation"
-  printf -- '- load average at the end: %s; all cases: %s s\n' "$(load1)" "$((SECONDS - t0))"
-  machine_lines
+  printf -- '- load average at the end: %s; all cases: %s s\n' "$(bench::load1)" "$((SECONDS - t0))"
+  bench::machine_lines
   printf '\n'
   python3 "$root/bench/apiserver-load.py" report "${cases[@]/#/$results/}"
 } | tee "$results.md"
-log "report: $results.md"
-((${#failed[@]} == 0)) || die "wrong or failed writes in: ${failed[*]}"
+sig::log "report: $results.md"
+((${#failed[@]} == 0)) || sig::die "wrong or failed writes in: ${failed[*]}"

@@ -42,6 +42,7 @@
 #   sig_jvm_opts (array: the options of make run, @src/main/jvm/server.options), sig_aot (array, set by
 #   sig::use_app; empty: no AOT cache). A caller may change them between starts.
 
+[[ -z ${sig_root:-} ]] || return 0 # sourced once: bench/lib.sh and e2e/lib.sh both source it, and may be sourced together
 sig_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sig_log_tag=${sig_log_tag:-$(basename "$0" .sh)}
 
