@@ -1,17 +1,17 @@
 # shellcheck shell=bash
 # Helpers shared by bench/peers/NAME.sh (sourced, not run): a peer policy engine run out of cluster against
 # the API server of an e2e stack (e2e/stack.sh or e2e/cluster.sh), as its own ServiceAccount's user.
-# Built on bench/lib.sh (log, die, free_port, alive, stop_pid). It lives outside bench/peers/ because every
-# bench/peers/*.sh is a peer to the API-server bench.
+# Built on scripts/lib.sh (through bench/lib.sh). It lives outside bench/peers/ because every bench/peers/*.sh is a
+# peer to the API-server bench.
 
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck disable=SC2034 # read by bench/peers/NAME.sh: its policy file lies beside it
-peers_dir=$bench_root/bench/peers
+peers_dir=$sig_root/bench/peers
 
 # peer_stack STACKDIR: the stack's admin kubeconfig, and its release's kubectl first on PATH; sets stack.
 peer_stack() {
-  [[ -f $1/cluster.env && -f $1/kubeconfig ]] || die "no API server in $1; start one with: e2e/stack.sh up $1"
+  [[ -f $1/cluster.env && -f $1/kubeconfig ]] || sig::die "no API server in $1; start one with: e2e/stack.sh up $1"
   stack=$(cd "$1" && pwd)
   export KUBECONFIG=$stack/kubeconfig
   PATH=$(sed -n 's/^KUBE_BIN_DIR=//p' "$stack/cluster.env"):$PATH
@@ -88,18 +88,15 @@ peer_launch() {
 
 # peer_wait_local NAME TIMEOUT_S: returns once the API server, creating a LoadBalancer Service (server-side dry
 # run: every admission webhook is called, nothing is stored), answers with externalTrafficPolicy Local.
+peer_local() {
+  [[ $(kubectl create service loadbalancer peer-ready --tcp=80:8080 --dry-run=server \
+    -o jsonpath='{.spec.externalTrafficPolicy}') == Local ]]
+}
 peer_wait_local() {
-  local name=$1 pid deadline got=""
-  pid=$(<"$stack/$name.pid")
-  deadline=$(($(date +%s) + $2))
-  until [[ $got == Local ]]; do
-    alive "$pid" || { tail -n 30 "$stack/$name.log" >&2; die "$name (pid $pid) exited; log: $stack/$name.log"; }
-    (($(date +%s) < deadline)) || { tail -n 30 "$stack/$name.log" >&2; die "$name: a LoadBalancer Service still comes back '${got:-unchanged}' after $2 s"; }
-    sleep 0.2
-    got=$(kubectl create service loadbalancer peer-ready --tcp=80:8080 --dry-run=server \
-      -o jsonpath='{.spec.externalTrafficPolicy}' 2>/dev/null) || got=""
-  done
-  log "$name ready: a LoadBalancer Service comes back Local (pid $pid)"
+  local pid
+  pid=$(<"$stack/$1.pid")
+  sig::wait_for "$1" "$pid" "$stack/$1.log" "$2" peer_local
+  sig::log "$1 ready: a LoadBalancer Service comes back Local (pid $pid)"
 }
 
 # peer_stop NAME: stops the engine by its saved pid (only if its command line names STACKDIR).
@@ -107,15 +104,15 @@ peer_stop() {
   local pidfile=$stack/$1.pid pid
   [[ -f $pidfile ]] || return 0
   pid=$(<"$pidfile")
-  if alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$stack/"; then
-    stop_pid "$pid" "$1"
+  if sig::alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$stack/"; then
+    sig::stop_pid "$pid" "$1"
   fi
   rm -f "$pidfile"
 }
 
 # peer_main "$@": the NAME.sh interface, calling its up and down functions.
 peer_main() {
-  if (($# != 2)) || [[ $1 != up && $1 != down ]]; then die "usage: $0 up|down STACKDIR"; fi
+  if (($# != 2)) || [[ $1 != up && $1 != down ]]; then sig::die "usage: $0 up|down STACKDIR"; fi
   peer_stack "$2"
   # An up that fails leaves nothing behind: no engine running, no webhook pointing at it.
   # shellcheck disable=SC2154 # rc is assigned inside the trap

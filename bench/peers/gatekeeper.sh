@@ -22,24 +22,24 @@ mwc=gatekeeper-mutating-webhook-configuration
 
 peer_up() {
   local bin src manifest port health prom
-  bin=$("$bench_root/scripts/peer-build.sh" gatekeeper)
+  bin=$("$sig_root/scripts/peer-build.sh" gatekeeper)
   src=$(peer_source "github.com/open-policy-agent/gatekeeper/v3@$version")
   manifest=$src/deploy/gatekeeper.yaml
-  [[ -f $manifest ]] || die "no $manifest"
+  [[ -f $manifest ]] || sig::die "no $manifest"
 
   peer_docs "$manifest" CustomResourceDefinition >"$stack/gatekeeper-crds.json"
   peer_apply "$stack/gatekeeper-crds.json"
   kubectl wait --for=condition=Established --timeout=60s -f "$stack/gatekeeper-crds.json" >/dev/null
   peer_docs "$manifest" Namespace ServiceAccount ClusterRole Role ClusterRoleBinding RoleBinding | peer_apply -
-  "$bench_root/e2e/cluster.sh" user "$stack" gatekeeper \
+  "$sig_root/e2e/cluster.sh" user "$stack" gatekeeper \
     "/O=system:serviceaccounts/O=system:serviceaccounts:$ns/CN=system:serviceaccount:$ns:$sa"
   peer_serving_cert "$stack/gatekeeper-certs"
 
-  free_port port
-  free_port health
-  free_port prom
+  sig::free_port port
+  sig::free_port health
+  sig::free_port prom
   echo "$port" >"$stack/gatekeeper.port"
-  log "starting gatekeeper $version on https://127.0.0.1:$port as system:serviceaccount:$ns:$sa"
+  sig::log "starting gatekeeper $version on https://127.0.0.1:$port as system:serviceaccount:$ns:$sa"
   # The Deployment's arguments and environment, but: --host/--port to serve on 127.0.0.1:PORT with our
   # certificate (--disable-cert-rotation --cert-dir: it would otherwise issue one for its Service's DNS name);
   # health and Prometheus ports on free loopback ports; only the mutation webhook (--operation=webhook serves
@@ -69,7 +69,7 @@ peer_down() {
   peer_stop gatekeeper
   kubectl delete mutatingwebhookconfiguration "$mwc" --ignore-not-found >/dev/null
   peer_delete_policy assign.mutations.gatekeeper.sh "$peers_dir/gatekeeper-assign.yaml"
-  log "gatekeeper stopped, its webhook configuration and the mutator removed"
+  sig::log "gatekeeper stopped, its webhook configuration and the mutator removed"
 }
 
 peer_main "$@"

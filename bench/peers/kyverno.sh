@@ -24,16 +24,16 @@ version=v1.19.1   # as scripts/peer-build.sh pins it
 name=$(basename "$0" .sh)
 policy=$peers_dir/$name-policy.yaml
 declare -A policy_crds=([kyverno]=clusterpolicies.kyverno.io [kyverno-cel]=mutatingpolicies.policies.kyverno.io)
-[[ -n ${policy_crds[$name]:-} ]] || die "unknown Kyverno peer '$name' (kyverno or kyverno-cel)"
+[[ -n ${policy_crds[$name]:-} ]] || sig::die "unknown Kyverno peer '$name' (kyverno or kyverno-cel)"
 ns=kyverno
 sa=kyverno-admission-controller
 
 peer_up() {
   local bin src manifest port metrics
-  bin=$("$bench_root/scripts/peer-build.sh" kyverno)
+  bin=$("$sig_root/scripts/peer-build.sh" kyverno)
   src=$(peer_source "github.com/kyverno/kyverno@$version")
   manifest=$src/config/install-latest-testing.yaml
-  [[ -f $manifest ]] || die "no $manifest"
+  [[ -f $manifest ]] || sig::die "no $manifest"
 
   find "$src/config/crds" -name '*.yaml' -exec cat {} + >"$stack/kyverno-crds.yaml"
   peer_apply "$stack/kyverno-crds.yaml"
@@ -46,13 +46,13 @@ peer_up() {
     Role/kyverno:admission-controller RoleBinding/kyverno:admission-controller | peer_apply -
   # Kyverno's admission controller role and the bootstrap "view" role it is also bound to are aggregated.
   peer_aggregate kyverno:admission-controller view
-  "$bench_root/e2e/cluster.sh" user "$stack" "$name" \
+  "$sig_root/e2e/cluster.sh" user "$stack" "$name" \
     "/O=system:serviceaccounts/O=system:serviceaccounts:$ns/CN=system:serviceaccount:$ns:$sa"
 
-  free_port port
-  free_port metrics
+  sig::free_port port
+  sig::free_port metrics
   echo "$port" >"$stack/$name.port"
-  log "starting $name (kyverno $version) on https://127.0.0.1:$port as system:serviceaccount:$ns:$sa"
+  sig::log "starting $name (kyverno $version) on https://127.0.0.1:$port as system:serviceaccount:$ns:$sa"
   # The Deployment's environment (the downward API's namespace and pod name written out) and arguments,
   # but: --serverIP/--webhookServerHost/--webhookServerPort to serve and register on 127.0.0.1:PORT;
   # --kubeconfig for the ServiceAccount's certificate; metrics on loopback, controller-runtime's off;
@@ -79,7 +79,7 @@ peer_down() {
   kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration \
     -l webhook.kyverno.io/managed-by=kyverno --ignore-not-found >/dev/null
   peer_delete_policy "${policy_crds[$name]}" "$policy"
-  log "$name stopped, its webhook configurations and the policy removed"
+  sig::log "$name stopped, its webhook configurations and the policy removed"
 }
 
 peer_main "$@"
