@@ -22,7 +22,7 @@
 #   sig::alive PID                      true while PID runs (a zombie counts as gone)
 #   sig::stop_pid PID NAME [GRACE]      SIGTERM; SIGKILL after GRACE seconds [10]; returns once PID is gone
 #   sig::wait_for NAME PID LOG TIMEOUT COMMAND...
-#                                       runs COMMAND until it succeeds; if PID exits first or TIMEOUT seconds
+#                                       runs COMMAND every 0.1 s until it succeeds; if PID exits first or TIMEOUT seconds
 #                                       pass, prints the end of LOG (- for none) and dies
 #   sig::https_ok URL CA_FILE           true when URL answers 2xx over HTTPS, verified against CA_FILE
 #   sig::wait_ready NAME PID LOG URL CA_FILE [TIMEOUT]
@@ -126,7 +126,7 @@ sig::wait_for() {
       [[ $logfile == - || ! -s $logfile ]] || { sig::log "the end of $logfile:"; tail -n 30 "$logfile" | sed 's/^/    /' >&2; }
       sig::die "$why"
     fi
-    sleep 0.05
+    sleep 0.1 # a probe (curl, kubectl) is a process: polled faster, it takes CPU from the start it waits for
   done
 }
 
