@@ -22,8 +22,8 @@
 #   sig::alive PID                      true while PID runs (a zombie counts as gone)
 #   sig::stop_pid PID NAME [GRACE]      SIGTERM; SIGKILL after GRACE seconds [10]; returns once PID is gone
 #   sig::wait_for NAME PID LOG TIMEOUT COMMAND...
-#                                       runs COMMAND every 0.1 s until it succeeds; if PID exits first or TIMEOUT seconds
-#                                       pass, prints the end of LOG (- for none) and dies
+#                                       runs COMMAND every 0.1 s until it succeeds; if PID exits first or
+#                                       TIMEOUT seconds pass, prints the end of LOG (- for none) and dies
 #   sig::https_ok URL CA_FILE           true when URL answers 2xx over HTTPS, verified against CA_FILE
 #   sig::wait_ready NAME PID LOG URL CA_FILE [TIMEOUT]
 #                                       sig::wait_for with sig::https_ok [TIMEOUT 60]
