@@ -21,7 +21,7 @@ SERVICE ?= sourceip-guard
 NAMESPACE ?= sourceip-guard
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: tools build aot run try test certs clean report policies e2e e2e-failover demo demo-stop fuzz bench bench-peers soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native release outdated
+.PHONY: tools build aot run try test format certs clean report policies e2e e2e-failover demo demo-stop fuzz bench bench-apiserver bench-peers soak fault jmh fuzz-long image image-smoke native native-sources native-check image-native release outdated
 
 tools:
 	@scripts/require-tools.sh build
@@ -53,6 +53,11 @@ try:
 
 test: tools
 	$(MVN) verify
+
+# Rewrites src/**/*.java in the project's format (palantir-java-format through Spotless); make test fails on a
+# file this would change.
+format: tools
+	$(MVN) spotless:apply
 
 # What the policies would change: make report ARGS="-f k8s/examples" (or ARGS="--cluster -o json").
 report: build

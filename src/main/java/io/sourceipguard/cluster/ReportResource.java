@@ -44,14 +44,18 @@ public class ReportResource {
         }
         ReportAccess.Verdict verdict = access.check(authorization);
         switch (verdict.outcome()) {
-            case UNAUTHENTICATED:
+            case UNAUTHENTICATED -> {
                 return error(Response.Status.UNAUTHORIZED, verdict.message()).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
-            case FORBIDDEN:
+            }
+            case FORBIDDEN -> {
                 return error(Response.Status.FORBIDDEN, verdict.message()).build();
-            case UNAVAILABLE:
+            }
+            case UNAVAILABLE -> {
                 return error(Response.Status.SERVICE_UNAVAILABLE, verdict.message()).build();
-            default:
-                break;
+            }
+            case ALLOWED -> {
+                // the latest scan, below
+            }
         }
         return scanner.latest().map(scan -> {
             ObjectNode body = JsonFormat.tree(scan.report());

@@ -68,6 +68,9 @@ public class ReportScanner {
                 .register(meters);
     }
 
+    // The periodic task's future is not needed: the task catches and logs its own failures, and stop() shuts the
+    // executor down.
+    @SuppressWarnings("FutureReturnValueIgnored")
     void start(@Observes StartupEvent event) {
         Optional<Duration> interval = config.scan().interval();
         if (interval.isEmpty() || !config.cluster().enabled()) {
@@ -112,7 +115,7 @@ public class ReportScanner {
             Map<String, Integer> counts = new TreeMap<>();
             report.rows().forEach(r -> counts.merge(r.rule() + "\u0000" + r.result(), 1, Integer::sum));
             findings.register(counts.entrySet().stream().map(e -> {
-                String[] key = e.getKey().split("\u0000");
+                String[] key = e.getKey().split("\u0000", 2);
                 return MultiGauge.Row.of(Tags.of("rule", key[0], "result", key[1]), e.getValue());
             }).collect(java.util.stream.Collectors.toList()), true);
             if (leader.get()) {

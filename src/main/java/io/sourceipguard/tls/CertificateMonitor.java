@@ -58,6 +58,9 @@ public class CertificateMonitor {
                 .register(meters);
     }
 
+    // The periodic task's future is not needed: the task catches and logs its own failures, and stop() shuts the
+    // executor down.
+    @SuppressWarnings("FutureReturnValueIgnored")
     void start(@Observes StartupEvent event) {
         loaded = read(Path.of(config.tls().certFile()));
         notAfter = expiry(loaded);

@@ -22,6 +22,7 @@ import io.sourceipguard.testing.Fixtures;
 import io.sourceipguard.testing.Reviews;
 import io.sourceipguard.testing.TestCertificates;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,7 @@ class AdmissionRoutesTest {
         ObjectNode deployment = manifest("ingress-nginx-controller-deployment.yaml");
         ObjectNode review = Reviews.create(deployment);
         ValidatableResponse answer = post("/mutate", review).statusCode(200).body("response.allowed", equalTo(true));
-        String ops = new String(Base64.getDecoder().decode(answer.extract().<String>path("response.patch")));
+        String ops = new String(Base64.getDecoder().decode(answer.extract().<String>path("response.patch")), StandardCharsets.UTF_8);
         assertEquals("[{\"op\":\"add\",\"path\":\"/spec/template/spec/nodeSelector/kubernetes.azure.com~1agentpool\","
                 + "\"value\":\"ingress\"}]", ops);
         assertEquals(Set.of("/spec/template/spec/nodeSelector/kubernetes.azure.com~1agentpool"),

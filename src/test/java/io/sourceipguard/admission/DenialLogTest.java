@@ -1,6 +1,6 @@
 package io.sourceipguard.admission;
 
-import static io.sourceipguard.testing.Fixtures.create;
+import static io.sourceipguard.testing.Fixtures.createSubject;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,7 +30,7 @@ class DenialLogTest {
     @Test
     void aRepeatedDenialIsLoggedOncePerWindowThenWithItsCount() {
         DenialLog log = new DenialLog(Duration.ofSeconds(60), now::get);
-        AdmissionSubject config = create(manifest("aks-azure-ip-masq-agent-config.yaml"));
+        AdmissionSubject config = createSubject(manifest("aks-azure-ip-masq-agent-config.yaml"));
         Decision denied = judge(config);
 
         assertEquals("denied CREATE ConfigMap kube-system/azure-ip-masq-agent-config: [masquerade-config]",
@@ -48,8 +48,8 @@ class DenialLogTest {
         DenialLog log = new DenialLog(Duration.ofSeconds(60), now::get);
         ObjectNode other = manifest("aks-azure-ip-masq-agent-config.yaml");
         other.with("metadata").put("name", "ip-masq-agent-config");
-        AdmissionSubject first = create(manifest("aks-azure-ip-masq-agent-config.yaml"));
-        AdmissionSubject second = create(other);
+        AdmissionSubject first = createSubject(manifest("aks-azure-ip-masq-agent-config.yaml"));
+        AdmissionSubject second = createSubject(other);
         Map<String, String> overrides = Map.of("sourceip-guard.rules.masquerade-config.names",
                 "azure-ip-masq-agent-config,ip-masq-agent-config");
         Decision secondDenied = TestPolicies.engine(overrides).evaluate(second, ClusterView.UNAVAILABLE, Rule.Phase.VALIDATING);
@@ -62,7 +62,7 @@ class DenialLogTest {
     @Test
     void aZeroWindowLogsEveryDenial() {
         DenialLog log = new DenialLog(Duration.ZERO, now::get);
-        AdmissionSubject config = create(manifest("aks-azure-ip-masq-agent-config.yaml"));
+        AdmissionSubject config = createSubject(manifest("aks-azure-ip-masq-agent-config.yaml"));
         Decision denied = judge(config);
         for (int i = 0; i < 3; i++) {
             assertEquals("denied CREATE ConfigMap kube-system/azure-ip-masq-agent-config: [masquerade-config]",

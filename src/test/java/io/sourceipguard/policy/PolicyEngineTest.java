@@ -1,6 +1,6 @@
 package io.sourceipguard.policy;
 
-import static io.sourceipguard.testing.Fixtures.create;
+import static io.sourceipguard.testing.Fixtures.createSubject;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,7 +28,7 @@ class PolicyEngineTest {
             "off, " + MASQ + ", true, false, ''"})
     void modesWrapTheRules(String mode, String fixture, boolean allowed, boolean patched, String warning) {
         PolicyEngine engine = TestPolicies.engine(Map.of("sourceip-guard.mode", mode));
-        Decision decision = engine.evaluate(create(manifest(fixture)), ClusterView.UNAVAILABLE);
+        Decision decision = engine.evaluate(createSubject(manifest(fixture)), ClusterView.UNAVAILABLE);
         assertEquals(allowed, decision.allowed(), decision.message());
         assertEquals(patched, decision.patched());
         if (warning.isEmpty()) {
@@ -48,25 +48,25 @@ class PolicyEngineTest {
     void aPerRuleOverrideBeatsTheGlobalMode() {
         PolicyEngine engine = TestPolicies.engine(Map.of("sourceip-guard.mode", "audit",
                 "sourceip-guard.rules.service-external-traffic-policy.mode", "enforce"));
-        assertTrue(engine.evaluate(create(manifest(LB)), ClusterView.UNAVAILABLE).patched());
-        assertTrue(engine.evaluate(create(manifest(MASQ)), ClusterView.UNAVAILABLE).allowed());
+        assertTrue(engine.evaluate(createSubject(manifest(LB)), ClusterView.UNAVAILABLE).patched());
+        assertTrue(engine.evaluate(createSubject(manifest(MASQ)), ClusterView.UNAVAILABLE).allowed());
     }
 
     @Test
     void everyRuleReportsOneFindingAndPhasesSelectTheirRules() {
         PolicyEngine engine = TestPolicies.engine(Map.of());
-        Decision all = engine.evaluate(create(manifest(LB)), ClusterView.UNAVAILABLE);
+        Decision all = engine.evaluate(createSubject(manifest(LB)), ClusterView.UNAVAILABLE);
         assertEquals(List.of("service-external-traffic-policy", "ingress-node-pool", "gateway-config", "masquerade-config",
                 "allow-list-source-ip"), all.findings().stream().map(Finding::rule).toList());
         assertEquals(List.of(Outcome.MUTATE, Outcome.SKIP, Outcome.SKIP, Outcome.SKIP, Outcome.SKIP), all.findings().stream().map(Finding::outcome).toList());
-        Decision validating = engine.evaluate(create(manifest(LB)), ClusterView.UNAVAILABLE, Rule.Phase.VALIDATING);
+        Decision validating = engine.evaluate(createSubject(manifest(LB)), ClusterView.UNAVAILABLE, Rule.Phase.VALIDATING);
         assertEquals(List.of("masquerade-config", "allow-list-source-ip"), validating.findings().stream().map(Finding::rule).toList());
         assertFalse(validating.patched());
     }
 
     @Test
     void aDenialNamesTheRuleAndCarriesNoPatch() {
-        Decision decision = TestPolicies.engine(Map.of()).evaluate(create(manifest(MASQ)), ClusterView.UNAVAILABLE);
+        Decision decision = TestPolicies.engine(Map.of()).evaluate(createSubject(manifest(MASQ)), ClusterView.UNAVAILABLE);
         assertTrue(decision.message().startsWith("[masquerade-config] "), decision.message());
         assertTrue(decision.patch().isEmpty());
     }

@@ -15,6 +15,8 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /** Real manifests from src/test/resources/fixtures, and what tests do with them. */
@@ -39,7 +41,7 @@ public final class Fixtures {
         }
     }
 
-    public static AdmissionSubject create(JsonNode object) {
+    public static AdmissionSubject createSubject(JsonNode object) {
         return AdmissionSubject.ofObject(object);
     }
 
@@ -60,13 +62,13 @@ public final class Fixtures {
     }
 
     /** The JSON Pointer paths of every leaf that differs between two trees. */
-    public static TreeSet<String> changedPaths(JsonNode before, JsonNode after) {
+    public static SortedSet<String> changedPaths(JsonNode before, JsonNode after) {
         TreeSet<String> paths = new TreeSet<>();
         diff("", before, after, paths);
         return paths;
     }
 
-    private static void diff(String path, JsonNode a, JsonNode b, TreeSet<String> out) {
+    private static void diff(String path, JsonNode a, JsonNode b, Set<String> out) {
         if (a != null && b != null && a.isObject() && b.isObject()) {
             TreeSet<String> keys = new TreeSet<>();
             a.fieldNames().forEachRemaining(keys::add);
@@ -102,7 +104,7 @@ public final class Fixtures {
     public static ClusterView.NodeMeta node(String name, Map<String, String> labels, String... taints) {
         List<ClusterView.Taint> parsed = new java.util.ArrayList<>();
         for (String taint : taints) {
-            String[] keyAndEffect = taint.split(":");
+            String[] keyAndEffect = taint.split(":", 2);
             String[] keyAndValue = keyAndEffect[0].split("=", 2);
             parsed.add(new ClusterView.Taint(keyAndValue[0], keyAndValue.length > 1 ? keyAndValue[1] : "", keyAndEffect[1]));
         }

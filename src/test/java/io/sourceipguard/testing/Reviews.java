@@ -2,6 +2,7 @@ package io.sourceipguard.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Locale;
 import java.util.UUID;
 
 /** AdmissionReview v1 requests shaped like the API server's, around real manifests. */
@@ -23,7 +24,7 @@ public final class Reviews {
         request.put("uid", UUID.randomUUID().toString());
         request.putObject("kind").put("group", group).put("version", version).put("kind", kind);
         request.putObject("resource").put("group", group).put("version", version)
-                .put("resource", kind.toLowerCase() + "s");
+                .put("resource", kind.toLowerCase(Locale.ROOT) + "s");
         request.put("name", subject.path("metadata").path("name").asText());
         if (subject.path("metadata").has("namespace")) {
             request.put("namespace", subject.path("metadata").path("namespace").asText());

@@ -75,7 +75,7 @@ public final class GatewayConfigRule implements Rule {
             return istio.evaluate(subject, cluster);
         }
         String apiVersion = object.path("apiVersion").asText("");
-        if (!object.isObject() || !object.path("spec").isMissingNode() && !object.path("spec").isObject()) {
+        if (!object.isObject() || (!object.path("spec").isMissingNode() && !object.path("spec").isObject())) {
             return Finding.skip(ID, "spec is not an object: left alone");
         }
         Changes changes = new Changes(object);

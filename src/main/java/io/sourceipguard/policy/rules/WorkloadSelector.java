@@ -33,7 +33,7 @@ public final class WorkloadSelector {
         Map<String, String> labels = new java.util.LinkedHashMap<>(); // in the order written: the generated policies are stable
         List<String> keys = new ArrayList<>();
         List<String> images = new ArrayList<>();
-        for (String raw : text.split(",")) {
+        for (String raw : text.split(",", -1)) { // -1 keeps a trailing empty term, refused like any empty term
             String term = raw.strip();
             if (term.startsWith("image:")) {
                 String image = term.substring("image:".length()).strip();

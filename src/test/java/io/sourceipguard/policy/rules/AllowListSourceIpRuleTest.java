@@ -1,7 +1,7 @@
 package io.sourceipguard.policy.rules;
 
 import static io.sourceipguard.testing.Fixtures.clusterWithServices;
-import static io.sourceipguard.testing.Fixtures.create;
+import static io.sourceipguard.testing.Fixtures.createSubject;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,7 +28,7 @@ class AllowListSourceIpRuleTest {
     }
 
     private Finding judge(String fixture, JsonNode... services) {
-        return rule.evaluate(create(manifest(fixture)), clusterWithServices(List.of(services)));
+        return rule.evaluate(createSubject(manifest(fixture)), clusterWithServices(List.of(services)));
     }
 
     @Test
@@ -53,7 +53,7 @@ class AllowListSourceIpRuleTest {
         ObjectNode annotations = (ObjectNode) ingress.at("/metadata/annotations");
         annotations.remove("nginx.ingress.kubernetes.io/whitelist-source-range");
         annotations.put("nginx.ingress.kubernetes.io/allowlist-source-range", "10.0.0.0/8");
-        Finding finding = rule.evaluate(create(ingress), clusterWithServices(List.of(manifest(NGINX_SERVICE))));
+        Finding finding = rule.evaluate(createSubject(ingress), clusterWithServices(List.of(manifest(NGINX_SERVICE))));
         assertEquals(Outcome.WARN, finding.outcome());
     }
 
@@ -71,9 +71,9 @@ class AllowListSourceIpRuleTest {
         Finding none = judge(INGRESS, manifest("traefik-service.yaml"));
         assertEquals(Outcome.PASS, none.outcome());
         assertTrue(none.notes().get(0).contains("no LoadBalancer or NodePort Service of ingress-nginx"), none.notes().toString());
-        Finding unsynced = rule.evaluate(create(manifest(INGRESS)), clusterWithServices(null));
+        Finding unsynced = rule.evaluate(createSubject(manifest(INGRESS)), clusterWithServices(null));
         assertTrue(unsynced.notes().get(0).contains("cannot be read yet"), unsynced.notes().toString());
-        Finding offline = rule.evaluate(create(manifest(INGRESS)), ClusterView.UNAVAILABLE);
+        Finding offline = rule.evaluate(createSubject(manifest(INGRESS)), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.PASS, offline.outcome());
         assertTrue(offline.notes().get(0).contains("not checked"), offline.notes().toString());
     }
@@ -82,7 +82,7 @@ class AllowListSourceIpRuleTest {
     void anIngressWithoutAnAllowListIsNotJudged() {
         ObjectNode ingress = manifest(INGRESS);
         ((ObjectNode) ingress.get("metadata")).remove("annotations");
-        assertEquals(Outcome.SKIP, rule.evaluate(create(ingress), clusterWithServices(List.of())).outcome());
+        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(ingress), clusterWithServices(List.of())).outcome());
     }
 
     @Test
@@ -97,13 +97,13 @@ class AllowListSourceIpRuleTest {
     void traefikWithAnIpStrategyReadsForwardedForAndTheOlderFieldCounts() {
         ObjectNode middleware = manifest("allowlists/traefik-middleware-ipallowlist.yaml");
         ((ObjectNode) middleware.at("/spec/ipAllowList")).putObject("ipStrategy").put("depth", 1);
-        Finding finding = rule.evaluate(create(middleware), clusterWithServices(List.of(manifest("traefik-service.yaml"))));
+        Finding finding = rule.evaluate(createSubject(middleware), clusterWithServices(List.of(manifest("traefik-service.yaml"))));
         assertEquals(Outcome.PASS, finding.outcome());
         ObjectNode older = manifest("allowlists/traefik-middleware-ipallowlist.yaml");
         ((ObjectNode) older.get("spec")).set("ipWhiteList", older.at("/spec/ipAllowList"));
         ((ObjectNode) older.get("spec")).remove("ipAllowList");
         assertEquals(Outcome.WARN,
-                rule.evaluate(create(older), clusterWithServices(List.of(manifest("traefik-service.yaml")))).outcome());
+                rule.evaluate(createSubject(older), clusterWithServices(List.of(manifest("traefik-service.yaml")))).outcome());
     }
 
     @Test
@@ -112,11 +112,11 @@ class AllowListSourceIpRuleTest {
         ((ObjectNode) policy.at("/spec/targetRefs/0")).put("kind", "Gateway").put("name", "default");
         ObjectNode service = manifest("envoy-gateway-proxy-service.yaml");
         ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
-        Finding finding = rule.evaluate(create(policy), clusterWithServices(List.of(service)));
+        Finding finding = rule.evaluate(createSubject(policy), clusterWithServices(List.of(service)));
         assertEquals(Outcome.WARN, finding.outcome(), finding.message());
         assertTrue(finding.message().contains("envoy-gateway-system/envoy-default-37a8eec1"), finding.message());
         assertTrue(finding.notes().get(0).contains("ClientTrafficPolicy"), finding.notes().toString());
-        assertEquals(Outcome.PASS, rule.evaluate(create(policy),
+        assertEquals(Outcome.PASS, rule.evaluate(createSubject(policy),
                 clusterWithServices(List.of(manifest("envoy-gateway-proxy-service.yaml")))).outcome());
     }
 
@@ -245,7 +245,7 @@ class AllowListSourceIpRuleTest {
                 "{\"apiVersion\":\"traefik.io/v1alpha1\",\"kind\":\"Middleware\",\"spec\":{\"ipAllowList\":{\"sourceRange\":\"10.0.0.0/8\"}}}",
                 "{\"apiVersion\":\"gateway.envoyproxy.io/v1alpha1\",\"kind\":\"SecurityPolicy\",\"spec\":{\"authorization\":{\"rules\":7}}}",
                 "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"Ingress\",\"metadata\":{\"annotations\":[]}}")) {
-            Finding finding = rule.evaluate(create(io.sourceipguard.testing.Fixtures.JSON.readTree(json)), clusterWithServices(List.of()));
+            Finding finding = rule.evaluate(createSubject(io.sourceipguard.testing.Fixtures.JSON.readTree(json)), clusterWithServices(List.of()));
             assertEquals(Outcome.SKIP, finding.outcome(), json);
         }
     }

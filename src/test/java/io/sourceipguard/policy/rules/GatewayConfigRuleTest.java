@@ -2,7 +2,7 @@ package io.sourceipguard.policy.rules;
 
 import static io.sourceipguard.testing.Fixtures.apply;
 import static io.sourceipguard.testing.Fixtures.changedPaths;
-import static io.sourceipguard.testing.Fixtures.create;
+import static io.sourceipguard.testing.Fixtures.createSubject;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static io.sourceipguard.testing.TestPolicies.POOL_KEY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,11 +29,11 @@ class GatewayConfigRuleTest {
             List.of(Fixtures.node("aks-ingress-0", Map.of(POOL_KEY, "ingress"))));
 
     private JsonNode mutated(ObjectNode object, Set<String> paths) {
-        Finding finding = rule.evaluate(create(object), withPool);
+        Finding finding = rule.evaluate(createSubject(object), withPool);
         assertEquals(Outcome.MUTATE, finding.outcome(), finding.message());
         JsonNode patched = apply(object, finding.patch());
         assertEquals(paths, changedPaths(object, patched));
-        assertEquals(Outcome.PASS, rule.evaluate(create(patched), withPool).outcome(), "idempotent");
+        assertEquals(Outcome.PASS, rule.evaluate(createSubject(patched), withPool).outcome(), "idempotent");
         return patched;
     }
 
@@ -77,7 +77,7 @@ class GatewayConfigRuleTest {
     void aCustomProviderIsLeftAlone() {
         ObjectNode proxy = manifest("envoy-gateway-envoyproxy.yaml");
         ((ObjectNode) proxy.at("/spec/provider")).put("type", "Custom");
-        assertEquals(Outcome.SKIP, rule.evaluate(create(proxy), withPool).outcome());
+        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(proxy), withPool).outcome());
     }
 
     @Test
@@ -114,7 +114,7 @@ class GatewayConfigRuleTest {
     void withoutThePoolOnlyTheServiceIsFixedAndTheNoteSaysWhy() {
         ObjectNode proxy = manifest("envoy-gateway-envoyproxy.yaml");
         ((ObjectNode) proxy.at("/spec/provider/kubernetes/envoyService")).put("externalTrafficPolicy", "Cluster");
-        Finding finding = rule.evaluate(create(proxy), Fixtures.clusterWithNodes(List.of(), List.of()));
+        Finding finding = rule.evaluate(createSubject(proxy), Fixtures.clusterWithNodes(List.of(), List.of()));
         assertEquals(Outcome.MUTATE, finding.outcome());
         assertEquals(Set.of("/spec/provider/kubernetes/envoyService/externalTrafficPolicy"),
                 changedPaths(proxy, apply(proxy, finding.patch())));
@@ -125,13 +125,13 @@ class GatewayConfigRuleTest {
     void unknownVersionsAndMalformedObjectsAreLeftAlone() throws Exception {
         ObjectNode old = manifest("nginx-gateway-fabric-nginxproxy.yaml");
         old.put("apiVersion", "gateway.nginx.org/v1alpha1");
-        assertEquals(Outcome.SKIP, rule.evaluate(create(old), withPool).outcome());
+        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(old), withPool).outcome());
         ObjectNode broken = manifest("cilium-gatewayclassconfig.yaml");
         ((ObjectNode) broken.get("spec")).put("service", "LoadBalancer");
-        Finding finding = rule.evaluate(create(broken), withPool);
+        Finding finding = rule.evaluate(createSubject(broken), withPool);
         assertTrue(finding.patch().isEmpty());
         ObjectNode noSpec = manifest("envoy-gateway-envoyproxy.yaml");
         noSpec.put("spec", 3);
-        assertEquals(Outcome.SKIP, rule.evaluate(create(noSpec), withPool).outcome());
+        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(noSpec), withPool).outcome());
     }
 }

@@ -1,8 +1,9 @@
 package io.sourceipguard.policy.rules;
 
-import static io.sourceipguard.testing.Fixtures.create;
+import static io.sourceipguard.testing.Fixtures.createSubject;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,7 +30,7 @@ class GatewayDataPlanesTest {
         "istio-gateway-deployment.yaml, gateway.istio.io/defaults-for-class",
         "nginx-gateway-fabric-nginx-deployment.yaml, NginxProxy spec.kubernetes.deployment.pod.nodeSelector"})
     void gatewayDataPlanesAreRecognisedAndSteeredAtTheirSource(String fixture, String source) {
-        Finding finding = pool.evaluate(create(manifest(fixture)), ClusterView.UNAVAILABLE);
+        Finding finding = pool.evaluate(createSubject(manifest(fixture)), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.WARN, finding.outcome(), finding.message());
         assertTrue(finding.patch().isEmpty(), "no patch a controller would undo");
         assertTrue(finding.message().contains(source), finding.message());
@@ -38,7 +39,7 @@ class GatewayDataPlanesTest {
 
     @Test
     void ciliumsPerNodeEnvoyIsReportedNotPinned() {
-        Finding finding = pool.evaluate(create(manifest("cilium-envoy-daemonset.yaml")), ClusterView.UNAVAILABLE);
+        Finding finding = pool.evaluate(createSubject(manifest("cilium-envoy-daemonset.yaml")), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.WARN, finding.outcome());
         assertTrue(finding.patch().isEmpty());
         assertTrue(finding.message().contains("cannot be pinned"), finding.message());
@@ -50,7 +51,7 @@ class GatewayDataPlanesTest {
         ObjectNode workload = manifest("nginx-gateway-fabric-nginx-deployment.yaml");
         // Written by hand (kubectl apply), not by a controller: no owner to fight.
         ((ObjectNode) workload.get("metadata")).remove("labels");
-        assertEquals(Outcome.MUTATE, pool.evaluate(create(workload), ClusterView.UNAVAILABLE).outcome());
+        assertEquals(Outcome.MUTATE, pool.evaluate(createSubject(workload), ClusterView.UNAVAILABLE).outcome());
     }
 
     @ParameterizedTest
@@ -59,7 +60,7 @@ class GatewayDataPlanesTest {
         "nginx-gateway-fabric-nginx-service.yaml",
         "cilium-gateway-service.yaml"})
     void gatewayServicesThatAreLocalPass(String fixture) {
-        assertEquals(Outcome.PASS, service.evaluate(create(manifest(fixture)), ClusterView.UNAVAILABLE).outcome());
+        assertEquals(Outcome.PASS, service.evaluate(createSubject(manifest(fixture)), ClusterView.UNAVAILABLE).outcome());
     }
 
     @ParameterizedTest
@@ -71,7 +72,7 @@ class GatewayDataPlanesTest {
     void aControllerOwnedClusterServiceIsWarnedNotPatched(String fixture, String source) {
         ObjectNode svc = manifest(fixture);
         ((ObjectNode) svc.get("spec")).put("externalTrafficPolicy", "Cluster");
-        Finding finding = service.evaluate(create(svc), ClusterView.UNAVAILABLE);
+        Finding finding = service.evaluate(createSubject(svc), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.WARN, finding.outcome(), finding.message());
         assertTrue(finding.message().contains(source), finding.message());
         assertTrue(finding.message().contains("(would set spec.externalTrafficPolicy=Local"), finding.message());
@@ -84,7 +85,7 @@ class GatewayDataPlanesTest {
         ObjectNode svc = manifest("ingress-nginx-controller-service-cluster.yaml");
         ((ObjectNode) svc.get("metadata")).putObject("annotations")
                 .put("meta.helm.sh/release-name", "ingress-nginx").put("meta.helm.sh/release-namespace", "ingress");
-        Finding finding = service.evaluate(create(svc), ClusterView.UNAVAILABLE);
+        Finding finding = service.evaluate(createSubject(svc), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.MUTATE, finding.outcome());
         assertTrue(finding.notes().stream().anyMatch(n -> n.startsWith("Helm release ingress/ingress-nginx installed it")
                 && n.contains("controller.service.externalTrafficPolicy")), finding.notes().toString());
@@ -95,7 +96,7 @@ class GatewayDataPlanesTest {
         ObjectNode svc = manifest("ingress-nginx-controller-service-cluster.yaml");
         ((ObjectNode) svc.get("metadata")).putArray("ownerReferences").addObject()
                 .put("apiVersion", "example.io/v1").put("kind", "Proxy").put("name", "edge").put("controller", true);
-        Finding finding = service.evaluate(create(svc), ClusterView.UNAVAILABLE);
+        Finding finding = service.evaluate(createSubject(svc), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.WARN, finding.outcome());
         assertTrue(finding.message().contains("Proxy edge owns it"), finding.message());
     }
@@ -105,7 +106,7 @@ class GatewayDataPlanesTest {
         ObjectNode svc = manifest("ingress-nginx-controller-service-cluster.yaml");
         ((ObjectNode) svc.get("metadata")).putArray("ownerReferences").addObject()
                 .put("apiVersion", "example.io/v1").put("kind", "Proxy").put("name", "edge");
-        assertEquals(Outcome.MUTATE, service.evaluate(create(svc), ClusterView.UNAVAILABLE).outcome());
+        assertEquals(Outcome.MUTATE, service.evaluate(createSubject(svc), ClusterView.UNAVAILABLE).outcome());
     }
 
     @Test
@@ -113,5 +114,13 @@ class GatewayDataPlanesTest {
         WorkloadSelector selector = WorkloadSelector.parse("gateway.networking.k8s.io/gateway-name");
         assertTrue(selector.matches(manifest("istio-gateway-deployment.yaml")));
         assertTrue(!selector.matches(manifest("web-deployment.yaml")));
+    }
+
+    @Test
+    void anEmptyTermIsRefusedWhereverItStands() {
+        for (String text : new String[] {"app=web,,tier=edge", "app=web,", ",app=web"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WorkloadSelector.parse(text));
+            assertTrue(e.getMessage().contains("term ''"), e.getMessage());
+        }
     }
 }

@@ -2,7 +2,7 @@ package io.sourceipguard.policy.rules;
 
 import static io.sourceipguard.testing.Fixtures.apply;
 import static io.sourceipguard.testing.Fixtures.changedPaths;
-import static io.sourceipguard.testing.Fixtures.create;
+import static io.sourceipguard.testing.Fixtures.createSubject;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static io.sourceipguard.testing.TestPolicies.POOL_KEY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,7 +33,7 @@ class IngressNodePoolRuleTest {
     void realControllersArePinnedAndKeepTheirOtherSelectors(String fixture) {
         ObjectNode workload = manifest(fixture);
         JsonNode before = workload.at(SELECTOR);
-        Finding finding = rule.evaluate(create(workload), ClusterView.UNAVAILABLE);
+        Finding finding = rule.evaluate(createSubject(workload), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.MUTATE, finding.outcome(), fixture);
         JsonNode patched = apply(workload, finding.patch());
         assertEquals("ingress", patched.at(SELECTOR).path(POOL_KEY).asText());
@@ -41,20 +41,20 @@ class IngressNodePoolRuleTest {
         // exactly one change: the pool key in an existing selector, or a new selector
         String expectedPath = before.isObject() ? SELECTOR + "/kubernetes.azure.com~1agentpool" : SELECTOR;
         assertEquals(Set.of(expectedPath), changedPaths(workload, patched));
-        assertEquals(Outcome.PASS, rule.evaluate(create(patched), ClusterView.UNAVAILABLE).outcome(), "idempotent");
+        assertEquals(Outcome.PASS, rule.evaluate(createSubject(patched), ClusterView.UNAVAILABLE).outcome(), "idempotent");
     }
 
     @Test
     void ingressNginxKeepsItsLinuxSelector() {
         ObjectNode workload = manifest("ingress-nginx-controller-deployment.yaml");
-        JsonNode patched = apply(workload, rule.evaluate(create(workload), ClusterView.UNAVAILABLE).patch());
+        JsonNode patched = apply(workload, rule.evaluate(createSubject(workload), ClusterView.UNAVAILABLE).patch());
         assertEquals(Map.of("kubernetes.io/os", "linux", POOL_KEY, "ingress"),
                 Fixtures.JSON.convertValue(patched.at(SELECTOR), Map.class));
     }
 
     @Test
     void ordinaryWorkloadsAreNotIngressControllers() {
-        assertEquals(Outcome.SKIP, rule.evaluate(create(manifest("web-deployment.yaml")), ClusterView.UNAVAILABLE).outcome());
+        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(manifest("web-deployment.yaml")), ClusterView.UNAVAILABLE).outcome());
     }
 
     @Test
@@ -63,21 +63,21 @@ class IngressNodePoolRuleTest {
         for (String list : new String[] {"containers", "initContainers"}) {
             envoy.at("/spec/template/spec/" + list).forEach(c -> ((ObjectNode) c).put("image", "docker.io/envoyproxy/envoy:v1.32.0"));
         }
-        assertEquals(Outcome.SKIP, rule.evaluate(create(envoy), ClusterView.UNAVAILABLE).outcome());
+        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(envoy), ClusterView.UNAVAILABLE).outcome());
     }
 
     @Test
     void theOptInLabelIsEnough() {
         ObjectNode web = manifest("web-deployment.yaml");
         ((ObjectNode) web.get("metadata")).putObject("labels").put("sourceip-guard.io/ingress-controller", "true");
-        assertEquals(Outcome.MUTATE, rule.evaluate(create(web), ClusterView.UNAVAILABLE).outcome());
+        assertEquals(Outcome.MUTATE, rule.evaluate(createSubject(web), ClusterView.UNAVAILABLE).outcome());
     }
 
     @Test
     void anotherPoolIsCorrectedWithAWarning() {
         ObjectNode workload = manifest("ingress-nginx-controller-deployment.yaml");
         ((ObjectNode) workload.at(SELECTOR)).put(POOL_KEY, "system");
-        Finding finding = rule.evaluate(create(workload), ClusterView.UNAVAILABLE);
+        Finding finding = rule.evaluate(createSubject(workload), ClusterView.UNAVAILABLE);
         assertEquals("replace", finding.patch().get(0).op());
         assertEquals("ingress", apply(workload, finding.patch()).at(SELECTOR).path(POOL_KEY).asText());
         assertTrue(finding.notes().get(0).contains(POOL_KEY + "=system"), finding.notes().toString());
@@ -92,7 +92,7 @@ class IngressNodePoolRuleTest {
                                        {"key":"kubernetes.azure.com/agentpool","operator":"In","values":["user"]}]},
                   {"matchExpressions":[{"key":"kubernetes.azure.com/agentpool","operator":"NotIn","values":["ingress"]}]}]}}}
                 """));
-        Finding finding = rule.evaluate(create(workload), ClusterView.UNAVAILABLE);
+        Finding finding = rule.evaluate(createSubject(workload), ClusterView.UNAVAILABLE);
         JsonNode patched = apply(workload, finding.patch());
         String terms = "/spec/template/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms";
         assertEquals("amd64", patched.at(terms + "/0/matchExpressions/0/values/0").asText(), "other expressions kept");
@@ -109,7 +109,7 @@ class IngressNodePoolRuleTest {
                   {"matchExpressions":[{"key":"kubernetes.azure.com/agentpool","operator":"In","values":["user"]}]},
                   {"matchExpressions":[{"key":"kubernetes.azure.com/agentpool","operator":"Exists"}]}]}}}
                 """));
-        Finding finding = rule.evaluate(create(workload), ClusterView.UNAVAILABLE);
+        Finding finding = rule.evaluate(createSubject(workload), ClusterView.UNAVAILABLE);
         assertEquals(1, finding.patch().size(), "only the nodeSelector");
         assertTrue(finding.notes().stream().noneMatch(n -> n.contains("affinity")), finding.notes().toString());
     }
@@ -120,13 +120,13 @@ class IngressNodePoolRuleTest {
                 "sourceip-guard.rules.ingress-node-pool.toleration.key", "dedicated",
                 "sourceip-guard.rules.ingress-node-pool.toleration.value", "ingress")).ingressPool());
         ObjectNode workload = manifest("ingress-nginx-controller-deployment.yaml");
-        Finding finding = tolerating.evaluate(create(workload), ClusterView.UNAVAILABLE);
+        Finding finding = tolerating.evaluate(createSubject(workload), ClusterView.UNAVAILABLE);
         JsonNode patched = apply(workload, finding.patch());
         JsonNode toleration = patched.at("/spec/template/spec/tolerations/0");
         assertEquals("dedicated", toleration.path("key").asText());
         assertEquals("Equal", toleration.path("operator").asText());
         assertEquals("NoSchedule", toleration.path("effect").asText());
-        assertEquals(Outcome.PASS, tolerating.evaluate(create(patched), ClusterView.UNAVAILABLE).outcome());
+        assertEquals(Outcome.PASS, tolerating.evaluate(createSubject(patched), ClusterView.UNAVAILABLE).outcome());
     }
 
     // --- only a pool that exists -------------------------------------------------------------
@@ -138,7 +138,7 @@ class IngressNodePoolRuleTest {
     @Test
     void withNoNodeInThePoolTheWorkloadIsAdmittedUnpinnedWithTheFix() {
         ObjectNode workload = manifest("ingress-nginx-controller-deployment.yaml");
-        Finding finding = rule.evaluate(create(workload), nodes(Fixtures.node("aks-system-0", Map.of(POOL_KEY, "system"))));
+        Finding finding = rule.evaluate(createSubject(workload), nodes(Fixtures.node("aks-system-0", Map.of(POOL_KEY, "system"))));
         assertEquals(Outcome.WARN, finding.outcome());
         assertTrue(finding.patch().isEmpty());
         assertTrue(finding.message().contains("no node carries kubernetes.azure.com/agentpool=ingress"), finding.message());
@@ -147,7 +147,7 @@ class IngressNodePoolRuleTest {
 
     @Test
     void withNodesNotReadableYetNothingIsPinned() {
-        Finding finding = rule.evaluate(create(manifest("traefik-deployment.yaml")), Fixtures.clusterWithNodes(java.util.List.of(), null));
+        Finding finding = rule.evaluate(createSubject(manifest("traefik-deployment.yaml")), Fixtures.clusterWithNodes(java.util.List.of(), null));
         assertEquals(Outcome.WARN, finding.outcome());
         assertTrue(finding.patch().isEmpty());
         assertTrue(finding.message().contains("Nodes cannot be read yet"), finding.message());
@@ -160,7 +160,7 @@ class IngressNodePoolRuleTest {
                 Fixtures.node("aks-ingress-0", Map.of(POOL_KEY, "ingress"), "dedicated=ingress:NoSchedule",
                         "node.kubernetes.io/unschedulable:NoSchedule", "soft:PreferNoSchedule"),
                 Fixtures.node("aks-ingress-1", Map.of(POOL_KEY, "ingress"), "dedicated=ingress:NoSchedule", "CriticalAddonsOnly:NoExecute"));
-        Finding finding = rule.evaluate(create(workload), cluster);
+        Finding finding = rule.evaluate(createSubject(workload), cluster);
         assertEquals(Outcome.MUTATE, finding.outcome());
         JsonNode patched = apply(workload, finding.patch());
         JsonNode tolerations = patched.at("/spec/template/spec/tolerations");
@@ -170,7 +170,7 @@ class IngressNodePoolRuleTest {
         assertEquals("ingress", tolerations.get(0).path("value").asText());
         assertEquals("CriticalAddonsOnly", tolerations.get(1).path("key").asText());
         assertEquals("Exists", tolerations.get(1).path("operator").asText());
-        assertEquals(Outcome.PASS, rule.evaluate(create(patched), cluster).outcome(), "idempotent");
+        assertEquals(Outcome.PASS, rule.evaluate(createSubject(patched), cluster).outcome(), "idempotent");
     }
 
     @Test
@@ -180,7 +180,7 @@ class IngressNodePoolRuleTest {
                 Fixtures.JSON.readTree("[{\"key\":\"dedicated\",\"operator\":\"Exists\"}]"));
         ClusterView cluster = nodes(Fixtures.node("aks-ingress-0", Map.of(POOL_KEY, "ingress"), "dedicated=ingress:NoSchedule",
                 "team=edge:NoExecute"));
-        JsonNode patched = apply(workload, rule.evaluate(create(workload), cluster).patch());
+        JsonNode patched = apply(workload, rule.evaluate(createSubject(workload), cluster).patch());
         JsonNode tolerations = patched.at("/spec/template/spec/tolerations");
         assertEquals(2, tolerations.size(), tolerations.toString());
         assertEquals("dedicated", tolerations.get(0).path("key").asText());

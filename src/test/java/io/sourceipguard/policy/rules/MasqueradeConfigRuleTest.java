@@ -1,7 +1,7 @@
 package io.sourceipguard.policy.rules;
 
 import static io.sourceipguard.testing.Fixtures.clusterWith;
-import static io.sourceipguard.testing.Fixtures.create;
+import static io.sourceipguard.testing.Fixtures.createSubject;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,7 +42,7 @@ class MasqueradeConfigRuleTest {
 
     @Test
     void theAksDefaultsHidePodIpsFromTheInternetAndTheDenialListsTheGaps() {
-        Finding finding = rule(Map.of()).evaluate(create(manifest("aks-azure-ip-masq-agent-config.yaml")), NO_SIBLINGS);
+        Finding finding = rule(Map.of()).evaluate(createSubject(manifest("aks-azure-ip-masq-agent-config.yaml")), NO_SIBLINGS);
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().startsWith("kube-system/azure-ip-masq-agent-config "), finding.message());
         assertTrue(finding.message().contains("masquerades pod traffic to 0.0.0.0/5, 8.0.0.0/7, "), finding.message());
@@ -64,7 +64,7 @@ class MasqueradeConfigRuleTest {
             "upstream-ip-masq-agent-config.yaml, 0.0.0.0/0, DENY"})
     void realConfigsAgainstAProtectedRange(String fixture, String protectedCidr, Outcome expected) {
         Finding finding = rule(Map.of(PROTECTED, protectedCidr, MUST, "168.63.129.16/32"))
-                .evaluate(create(manifest(fixture)), NO_SIBLINGS);
+                .evaluate(createSubject(manifest(fixture)), NO_SIBLINGS);
         assertEquals(expected, finding.outcome(), finding.message());
     }
 
@@ -74,14 +74,14 @@ class MasqueradeConfigRuleTest {
         ObjectNode sibling = config("azure-ip-masq-agent-config-reconciled", "ip-masq-agent-reconciled",
                 "nonMasqueradeCIDRs: [128.0.0.0/1]\nmasqLinkLocal: true");
         MasqueradeConfigRule rule = rule(Map.of());
-        assertEquals(Outcome.DENY, rule.evaluate(create(user), NO_SIBLINGS).outcome());
-        assertEquals(Outcome.PASS, rule.evaluate(create(user), clusterWith(List.of(user, sibling))).outcome());
+        assertEquals(Outcome.DENY, rule.evaluate(createSubject(user), NO_SIBLINGS).outcome());
+        assertEquals(Outcome.PASS, rule.evaluate(createSubject(user), clusterWith(List.of(user, sibling))).outcome());
     }
 
     @Test
     void anUnreadableClusterJudgesTheConfigAloneAndSaysSo() {
         ObjectNode user = config("azure-ip-masq-agent-config", "ip-masq-agent", COMPLETE);
-        Finding finding = rule(Map.of()).evaluate(create(user), ClusterView.UNAVAILABLE);
+        Finding finding = rule(Map.of()).evaluate(createSubject(user), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.PASS, finding.outcome());
         assertTrue(finding.notes().stream().anyMatch(n -> n.contains("could not be read")), finding.notes().toString());
     }
@@ -90,7 +90,7 @@ class MasqueradeConfigRuleTest {
     void siblingsInOtherNamespacesOrWithOtherNamesDoNotCount() {
         ObjectNode user = config("azure-ip-masq-agent-config", "ip-masq-agent", "nonMasqueradeCIDRs: [0.0.0.0/1]");
         ObjectNode stranger = config("something-else", "ip-masq-agent", "nonMasqueradeCIDRs: [128.0.0.0/1]");
-        assertEquals(Outcome.DENY, rule(Map.of()).evaluate(create(user), clusterWith(List.of(stranger))).outcome());
+        assertEquals(Outcome.DENY, rule(Map.of()).evaluate(createSubject(user), clusterWith(List.of(stranger))).outcome());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -103,7 +103,7 @@ class MasqueradeConfigRuleTest {
             "'nonMasqueradeCIDRs: [0.0.0.0/0' | does not parse as YAML or JSON",
             "'{cidrLimit: 1, nonMasqueradeCIDRs: [0.0.0.0/1, 128.0.0.0/1]}' | more than the limit of 1"})
     void configsTheAgentWouldRejectAreDeniedWithTheReason(String value, String expected) {
-        Finding finding = rule(Map.of()).evaluate(create(config("azure-ip-masq-agent-config", "ip-masq-agent", value)),
+        Finding finding = rule(Map.of()).evaluate(createSubject(config("azure-ip-masq-agent-config", "ip-masq-agent", value)),
                 NO_SIBLINGS);
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains(expected), finding.message());
@@ -116,7 +116,7 @@ class MasqueradeConfigRuleTest {
         for (int i = 0; i < 63; i++) {
             many.append("  - 10.").append(i).append(".0.0/16\n");
         }
-        Finding finding = rule(Map.of()).evaluate(create(config("ip-masq-agent", "config", many.toString())), NO_SIBLINGS);
+        Finding finding = rule(Map.of()).evaluate(createSubject(config("ip-masq-agent", "config", many.toString())), NO_SIBLINGS);
         assertTrue(finding.message().contains("lists 65 CIDRs, more than the limit of 64"), finding.message());
     }
 
@@ -124,7 +124,7 @@ class MasqueradeConfigRuleTest {
     void ipv6IsJudgedWhenEnabled() {
         MasqueradeConfigRule rule = rule(Map.of(PROTECTED, "0.0.0.0/0,::/0",
                 "sourceip-guard.rules.masquerade-config.ipv6-enabled", "true"));
-        Finding finding = rule.evaluate(create(config("azure-ip-masq-agent-config", "ip-masq-agent",
+        Finding finding = rule.evaluate(createSubject(config("azure-ip-masq-agent-config", "ip-masq-agent",
                 "nonMasqueradeCIDRs: [0.0.0.0/0, '::/1']")), NO_SIBLINGS);
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains("masquerades pod traffic to 8000::/1,"), finding.message());
@@ -134,7 +134,7 @@ class MasqueradeConfigRuleTest {
     void keysTheAgentDoesNotReadAreIgnored() {
         ObjectNode cm = config("azure-ip-masq-agent-config", "ip-masq-agent", COMPLETE);
         ((ObjectNode) cm.get("data")).put("README", "not yaml: [");
-        assertEquals(Outcome.PASS, rule(Map.of()).evaluate(create(cm), NO_SIBLINGS).outcome());
+        assertEquals(Outcome.PASS, rule(Map.of()).evaluate(createSubject(cm), NO_SIBLINGS).outcome());
     }
 
     @Test
@@ -148,9 +148,9 @@ class MasqueradeConfigRuleTest {
     @Test
     void otherConfigMapsAreNotLookedAt() {
         ObjectNode cm = config("coredns", "Corefile", ".:53 {}");
-        assertEquals(false, rule(Map.of()).appliesTo(create(cm)));
+        assertEquals(false, rule(Map.of()).appliesTo(createSubject(cm)));
         ObjectNode elsewhere = config("azure-ip-masq-agent-config", "ip-masq-agent", "x");
         ((ObjectNode) elsewhere.get("metadata")).put("namespace", "default");
-        assertEquals(false, rule(Map.of()).appliesTo(create(elsewhere)));
+        assertEquals(false, rule(Map.of()).appliesTo(createSubject(elsewhere)));
     }
 }

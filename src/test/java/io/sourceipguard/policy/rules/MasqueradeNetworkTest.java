@@ -3,7 +3,7 @@ package io.sourceipguard.policy.rules;
 import static io.sourceipguard.testing.Fixtures.apply;
 import static io.sourceipguard.testing.Fixtures.clusterWith;
 import static io.sourceipguard.testing.Fixtures.clusterWithNodes;
-import static io.sourceipguard.testing.Fixtures.create;
+import static io.sourceipguard.testing.Fixtures.createSubject;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static io.sourceipguard.testing.Fixtures.node;
 import static io.sourceipguard.testing.Fixtures.nodeWithPodCidr;
@@ -63,7 +63,7 @@ class MasqueradeNetworkTest {
     void aksOwnOverlayConfigIsAdmittedOnAnOverlayCluster() {
         ObjectNode reconciled = manifest("aks-azure-ip-masq-agent-config-reconciled-overlay.yaml");
         ObjectNode user = config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true");
-        Finding finding = rule().evaluate(create(user), overlayCluster(reconciled));
+        Finding finding = rule().evaluate(createSubject(user), overlayCluster(reconciled));
         assertEquals(Outcome.PASS, finding.outcome(), finding.message());
     }
 
@@ -71,7 +71,7 @@ class MasqueradeNetworkTest {
     void stoppingMasqueradeForTheInternetOnOverlayIsDeniedBecauseItCutsEgress() {
         ObjectNode reconciled = manifest("aks-azure-ip-masq-agent-config-reconciled-overlay.yaml");
         ObjectNode user = config(USER, COMPLETE);
-        Finding finding = rule().evaluate(create(user), overlayCluster(reconciled));
+        Finding finding = rule().evaluate(createSubject(user), overlayCluster(reconciled));
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains("outside the cluster's own ranges (10.244.0.0/16), which cuts the pods' egress"),
                 finding.message());
@@ -85,7 +85,7 @@ class MasqueradeNetworkTest {
     void theFieldReportsFixIsNeverAskedForOnOverlay() {
         // AKS's own user config shape on overlay: the old rule asked to add 0.0.0.0/0, the outage itself.
         ObjectNode user = config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true");
-        Finding finding = rule().evaluate(create(user), clusterWithNodes(List.of(),
+        Finding finding = rule().evaluate(createSubject(user), clusterWithNodes(List.of(),
                 List.of(new ClusterView.NodeMeta("aks-1", OVERLAY, List.of(), List.of("10.244.0.0/24")))));
         assertEquals(Outcome.PASS, finding.outcome(), finding.message());
         assertTrue(finding.notes().stream().anyMatch(n -> n.contains("10.244.1.0/24, 10.244.2.0/23")), finding.notes().toString());
@@ -94,12 +94,12 @@ class MasqueradeNetworkTest {
     @Test
     void unknownClusterRangesGivePrivateRangesTheBenefitOfTheDoubtButNeverPublicOnes() {
         ObjectNode privateOnly = config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true");
-        Finding admitted = rule().evaluate(create(privateOnly), overlayCluster());
+        Finding admitted = rule().evaluate(createSubject(privateOnly), overlayCluster());
         assertEquals(Outcome.PASS, admitted.outcome());
         assertTrue(admitted.notes().stream().anyMatch(n -> n.contains("pod ranges are not known exactly")
                 && n.contains("10.244.0.0/16")), admitted.notes().toString());
         ObjectNode everything = config(USER, COMPLETE);
-        Finding denied = rule().evaluate(create(everything), overlayCluster());
+        Finding denied = rule().evaluate(createSubject(everything), overlayCluster());
         assertEquals(Outcome.DENY, denied.outcome());
         assertTrue(denied.message().contains("nonMasqueradeCIDRs: [10.0.0.0/8, 100.64.0.0/10, 172.16.0.0/12, 192.168.0.0/16]"),
                 denied.message());
@@ -110,7 +110,7 @@ class MasqueradeNetworkTest {
         ObjectNode user = config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true");
         Finding finding = rule(Map.of("sourceip-guard.rules.masquerade-config.pod-network", "overlay",
                 "sourceip-guard.rules.masquerade-config.cluster-cidrs", "192.168.0.0/16"))
-                .evaluate(create(user), ClusterView.UNAVAILABLE);
+                .evaluate(createSubject(user), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains("rules.masquerade-config.pod-network=overlay"), finding.message());
     }
@@ -118,7 +118,7 @@ class MasqueradeNetworkTest {
     @Test
     void kubenetNodesAreJudgedAsOverlay() {
         ObjectNode user = config(USER, COMPLETE);
-        Finding finding = rule().evaluate(create(user), clusterWithNodes(List.of(),
+        Finding finding = rule().evaluate(createSubject(user), clusterWithNodes(List.of(),
                 List.of(nodeWithPodCidr("aks-kubenet-0", "10.244.1.0/24"))));
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains("(kubenet)"), finding.message());
@@ -128,7 +128,7 @@ class MasqueradeNetworkTest {
     @Test
     void oneOverlayNodeInAMixedClusterDecides() {
         ObjectNode user = config(USER, COMPLETE);
-        Finding finding = rule().evaluate(create(user), clusterWithNodes(List.of(),
+        Finding finding = rule().evaluate(createSubject(user), clusterWithNodes(List.of(),
                 List.of(node("flat-0", FLAT), node("overlay-0", OVERLAY))));
         assertEquals(Outcome.DENY, finding.outcome());
     }
@@ -136,29 +136,29 @@ class MasqueradeNetworkTest {
     @Test
     void flatAzureCniDemandsCoverageAsTheFieldReportAsks() {
         ObjectNode user = config(USER, "nonMasqueradeCIDRs: [10.224.0.0/12]\nmasqLinkLocal: true");
-        Finding finding = rule().evaluate(create(user), clusterWithNodes(List.of(), List.of(node("aks-system-0", FLAT))));
+        Finding finding = rule().evaluate(createSubject(user), clusterWithNodes(List.of(), List.of(node("aks-system-0", FLAT))));
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains("so the firewall sees node IPs instead of pod IPs"), finding.message());
-        assertEquals(Outcome.PASS, rule().evaluate(create(config(USER, COMPLETE)),
+        assertEquals(Outcome.PASS, rule().evaluate(createSubject(config(USER, COMPLETE)),
                 clusterWithNodes(List.of(), List.of(node("aks-system-0", FLAT)))).outcome());
     }
 
     @Test
     void aPodSubnetHasNothingToEnforceButImds() {
         ClusterView cluster = clusterWithNodes(List.of(), List.of(node("aks-1", POD_SUBNET)));
-        Finding finding = rule().evaluate(create(config(USER, "nonMasqueradeCIDRs: [10.0.0.0/8]\nmasqLinkLocal: true")), cluster);
+        Finding finding = rule().evaluate(createSubject(config(USER, "nonMasqueradeCIDRs: [10.0.0.0/8]\nmasqLinkLocal: true")), cluster);
         assertEquals(Outcome.PASS, finding.outcome());
         assertTrue(finding.notes().stream().anyMatch(n -> n.contains("pod subnet network")), finding.notes().toString());
-        assertEquals(Outcome.DENY, rule().evaluate(create(config(USER, "nonMasqueradeCIDRs: [10.0.0.0/8]")), cluster).outcome(),
+        assertEquals(Outcome.DENY, rule().evaluate(createSubject(config(USER, "nonMasqueradeCIDRs: [10.0.0.0/8]")), cluster).outcome(),
                 "link-local left unmasqueraded breaks IMDS whatever the network");
     }
 
     @Test
     void unreadableNodesAreJudgedAsOverlayWithAWarning() {
         ClusterView unsynced = clusterWithNodes(List.of(), null);
-        Finding everything = rule().evaluate(create(config(USER, COMPLETE)), unsynced);
+        Finding everything = rule().evaluate(createSubject(config(USER, COMPLETE)), unsynced);
         assertEquals(Outcome.DENY, everything.outcome());
-        Finding aksShape = rule().evaluate(create(config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true")),
+        Finding aksShape = rule().evaluate(createSubject(config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true")),
                 unsynced);
         assertEquals(Outcome.PASS, aksShape.outcome());
         assertTrue(aksShape.notes().stream().anyMatch(n -> n.contains("Nodes cannot be read yet")
@@ -167,7 +167,7 @@ class MasqueradeNetworkTest {
 
     @Test
     void withoutAnyClusterTheConfigurationDecidesAndSaysSo() {
-        Finding finding = rule().evaluate(create(config(USER, COMPLETE)), clusterWith(List.of()));
+        Finding finding = rule().evaluate(createSubject(config(USER, COMPLETE)), clusterWith(List.of()));
         assertEquals(Outcome.PASS, finding.outcome());
         assertTrue(finding.notes().stream().anyMatch(n -> n.contains("cluster facts were not checked")), finding.notes().toString());
     }
@@ -177,7 +177,7 @@ class MasqueradeNetworkTest {
             "'nonMasqueradeCIDRs: [0.0.0.0/0]\nmasqLinkLocal: true' | 169.254.169.254/32, 168.63.129.16/32",
             "'nonMasqueradeCIDRs: [168.63.0.0/16]\nmasqLinkLocal: true' | 168.63.129.16/32"})
     void destinationsThatAnswerOnlyTheNodeMustStayMasqueraded(String value, String named) {
-        Finding finding = rule().evaluate(create(config(USER, value)), clusterWith(List.of()));
+        Finding finding = rule().evaluate(createSubject(config(USER, value)), clusterWith(List.of()));
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains("stops masquerading pod traffic to " + named + ", which answers only the node's own IP"),
                 finding.message());
@@ -186,25 +186,25 @@ class MasqueradeNetworkTest {
     @Test
     void linkLocalLeftAloneBreaksImdsUnlessAnyFileMasqueradesIt() {
         String cidrs = COMPLETE.replace("masqLinkLocal: true", "");
-        Finding alone = rule().evaluate(create(config(USER, cidrs)), clusterWith(List.of()));
+        Finding alone = rule().evaluate(createSubject(config(USER, cidrs)), clusterWith(List.of()));
         assertEquals(Outcome.DENY, alone.outcome());
         assertTrue(alone.message().contains("masqLinkLocal is not true in any config file"), alone.message());
         assertTrue(alone.message().contains("and masqLinkLocal: true"), alone.message());
         // Azure's agent ORs the switch over its files: AKS's reconciled config sets it.
         ObjectNode reconciled = manifest("aks-azure-ip-masq-agent-config-reconciled.yaml");
-        assertEquals(Outcome.PASS, rule().evaluate(create(config(USER, cidrs)), clusterWith(List.of(reconciled))).outcome());
+        assertEquals(Outcome.PASS, rule().evaluate(createSubject(config(USER, cidrs)), clusterWith(List.of(reconciled))).outcome());
     }
 
     @Test
     void aksOwnEbpfConfigPassesAsItIs() {
-        Finding finding = rule().evaluate(create(manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml")), clusterWith(List.of()));
+        Finding finding = rule().evaluate(createSubject(manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml")), clusterWith(List.of()));
         assertEquals(Outcome.PASS, finding.outcome(), finding.message());
     }
 
     @Test
     void thePlatformsOwnConfigIsJudgedButNeverRefused() {
         ObjectNode reconciled = manifest("aks-azure-ip-masq-agent-config-reconciled.yaml");
-        Finding finding = rule().evaluate(create(reconciled), clusterWith(List.of()));
+        Finding finding = rule().evaluate(createSubject(reconciled), clusterWith(List.of()));
         assertEquals(Outcome.WARN, finding.outcome());
         assertTrue(finding.message().startsWith("admitted: the platform writes azure-ip-masq-agent-config-reconciled"),
                 finding.message());
@@ -233,12 +233,12 @@ class MasqueradeNetworkTest {
                 "sourceip-guard.rules.masquerade-config.cluster-cidrs", "10.244.0.0/16",
                 "sourceip-guard.rules.masquerade-config.platform-names", "none"));
         ObjectNode cm = manifest(fixture);
-        Finding finding = rule.evaluate(create(cm), clusterWith(List.of()));
+        Finding finding = rule.evaluate(createSubject(cm), clusterWith(List.of()));
         assertEquals(Outcome.DENY, finding.outcome());
         JsonNode fixed = apply(cm, finding.patch());
         assertEquals(List.of("/data/" + cm.path("data").fieldNames().next()),
                 List.copyOf(Fixtures.changedPaths(cm, fixed)), "only the config file changes");
-        Finding after = rule.evaluate(create(fixed), clusterWith(List.of()));
+        Finding after = rule.evaluate(createSubject(fixed), clusterWith(List.of()));
         assertEquals(Outcome.PASS, after.outcome(), after.message());
     }
 
@@ -248,7 +248,7 @@ class MasqueradeNetworkTest {
     void aKeyTheAgentNeverReadsGivesNoCoverage() {
         ObjectNode cm = config(USER, "nonMasqueradeCIDRs: [10.0.0.0/8]\nmasqLinkLocal: true");
         cm.with("data").put("config", COMPLETE);
-        Finding finding = rule().evaluate(create(cm), clusterWith(List.of()));
+        Finding finding = rule().evaluate(createSubject(cm), clusterWith(List.of()));
         assertEquals(Outcome.DENY, finding.outcome(), "Azure's agent reads only key ip-masq-agent of " + USER);
         assertTrue(finding.notes().stream().anyMatch(n -> n.startsWith("data key 'config' is read by no agent that mounts "
                 + USER + " (azure-ip-masq-agent (ip-masq-agent-v2))")), finding.notes().toString());
@@ -260,10 +260,10 @@ class MasqueradeNetworkTest {
         ((ObjectNode) cm.get("data")).remove("ip-masq-agent");
         cm.putObject("binaryData").put("ip-masq-agent",
                 java.util.Base64.getEncoder().encodeToString(COMPLETE.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        assertEquals(Outcome.PASS, rule().evaluate(create(cm), clusterWith(List.of())).outcome());
+        assertEquals(Outcome.PASS, rule().evaluate(createSubject(cm), clusterWith(List.of())).outcome());
         cm.with("binaryData").put("ip-masq-agent", java.util.Base64.getEncoder().encodeToString(
                 "nonMasqueradeCidrs: []".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        Finding broken = rule().evaluate(create(cm), clusterWith(List.of()));
+        Finding broken = rule().evaluate(createSubject(cm), clusterWith(List.of()));
         assertTrue(broken.message().contains("did you mean 'nonMasqueradeCIDRs'"), broken.message());
     }
 
@@ -274,8 +274,8 @@ class MasqueradeNetworkTest {
         ObjectNode unmounted = mounted.deepCopy();
         ObjectNode data = (ObjectNode) unmounted.get("data");
         data.set("ip-masq-agent", data.remove("ip-masq-agent-reconciled"));
-        assertEquals(Outcome.PASS, rule().evaluate(create(user), clusterWith(List.of(mounted))).outcome());
-        assertEquals(Outcome.DENY, rule().evaluate(create(user), clusterWith(List.of(unmounted))).outcome());
+        assertEquals(Outcome.PASS, rule().evaluate(createSubject(user), clusterWith(List.of(mounted))).outcome());
+        assertEquals(Outcome.DENY, rule().evaluate(createSubject(user), clusterWith(List.of(unmounted))).outcome());
     }
 
     @Test
@@ -284,7 +284,7 @@ class MasqueradeNetworkTest {
         cm.put("apiVersion", "v1").put("kind", "ConfigMap");
         cm.putObject("metadata").put("name", "ip-masq-agent").put("namespace", "kube-system");
         cm.putObject("data").put("config", COMPLETE).put("ip-masq-agent-extra", "nonMasqueradeCIDRs: [not-a-cidr]");
-        Finding finding = rule().evaluate(create(cm), clusterWith(List.of()));
+        Finding finding = rule().evaluate(createSubject(cm), clusterWith(List.of()));
         assertEquals(Outcome.PASS, finding.outcome(), "the extra key is never parsed: " + finding.message());
         assertTrue(finding.notes().stream().anyMatch(n -> n.startsWith("data key 'ip-masq-agent-extra' is read by no agent")),
                 finding.notes().toString());
@@ -304,12 +304,12 @@ class MasqueradeNetworkTest {
         ClusterView v2 = runningAgents("agents/ip-masq-agent-v2-daemonset.yaml");
         ObjectNode underConfig = config("ip-masq-agent-config", "unused");
         ((ObjectNode) underConfig.get("data")).removeAll().put("config", COMPLETE);
-        Finding unread = rule().evaluate(create(underConfig), v2);
+        Finding unread = rule().evaluate(createSubject(underConfig), v2);
         assertEquals(Outcome.DENY, unread.outcome(), "the DaemonSet mounts only key ip-masq-agent");
         assertTrue(unread.notes().stream().anyMatch(n -> n.contains("read by no agent that mounts ip-masq-agent-config"
                 + " (DaemonSet kube-system/ip-masq-agent)")), unread.notes().toString());
         ((ObjectNode) underConfig.get("data")).removeAll().put("ip-masq-agent", COMPLETE);
-        assertEquals(Outcome.PASS, rule().evaluate(create(underConfig), v2).outcome());
+        assertEquals(Outcome.PASS, rule().evaluate(createSubject(underConfig), v2).outcome());
     }
 
     @Test
@@ -319,7 +319,7 @@ class MasqueradeNetworkTest {
         cm.put("apiVersion", "v1").put("kind", "ConfigMap");
         cm.putObject("metadata").put("name", "ip-masq-agent").put("namespace", "kube-system");
         cm.putObject("data").put("ip-masq-agent", COMPLETE);
-        Finding finding = rule().evaluate(create(cm), upstream);
+        Finding finding = rule().evaluate(createSubject(cm), upstream);
         assertEquals(Outcome.DENY, finding.outcome(), "key ip-masq-agent is not mounted: " + finding.message());
         assertTrue(finding.message().contains("set data key 'config' to"), finding.message());
     }

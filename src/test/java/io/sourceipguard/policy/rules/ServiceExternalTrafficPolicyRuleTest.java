@@ -2,7 +2,7 @@ package io.sourceipguard.policy.rules;
 
 import static io.sourceipguard.testing.Fixtures.apply;
 import static io.sourceipguard.testing.Fixtures.changedPaths;
-import static io.sourceipguard.testing.Fixtures.create;
+import static io.sourceipguard.testing.Fixtures.createSubject;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -35,14 +35,14 @@ class ServiceExternalTrafficPolicyRuleTest {
             "externalname-service.yaml, SKIP"})
     void realServices(String fixture, Outcome expected) {
         ObjectNode service = manifest(fixture);
-        Finding finding = rule.evaluate(create(service), ClusterView.UNAVAILABLE);
+        Finding finding = rule.evaluate(createSubject(service), ClusterView.UNAVAILABLE);
         assertEquals(expected, finding.outcome(), finding.message());
         if (expected == Outcome.MUTATE) {
             JsonNode patched = apply(service, finding.patch());
             assertEquals("Local", patched.path("spec").path("externalTrafficPolicy").asText());
             assertEquals(Set.of("/spec/externalTrafficPolicy"), changedPaths(service, patched));
             // idempotent: the patched object needs no further patch
-            assertEquals(Outcome.PASS, rule.evaluate(create(patched), ClusterView.UNAVAILABLE).outcome());
+            assertEquals(Outcome.PASS, rule.evaluate(createSubject(patched), ClusterView.UNAVAILABLE).outcome());
         } else {
             assertEquals(0, finding.patch().size());
         }
@@ -52,7 +52,7 @@ class ServiceExternalTrafficPolicyRuleTest {
     void explicitClusterIsReplaced() {
         ObjectNode service = manifest("ingress-nginx-controller-service.yaml");
         ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
-        Finding finding = rule.evaluate(create(service), ClusterView.UNAVAILABLE);
+        Finding finding = rule.evaluate(createSubject(service), ClusterView.UNAVAILABLE);
         assertEquals("replace", finding.patch().get(0).op());
         assertEquals("Local", apply(service, finding.patch()).at("/spec/externalTrafficPolicy").asText());
     }
@@ -60,7 +60,7 @@ class ServiceExternalTrafficPolicyRuleTest {
     @Test
     void nodePortCanBeLeftAlone() {
         Finding finding = new ServiceExternalTrafficPolicyRule(false)
-                .evaluate(create(manifest("nodeport-service.yaml")), ClusterView.UNAVAILABLE);
+                .evaluate(createSubject(manifest("nodeport-service.yaml")), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.SKIP, finding.outcome());
     }
 
@@ -69,6 +69,6 @@ class ServiceExternalTrafficPolicyRuleTest {
         ObjectNode service = manifest("traefik-service.yaml");
         assertEquals(true, rule.appliesTo(Fixtures.as(Operation.UPDATE, service, service)));
         assertEquals(false, rule.appliesTo(Fixtures.as(Operation.DELETE, null, service)));
-        assertEquals(false, rule.appliesTo(create(manifest("web-deployment.yaml"))));
+        assertEquals(false, rule.appliesTo(createSubject(manifest("web-deployment.yaml"))));
     }
 }
