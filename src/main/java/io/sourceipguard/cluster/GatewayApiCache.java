@@ -52,6 +52,8 @@ final class GatewayApiCache<V> {
         discover();
     }
 
+    // The discovery logs its own failure in whenComplete: the future has nothing left to tell.
+    @SuppressWarnings("FutureReturnValueIgnored")
     private void discover() {
         askedAt.set(System.currentTimeMillis());
         CompletableFuture.runAsync(() -> {

@@ -64,7 +64,7 @@ public final class GatewayConfigRule implements Rule {
     public boolean appliesTo(AdmissionSubject subject) {
         return (subject.is("gateway.envoyproxy.io", "EnvoyProxy") || subject.is("gateway.nginx.org", "NginxProxy")
                 || subject.is("cilium.io", "CiliumGatewayClassConfig")
-                || subject.is("", "ConfigMap") && IstioGatewayOverlays.holdsOverlays(subject.object()))
+                || (subject.is("", "ConfigMap") && IstioGatewayOverlays.holdsOverlays(subject.object())))
                 && (subject.operation() == Operation.CREATE || subject.operation() == Operation.UPDATE);
     }
 

@@ -72,8 +72,8 @@ final class IngressLink {
             } else {
                 IngressClassMeta found = ingressClass.get();
                 serving = controllers.get().stream().filter(c -> found.controller().equals(c.flag(CONTROLLER_CLASS, DEFAULT_CONTROLLER))
-                        || "true".equals(c.flag("--ingress-class-by-name", "false"))
-                                && found.name().equals(c.flag(INGRESS_CLASS, DEFAULT_CLASS))).toList();
+                        || ("true".equals(c.flag("--ingress-class-by-name", "false"))
+                                && found.name().equals(c.flag(INGRESS_CLASS, DEFAULT_CLASS)))).toList();
                 via = "IngressClass " + found.name() + (className.isEmpty() ? " (the default)" : "") + ", controller "
                         + found.controller();
             }

@@ -127,19 +127,19 @@ class AllowListSourceIpRuleTest {
         ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
         List<ClusterView.RouteMeta> routes = List.of(ClusterView.RouteMeta.of(manifest("allowlists/envoy-gateway-quickstart-httproute.yaml")));
         ObjectNode policy = manifest("allowlists/envoy-gateway-securitypolicy-client-ip.yaml");
-        Finding finding = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
+        Finding finding = rule.evaluate(createSubject(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
         assertEquals(Outcome.WARN, finding.outcome(), finding.message() + finding.notes());
         assertTrue(finding.message().contains("(HTTPRoute backend → Gateway default/eg)"), finding.message());
         assertTrue(finding.message().contains("envoy-gateway-system/envoy-default-37a8eec1"), finding.message());
         // its Local counterpart passes silently
         ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Local");
-        finding = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
+        finding = rule.evaluate(createSubject(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
         assertEquals(Outcome.PASS, finding.outcome());
         assertTrue(finding.notes().isEmpty(), finding.notes().toString());
         // a Gateway of the same name in another namespace is not this one
         ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
         ((ObjectNode) service.at("/metadata/labels")).put("gateway.envoyproxy.io/owning-gateway-namespace", "other");
-        finding = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
+        finding = rule.evaluate(createSubject(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), routes));
         assertEquals(Outcome.PASS, finding.outcome());
     }
 
@@ -148,10 +148,10 @@ class AllowListSourceIpRuleTest {
         ObjectNode service = manifest("envoy-gateway-proxy-service.yaml");
         ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
         ObjectNode policy = manifest("allowlists/envoy-gateway-securitypolicy-client-ip.yaml");
-        Finding unread = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), null));
+        Finding unread = rule.evaluate(createSubject(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), null));
         assertEquals(Outcome.PASS, unread.outcome());
         assertTrue(unread.notes().get(0).contains("the routes cannot be read yet"), unread.notes().toString());
-        Finding missing = rule.evaluate(create(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), List.of()));
+        Finding missing = rule.evaluate(createSubject(policy), Fixtures.withGatewayApi(clusterWithServices(List.of(service)), List.of(), List.of()));
         assertEquals(Outcome.PASS, missing.outcome());
         assertTrue(missing.notes().get(0).contains("HTTPRoute default/backend, which does not exist"), missing.notes().toString());
     }
@@ -204,7 +204,7 @@ class AllowListSourceIpRuleTest {
         ClusterView cluster = linked(List.of(clusterService, internal.get(1)), List.of(ingressClass, internalClass),
                 List.of(deployment, internal.get(0)));
         // the labels alone find two installs that disagree; the IngressClass names the Cluster one
-        Finding finding = rule.evaluate(create(manifest(INGRESS)), cluster);
+        Finding finding = rule.evaluate(createSubject(manifest(INGRESS)), cluster);
         assertEquals(Outcome.WARN, finding.outcome(), finding.message() + finding.notes());
         assertTrue(finding.message().contains("(IngressClass nginx, controller k8s.io/ingress-nginx → Deployment"
                 + " ingress-nginx/ingress-nginx-controller) will see node IPs"), finding.message());
@@ -212,14 +212,14 @@ class AllowListSourceIpRuleTest {
         // an Ingress of the other class is served by the Local install: silent
         ObjectNode internalIngress = manifest(INGRESS);
         ((ObjectNode) internalIngress.get("spec")).put("ingressClassName", "internal");
-        finding = rule.evaluate(create(internalIngress), cluster);
+        finding = rule.evaluate(createSubject(internalIngress), cluster);
         assertEquals(Outcome.PASS, finding.outcome());
         assertTrue(finding.notes().isEmpty(), finding.notes().toString());
         // the deprecated annotation is matched against --ingress-class
         ObjectNode annotated = manifest(INGRESS);
         ((ObjectNode) annotated.get("spec")).remove("ingressClassName");
         ((ObjectNode) annotated.at("/metadata/annotations")).put("kubernetes.io/ingress.class", "nginx");
-        finding = rule.evaluate(create(annotated), cluster);
+        finding = rule.evaluate(createSubject(annotated), cluster);
         assertEquals(Outcome.WARN, finding.outcome(), finding.message() + finding.notes());
         assertTrue(finding.message().contains("(kubernetes.io/ingress.class nginx → Deployment"), finding.message());
     }
@@ -233,7 +233,7 @@ class AllowListSourceIpRuleTest {
         // a class no controller serves
         ObjectNode ingressClass = manifest("allowlists/ingress-nginx-ingressclass.yaml");
         ((ObjectNode) ingressClass.get("spec")).put("controller", "example.com/other");
-        finding = rule.evaluate(create(manifest(INGRESS)), linked(List.of(manifest(NGINX_SERVICE)), List.of(ingressClass),
+        finding = rule.evaluate(createSubject(manifest(INGRESS)), linked(List.of(manifest(NGINX_SERVICE)), List.of(ingressClass),
                 List.of(manifest("ingress-nginx-controller-deployment.yaml"))));
         assertEquals(Outcome.WARN, finding.outcome());
         assertTrue(finding.notes().toString().contains("no ingress-nginx workload serves IngressClass nginx"), finding.notes().toString());

@@ -2,7 +2,7 @@ package io.sourceipguard.policy.rules;
 
 import static io.sourceipguard.testing.Fixtures.apply;
 import static io.sourceipguard.testing.Fixtures.changedPaths;
-import static io.sourceipguard.testing.Fixtures.create;
+import static io.sourceipguard.testing.Fixtures.createSubject;
 import static io.sourceipguard.testing.Fixtures.manifest;
 import static io.sourceipguard.testing.TestPolicies.POOL_KEY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,10 +46,10 @@ class IstioGatewayOverlaysTest {
     }
 
     private JsonNode mutated(ObjectNode configMap, ClusterView cluster) {
-        Finding finding = rule.evaluate(create(configMap), cluster);
+        Finding finding = rule.evaluate(createSubject(configMap), cluster);
         assertEquals(Outcome.MUTATE, finding.outcome(), finding.message() + " " + finding.notes());
         JsonNode patched = apply(configMap, finding.patch());
-        assertEquals(Outcome.PASS, rule.evaluate(create(patched), cluster).outcome(), "idempotent");
+        assertEquals(Outcome.PASS, rule.evaluate(createSubject(patched), cluster).outcome(), "idempotent");
         return patched;
     }
 
@@ -88,8 +88,14 @@ class IstioGatewayOverlaysTest {
     @Test
     void commentsAndTheUsersOwnSelectorEntriesStay() throws Exception {
         ObjectNode configMap = manifest(OPTIONS);
-        String yaml = "# sized for the load test\nspec:\n  template:\n    spec:\n      nodeSelector:\n"
-                + "        kubernetes.io/os: linux  # only Linux nodes\n";
+        String yaml = """
+                # sized for the load test
+                spec:
+                  template:
+                    spec:
+                      nodeSelector:
+                        kubernetes.io/os: linux  # only Linux nodes
+                """;
         ((ObjectNode) configMap.get("data")).put("deployment", yaml);
         String after = mutated(configMap, gateways(taintedPool, gateway())).at("/data/deployment").asText();
         assertTrue(after.startsWith("# sized for the load test\n"), after);
@@ -102,7 +108,7 @@ class IstioGatewayOverlaysTest {
         ObjectNode configMap = manifest(OPTIONS);
         ((ObjectNode) configMap.get("data")).put("deployment", "spec: [unclosed");
         ((ObjectNode) configMap.get("data")).put("service", "spec:\n  externalTrafficPolicy: Local\n");
-        Finding finding = rule.evaluate(create(configMap), gateways(taintedPool, gateway()));
+        Finding finding = rule.evaluate(createSubject(configMap), gateways(taintedPool, gateway()));
         assertEquals(Outcome.WARN, finding.outcome());
         assertTrue(finding.patch().isEmpty());
         assertTrue(finding.message().contains("left data key 'deployment' alone: not YAML"), finding.message());
@@ -110,7 +116,7 @@ class IstioGatewayOverlaysTest {
         // a list where a mapping belongs: left alone too, while the service overlay is still fixed
         ((ObjectNode) configMap.get("data")).put("deployment", "spec:\n  template: [a, b]\n");
         ((ObjectNode) configMap.get("data")).put("service", "spec: {}\n");
-        finding = rule.evaluate(create(configMap), gateways(taintedPool, gateway()));
+        finding = rule.evaluate(createSubject(configMap), gateways(taintedPool, gateway()));
         assertEquals(Outcome.MUTATE, finding.outcome());
         assertEquals(Set.of("/data/service"), changedPaths(configMap, apply(configMap, finding.patch())));
         assertTrue(finding.notes().toString().contains("left data key 'deployment' alone: a field on the way is not a mapping"),
@@ -121,35 +127,35 @@ class IstioGatewayOverlaysTest {
     void onlyConfigMapsIstioReadsAreChanged() {
         ObjectNode elsewhere = manifest(CLASS_DEFAULTS);
         ((ObjectNode) elsewhere.get("metadata")).put("namespace", "default");
-        assertEquals(Outcome.SKIP, rule.evaluate(create(elsewhere), gateways(taintedPool)).outcome());
+        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(elsewhere), gateways(taintedPool)).outcome());
         ObjectNode options = manifest(OPTIONS);
-        assertEquals(Outcome.SKIP, rule.evaluate(create(options), gateways(taintedPool)).outcome(), "no parametersRef names it");
-        Finding unknown = rule.evaluate(create(options), Fixtures.withGatewayApi(taintedPool, null, null));
+        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(options), gateways(taintedPool)).outcome(), "no parametersRef names it");
+        Finding unknown = rule.evaluate(createSubject(options), Fixtures.withGatewayApi(taintedPool, null, null));
         assertEquals(Outcome.PASS, unknown.outcome());
         assertTrue(unknown.patch().isEmpty());
         assertTrue(unknown.notes().get(0).contains("Gateways cannot be read yet"), unknown.notes().toString());
         ObjectNode plain = manifest(OPTIONS);
         ((ObjectNode) plain.get("data")).remove(List.of("service", "deployment"));
-        assertTrue(!rule.appliesTo(create(plain)), "a ConfigMap without a service or deployment overlay is not looked at");
+        assertTrue(!rule.appliesTo(createSubject(plain)), "a ConfigMap without a service or deployment overlay is not looked at");
     }
 
     @Test
     void aClusterIpServiceNeverGetsThePolicy() {
         GatewayMeta clusterIp = new GatewayMeta("default", "internal", "istio",
                 Map.of(IstioGatewayOverlays.SERVICE_TYPE, "ClusterIP"), "", "", "");
-        Finding finding = rule.evaluate(create(manifest(CLASS_DEFAULTS)), gateways(taintedPool, clusterIp));
+        Finding finding = rule.evaluate(createSubject(manifest(CLASS_DEFAULTS)), gateways(taintedPool, clusterIp));
         assertEquals(Set.of("/data/deployment"), changedPaths(manifest(CLASS_DEFAULTS), apply(manifest(CLASS_DEFAULTS), finding.patch())));
         assertTrue(finding.notes().toString().contains("default/internal asks for another Service type"), finding.notes().toString());
         // the class's Gateways unknown: the policy is withheld; the waypoint class is ClusterIP
-        finding = rule.evaluate(create(manifest(CLASS_DEFAULTS)), Fixtures.withGatewayApi(taintedPool, null, List.of()));
+        finding = rule.evaluate(createSubject(manifest(CLASS_DEFAULTS)), Fixtures.withGatewayApi(taintedPool, null, List.of()));
         assertTrue(finding.notes().toString().contains("cannot be read yet"), finding.notes().toString());
         ObjectNode waypoint = manifest(CLASS_DEFAULTS);
         ((ObjectNode) waypoint.at("/metadata/labels")).put(IstioGatewayOverlays.CLASS_DEFAULTS, "istio-waypoint");
-        finding = rule.evaluate(create(waypoint), gateways(taintedPool));
+        finding = rule.evaluate(createSubject(waypoint), gateways(taintedPool));
         assertEquals(Set.of("/data/deployment"), changedPaths(waypoint, apply(waypoint, finding.patch())));
         ObjectNode ownType = manifest(OPTIONS);
         ((ObjectNode) ownType.get("data")).put("service", "spec:\n  type: ClusterIP\n");
-        finding = rule.evaluate(create(ownType), gateways(taintedPool, gateway()));
+        finding = rule.evaluate(createSubject(ownType), gateways(taintedPool, gateway()));
         assertEquals(Set.of("/data/deployment"), changedPaths(ownType, apply(ownType, finding.patch())));
     }
 
@@ -157,11 +163,11 @@ class IstioGatewayOverlaysTest {
     void thePoolFollowsTheThreeStatesOfTheIngressRule() {
         ObjectNode configMap = manifest(CLASS_DEFAULTS);
         ClusterView noPool = gateways(Fixtures.clusterWithNodes(List.of(), List.of(Fixtures.node("aks-system-0", Map.of()))));
-        Finding finding = rule.evaluate(create(configMap), noPool);
+        Finding finding = rule.evaluate(createSubject(configMap), noPool);
         assertEquals(Set.of("/data/service"), changedPaths(configMap, apply(configMap, finding.patch())));
         assertTrue(finding.notes().toString().contains("no node carries " + POOL_KEY + "=ingress"), finding.notes().toString());
         ClusterView nodesUnread = gateways(Fixtures.clusterWithNodes(List.of(), null));
-        finding = rule.evaluate(create(configMap), nodesUnread);
+        finding = rule.evaluate(createSubject(configMap), nodesUnread);
         assertEquals(Set.of("/data/service"), changedPaths(configMap, apply(configMap, finding.patch())));
         assertTrue(finding.notes().toString().contains("Nodes cannot be read yet"), finding.notes().toString());
     }
@@ -170,7 +176,7 @@ class IstioGatewayOverlaysTest {
     void aKeyIstioDoesNotSupportIsNamed() {
         ObjectNode configMap = manifest(CLASS_DEFAULTS);
         ((ObjectNode) configMap.get("data")).put("hpa", "spec: {}\n");
-        Finding finding = rule.evaluate(create(configMap), gateways(taintedPool));
+        Finding finding = rule.evaluate(createSubject(configMap), gateways(taintedPool));
         assertTrue(finding.notes().toString().contains("data key 'hpa' is no overlay Istio supports"), finding.notes().toString());
     }
 }
