@@ -1,14 +1,14 @@
 package io.sourceipguard;
 
-import io.quarkus.runtime.Quarkus;
-import io.quarkus.runtime.annotations.QuarkusMain;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.sourceipguard.tls.CertificateSecret;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
 import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.config.StandaloneConfig;
 import io.sourceipguard.policies.PoliciesCommand;
 import io.sourceipguard.report.ReportCommand;
+import io.sourceipguard.tls.CertificateSecret;
 import io.sourceipguard.tls.CertsCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,16 +25,17 @@ public final class Main {
     private static final String PKCS12_KEY_ITERATIONS = "keystore.pkcs12.keyPbeIterationCount";
     private static final String EVENT_LOOPS = "quarkus.vertx.event-loops-pool-size";
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String... args) {
-        Object command = args.length == 0 ? null : switch (args[0]) {
-            case "certs" -> new CertsCommand();
-            case "report" -> new ReportCommand();
-            case "policies" -> new PoliciesCommand();
-            default -> null;
-        };
+        Object command = args.length == 0
+                ? null
+                : switch (args[0]) {
+                    case "certs" -> new CertsCommand();
+                    case "report" -> new ReportCommand();
+                    case "policies" -> new PoliciesCommand();
+                    default -> null;
+                };
         if (command != null) {
             System.exit(new CommandLine(command).execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
@@ -65,7 +66,8 @@ public final class Main {
         // One event loop per core: an admission is decided entirely on its event loop, so Quarkus'
         // default of two loops per core only adds context switches (docs/benchmarks.md).
         if (System.getProperty(EVENT_LOOPS) == null && System.getenv("QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE") == null) {
-            System.setProperty(EVENT_LOOPS, Integer.toString(Runtime.getRuntime().availableProcessors()));
+            System.setProperty(
+                    EVENT_LOOPS, Integer.toString(Runtime.getRuntime().availableProcessors()));
         }
         Quarkus.run(args);
     }
@@ -91,7 +93,8 @@ public final class Main {
     private static String missingCertificate(GuardConfig.Tls tls) {
         for (String file : new String[] {tls.certFile(), tls.keyFile()}) {
             if (!Files.isReadable(Path.of(file))) {
-                return "sourceip-guard: cannot read " + file + ": create a certificate with `make certs` (or `java -jar "
+                return "sourceip-guard: cannot read " + file
+                        + ": create a certificate with `make certs` (or `java -jar "
                         + "quarkus-run.jar certs`), or point sourceip-guard.tls.cert-file and tls.key-file "
                         + "(SOURCEIP_GUARD_TLS_CERT_FILE, SOURCEIP_GUARD_TLS_KEY_FILE) at yours.";
             }

@@ -34,24 +34,50 @@ public class AdmissionMetrics {
         String operation = subject.operation().name();
         String dryRun = Boolean.toString(subject.dryRun());
         String result = !decision.allowed() ? "denied" : decision.patched() ? "patched" : "allowed";
-        counter(new Tags("sourceipguard_admission_reviews", "endpoint", endpoint, "kind", kind, "operation", operation,
-                "decision", result, "dry_run", dryRun)).increment();
+        counter(new Tags(
+                        "sourceipguard_admission_reviews",
+                        "endpoint",
+                        endpoint,
+                        "kind",
+                        kind,
+                        "operation",
+                        operation,
+                        "decision",
+                        result,
+                        "dry_run",
+                        dryRun))
+                .increment();
         for (Finding finding : decision.findings()) {
             if (finding.outcome() != Outcome.SKIP) {
-                counter(new Tags("sourceipguard_rule_findings", "rule", finding.rule(), "kind", kind, "operation", operation,
-                        "outcome", finding.outcome().name().toLowerCase(Locale.ROOT), "dry_run", dryRun)).increment();
+                counter(new Tags(
+                                "sourceipguard_rule_findings",
+                                "rule",
+                                finding.rule(),
+                                "kind",
+                                kind,
+                                "operation",
+                                operation,
+                                "outcome",
+                                finding.outcome().name().toLowerCase(Locale.ROOT),
+                                "dry_run",
+                                dryRun))
+                        .increment();
             }
         }
-        timers.computeIfAbsent(endpoint, e -> Timer.builder("sourceipguard_admission_review_duration")
-                .description("Time to answer an AdmissionReview, from decoded body to encoded answer")
-                .tag("endpoint", e)
-                .publishPercentileHistogram()
-                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+        timers.computeIfAbsent(
+                        endpoint,
+                        e -> Timer.builder("sourceipguard_admission_review_duration")
+                                .description("Time to answer an AdmissionReview, from decoded body to encoded answer")
+                                .tag("endpoint", e)
+                                .publishPercentileHistogram()
+                                .register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** A request the webhook could not read (4xx). */
     public void rejected(String endpoint, int status) {
-        counter(new Tags("sourceipguard_admission_errors", "endpoint", endpoint, "status", Integer.toString(status))).increment();
+        counter(new Tags("sourceipguard_admission_errors", "endpoint", endpoint, "status", Integer.toString(status)))
+                .increment();
     }
 
     // A meter's name and its tag pairs, as the cache key: equal by content, no string built per request.
@@ -72,7 +98,9 @@ public class AdmissionMetrics {
 
     private Counter counter(Tags tags) {
         Counter counter = counters.get(tags);
-        return counter != null ? counter
-                : counters.computeIfAbsent(tags, t -> Counter.builder(t.name()).tags(t.pairs()).register(registry));
+        return counter != null
+                ? counter
+                : counters.computeIfAbsent(
+                        tags, t -> Counter.builder(t.name()).tags(t.pairs()).register(registry));
     }
 }

@@ -19,8 +19,7 @@ public final class AdmissionRequestDecoder {
     public static final String API_VERSION = "admission.k8s.io/v1";
 
     /** A decoded request: the uid to echo and the subject for the engine. */
-    public record Decoded(String uid, AdmissionSubject subject) {
-    }
+    public record Decoded(String uid, AdmissionSubject subject) {}
 
     private final ObjectMapper json;
 
@@ -36,15 +35,19 @@ public final class AdmissionRequestDecoder {
         try {
             review = json.readTree(body);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw new BadAdmissionReviewException("body is not valid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("")
-                    + where + "): send an admission.k8s.io/v1 AdmissionReview");
+            String where = e.getLocation() == null
+                    ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr();
+            throw new BadAdmissionReviewException("body is not valid JSON ("
+                    + e.getOriginalMessage().lines().findFirst().orElse("") + where
+                    + "): send an admission.k8s.io/v1 AdmissionReview");
         } catch (IOException e) {
             throw new BadAdmissionReviewException("body could not be read: " + e.getMessage());
         }
         if (review == null || !review.isObject()) {
-            throw new BadAdmissionReviewException("body is not a JSON object: send an admission.k8s.io/v1 AdmissionReview");
+            throw new BadAdmissionReviewException(
+                    "body is not a JSON object: send an admission.k8s.io/v1 AdmissionReview");
         }
         String kind = review.path("kind").asText("");
         String apiVersion = review.path("apiVersion").asText("");
@@ -62,15 +65,17 @@ public final class AdmissionRequestDecoder {
         }
         Operation operation = Operation.parse(text(request, "operation"));
         if (operation == null) {
-            throw new BadAdmissionReviewException("request " + uid + ": 'operation' must be CREATE, UPDATE, DELETE or CONNECT, not '"
-                    + text(request, "operation") + "'");
+            throw new BadAdmissionReviewException(
+                    "request " + uid + ": 'operation' must be CREATE, UPDATE, DELETE or CONNECT, not '"
+                            + text(request, "operation") + "'");
         }
         JsonNode gvk = request.path("kind");
         String resourceKind = gvk.path("kind").asText("");
         if (resourceKind.isEmpty()) {
             throw new BadAdmissionReviewException("request " + uid + ": 'kind.kind' is missing");
         }
-        JsonNode object = embedded(request, "object", uid, operation == Operation.CREATE || operation == Operation.UPDATE);
+        JsonNode object =
+                embedded(request, "object", uid, operation == Operation.CREATE || operation == Operation.UPDATE);
         // oldObject is optional: no rule needs it to judge, and DELETE rules act on the name.
         JsonNode oldObject = embedded(request, "oldObject", uid, false);
         JsonNode subjectObject = object != null ? object : oldObject;
@@ -84,9 +89,18 @@ public final class AdmissionRequestDecoder {
         for (JsonNode g : user.path("groups")) {
             groups.add(g.asText());
         }
-        AdmissionSubject subject = new AdmissionSubject(operation, gvk.path("group").asText(""), resourceKind,
-                text(request, "namespace"), name, object, oldObject, user.path("username").asText(""), groups,
-                request.path("dryRun").asBoolean(false), text(request, "subResource"));
+        AdmissionSubject subject = new AdmissionSubject(
+                operation,
+                gvk.path("group").asText(""),
+                resourceKind,
+                text(request, "namespace"),
+                name,
+                object,
+                oldObject,
+                user.path("username").asText(""),
+                groups,
+                request.path("dryRun").asBoolean(false),
+                text(request, "subResource"));
         return new Decoded(uid, subject);
     }
 
@@ -100,8 +114,8 @@ public final class AdmissionRequestDecoder {
         JsonNode value = request.get(field);
         if (value == null || value.isNull()) {
             if (required) {
-                throw new BadAdmissionReviewException("request " + uid + ": '" + field + "' is required for "
-                        + text(request, "operation"));
+                throw new BadAdmissionReviewException(
+                        "request " + uid + ": '" + field + "' is required for " + text(request, "operation"));
             }
             return null;
         }

@@ -52,7 +52,8 @@ public final class AdmissionResponses {
     }
 
     /** Admits the object with a JSON Patch; patchType is set only when there is a patch. */
-    public ObjectNode patched(String uid, List<PatchOperation> patch, List<String> warnings, Map<String, String> audit) {
+    public ObjectNode patched(
+            String uid, List<PatchOperation> patch, List<String> warnings, Map<String, String> audit) {
         ObjectNode review = review();
         ObjectNode response = response(review, uid, true, warnings, audit);
         response.put("patchType", "JSONPatch");
@@ -86,8 +87,8 @@ public final class AdmissionResponses {
         return review;
     }
 
-    private static ObjectNode response(ObjectNode review, String uid, boolean allowed, List<String> warnings,
-            Map<String, String> audit) {
+    private static ObjectNode response(
+            ObjectNode review, String uid, boolean allowed, List<String> warnings, Map<String, String> audit) {
         ObjectNode response = review.putObject("response");
         response.put("uid", uid);
         response.put("allowed", allowed);

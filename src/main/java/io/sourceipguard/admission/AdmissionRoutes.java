@@ -3,6 +3,7 @@ package io.sourceipguard.admission;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.Unpooled;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.sourceipguard.config.GuardConfig;
 import io.sourceipguard.policy.AdmissionSubject;
@@ -10,7 +11,6 @@ import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.Decision;
 import io.sourceipguard.policy.PolicyEngine;
 import io.sourceipguard.policy.Rule;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -54,8 +54,8 @@ public class AdmissionRoutes {
     // before its objects take a few hundred bytes; 64 KiB leaves room for long group lists.
     private static final int PREFIX = 64 * 1024;
 
-    public AdmissionRoutes(PolicyEngine engine, ClusterView cluster, ObjectMapper json, AdmissionMetrics metrics,
-            GuardConfig config) {
+    public AdmissionRoutes(
+            PolicyEngine engine, ClusterView cluster, ObjectMapper json, AdmissionMetrics metrics, GuardConfig config) {
         this.engine = engine;
         this.cluster = cluster;
         this.json = json;
@@ -73,7 +73,8 @@ public class AdmissionRoutes {
 
     void drain(@Observes ShutdownDelayInitiatedEvent event) {
         draining = true;
-        LOG.info("shutting down: readiness is DOWN, admissions are answered with Connection: close until the listener closes");
+        LOG.info(
+                "shutting down: readiness is DOWN, admissions are answered with Connection: close until the listener closes");
     }
 
     void install(@Observes Router router) {
@@ -87,7 +88,11 @@ public class AdmissionRoutes {
         HttpServerRequest request = ctx.request();
         String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
         if (contentType != null && !contentType.toLowerCase(Locale.ROOT).startsWith(JSON)) {
-            error(ctx, endpoint, 415, "Content-Type is '" + contentType + "': send the AdmissionReview as application/json");
+            error(
+                    ctx,
+                    endpoint,
+                    415,
+                    "Content-Type is '" + contentType + "': send the AdmissionReview as application/json");
             return;
         }
         Body body = new Body();
@@ -137,8 +142,13 @@ public class AdmissionRoutes {
     }
 
     /** Decides and answers one request: the verdict as a 200 review, or a 500 that names the uid. */
-    private void answer(RoutingContext ctx, String endpoint, String uid, AdmissionSubject subject,
-            java.util.function.Supplier<Decision> decide, long start) {
+    private void answer(
+            RoutingContext ctx,
+            String endpoint,
+            String uid,
+            AdmissionSubject subject,
+            java.util.function.Supplier<Decision> decide,
+            long start) {
         // Every log line of this request carries its uid; objects and keys are never logged.
         MDC.put("uid", uid);
         try {
@@ -163,12 +173,20 @@ public class AdmissionRoutes {
         ReviewPrefix.Read request = ReviewPrefix.read(json.getFactory(), prefix);
         if (request == null) {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-            error(ctx, endpoint, 413, BodyLimitFilter.overLimit("body of " + size + " bytes", maxBody)
-                    + ", and its start names no AdmissionReview request to answer");
+            error(
+                    ctx,
+                    endpoint,
+                    413,
+                    BodyLimitFilter.overLimit("body of " + size + " bytes", maxBody)
+                            + ", and its start names no AdmissionReview request to answer");
             return;
         }
-        String why = String.format(Locale.ROOT, "the review is %.1f MiB, over the %.1f MiB sourceip-guard reads"
-                + " (sourceip-guard.admission.max-body-size)", size / 1048576.0, maxBody / 1048576.0);
+        String why = String.format(
+                Locale.ROOT,
+                "the review is %.1f MiB, over the %.1f MiB sourceip-guard reads"
+                        + " (sourceip-guard.admission.max-body-size)",
+                size / 1048576.0,
+                maxBody / 1048576.0);
         AdmissionSubject subject = request.subject();
         answer(ctx, endpoint, request.uid(), subject, () -> engine.unread(subject, cluster, phase, why), start);
     }
@@ -200,7 +218,9 @@ public class AdmissionRoutes {
 
         /** Keeps only the first {@code limit} bytes of what was received and of {@code chunk}. */
         void keepFirst(int limit, Buffer chunk) {
-            Buffer all = first == null ? Buffer.buffer() : (rest == null ? first.copy() : first.copy().appendBuffer(rest));
+            Buffer all = first == null
+                    ? Buffer.buffer()
+                    : (rest == null ? first.copy() : first.copy().appendBuffer(rest));
             if (all.length() < limit) {
                 all.appendBuffer(chunk.slice(0, Math.min(chunk.length(), limit - all.length())));
             }
@@ -223,7 +243,9 @@ public class AdmissionRoutes {
             if (first == null) {
                 return new byte[0];
             }
-            return rest == null ? first.getBytes() : first.copy().appendBuffer(rest).getBytes();
+            return rest == null
+                    ? first.getBytes()
+                    : first.copy().appendBuffer(rest).getBytes();
         }
     }
 }

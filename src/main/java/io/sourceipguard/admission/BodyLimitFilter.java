@@ -16,14 +16,18 @@ import jakarta.enterprise.event.Observes;
 public class BodyLimitFilter {
 
     void install(@Observes Router router, GuardConfig config) {
-        long limit = Math.max(config.admission().maxBodySize().asLongValue(), config.admission().maxReviewSize().asLongValue());
+        long limit = Math.max(
+                config.admission().maxBodySize().asLongValue(),
+                config.admission().maxReviewSize().asLongValue());
         router.route().order(Integer.MIN_VALUE).handler(ctx -> {
             String declared = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
             if (declared != null && tooLong(declared, limit)) {
-                ctx.response().setStatusCode(413)
+                ctx.response()
+                        .setStatusCode(413)
                         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                         .putHeader(HttpHeaders.CONNECTION, "close")
-                        .end("{\"code\":413,\"message\":\"" + overLimit("body of " + declared.strip() + " bytes", limit) + "\"}");
+                        .end("{\"code\":413,\"message\":\"" + overLimit("body of " + declared.strip() + " bytes", limit)
+                                + "\"}");
                 return;
             }
             ctx.next();

@@ -19,8 +19,7 @@ final class DenialLog {
     // Distinct denials remembered at most; beyond it the memory is cleared (and each logs again).
     private static final int REMEMBERED = 10_000;
 
-    private record Seen(long loggedAt, long repeats) {
-    }
+    private record Seen(long loggedAt, long repeats) {}
 
     private final long windowNanos;
     private final LongSupplier clock;
@@ -53,7 +52,8 @@ final class DenialLog {
         if (seen.size() > REMEMBERED) {
             seen.clear();
         }
-        return log("denied " + what + (repeated[0] > 0 ? " (and " + repeated[0] + " more times since the last line)" : ""));
+        return log("denied " + what
+                + (repeated[0] > 0 ? " (and " + repeated[0] + " more times since the last line)" : ""));
     }
 
     private static String log(String line) {

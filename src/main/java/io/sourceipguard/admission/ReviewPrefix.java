@@ -18,11 +18,9 @@ import java.util.List;
 final class ReviewPrefix {
 
     /** The uid to echo and the subject, without objects. */
-    record Read(String uid, AdmissionSubject subject) {
-    }
+    record Read(String uid, AdmissionSubject subject) {}
 
-    private ReviewPrefix() {
-    }
+    private ReviewPrefix() {}
 
     /** The request read from the prefix, or null when it does not hold a uid, a kind and an operation. */
     static Read read(JsonFactory factory, byte[] prefix) {
@@ -99,7 +97,9 @@ final class ReviewPrefix {
         if (uid.isEmpty() || kind.isEmpty() || op == null) {
             return null;
         }
-        return new Read(uid, new AdmissionSubject(op, group, kind, namespace, name, null, null, username, groups, false,
-                subResource));
+        return new Read(
+                uid,
+                new AdmissionSubject(
+                        op, group, kind, namespace, name, null, null, username, groups, false, subResource));
     }
 }

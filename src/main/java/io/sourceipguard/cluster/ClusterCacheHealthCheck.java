@@ -52,8 +52,14 @@ public class ClusterCacheHealthCheck implements HealthCheck {
             }
             String names = String.join(", ", unsynced);
             return passed
-                    ? HealthCheckResponse.named(NAME).up().withData("notSynced", names).build()
-                    : HealthCheckResponse.named(NAME).down().withData("waitingFor", names).build();
+                    ? HealthCheckResponse.named(NAME)
+                            .up()
+                            .withData("notSynced", names)
+                            .build()
+                    : HealthCheckResponse.named(NAME)
+                            .down()
+                            .withData("waitingFor", names)
+                            .build();
         }
     }
 }

@@ -57,26 +57,31 @@ final class GatewayApiCache<V> {
     private void discover() {
         askedAt.set(System.currentTimeMillis());
         CompletableFuture.runAsync(() -> {
-            if (!client.supports(apiVersion, kind)) {
-                notServed = true;
-                LOG.infof("the cluster does not serve %s %s: none to read", apiVersion, kind);
-                return;
-            }
-            notServed = false;
-            store.view = view;
-            store.kind = kind;
-            informer = client.genericKubernetesResources(apiVersion, kind).inAnyNamespace()
-                    .runnableInformer(resyncMillis).itemStore(store);
-            informer.start().whenComplete((ok, error) -> {
-                if (error != null) {
-                    LOG.warnf("cannot watch %s: %s", kind, error.getMessage());
-                }
-            });
-        }).whenComplete((ok, error) -> {
-            if (error != null) {
-                LOG.warnf("cannot tell whether the cluster serves %s %s: %s", apiVersion, kind, error.getMessage());
-            }
-        });
+                    if (!client.supports(apiVersion, kind)) {
+                        notServed = true;
+                        LOG.infof("the cluster does not serve %s %s: none to read", apiVersion, kind);
+                        return;
+                    }
+                    notServed = false;
+                    store.view = view;
+                    store.kind = kind;
+                    informer = client.genericKubernetesResources(apiVersion, kind)
+                            .inAnyNamespace()
+                            .runnableInformer(resyncMillis)
+                            .itemStore(store);
+                    informer.start().whenComplete((ok, error) -> {
+                        if (error != null) {
+                            LOG.warnf("cannot watch %s: %s", kind, error.getMessage());
+                        }
+                    });
+                })
+                .whenComplete((ok, error) -> {
+                    if (error != null) {
+                        LOG.warnf(
+                                "cannot tell whether the cluster serves %s %s: %s",
+                                apiVersion, kind, error.getMessage());
+                    }
+                });
     }
 
     void stop() {
@@ -89,7 +94,8 @@ final class GatewayApiCache<V> {
     Optional<List<V>> list() {
         if (notServed) {
             long asked = askedAt.get();
-            if (System.currentTimeMillis() - asked > RECHECK_MILLIS && askedAt.compareAndSet(asked, System.currentTimeMillis())) {
+            if (System.currentTimeMillis() - asked > RECHECK_MILLIS
+                    && askedAt.compareAndSet(asked, System.currentTimeMillis())) {
                 discover();
             }
             return Optional.of(List.of());

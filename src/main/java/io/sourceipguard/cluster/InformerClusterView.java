@@ -54,10 +54,16 @@ public class InformerClusterView implements ClusterView {
     private SharedIndexInformer<io.fabric8.kubernetes.api.model.networking.v1.IngressClass> ingressClassInformer;
     private SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.Deployment> deploymentInformer;
     private SharedIndexInformer<DaemonSet> daemonSetInformer;
-    private final ControllerStore<io.fabric8.kubernetes.api.model.apps.Deployment> deployments = new ControllerStore<>("Deployment",
-            meta -> new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder().withMetadata(meta).build());
-    private final ControllerStore<DaemonSet> daemonSets = new ControllerStore<>("DaemonSet",
-            meta -> new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder().withMetadata(meta).build());
+    private final ControllerStore<io.fabric8.kubernetes.api.model.apps.Deployment> deployments = new ControllerStore<>(
+            "Deployment",
+            meta -> new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                    .withMetadata(meta)
+                    .build());
+    private final ControllerStore<DaemonSet> daemonSets = new ControllerStore<>(
+            "DaemonSet",
+            meta -> new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder()
+                    .withMetadata(meta)
+                    .build());
     private final List<GatewayApiCache<RouteMeta>> routes = List.of(
             new GatewayApiCache<>("gateway.networking.k8s.io/v1", "HTTPRoute", RouteMeta::of),
             new GatewayApiCache<>("gateway.networking.k8s.io/v1", "GRPCRoute", RouteMeta::of));
@@ -73,11 +79,13 @@ public class InformerClusterView implements ClusterView {
 
     void start(@Observes StartupEvent event) {
         if (!config.cluster().enabled()) {
-            LOG.info("cluster access is disabled (sourceip-guard.cluster.enabled=false): sibling ip-masq-agent configs are not read");
+            LOG.info(
+                    "cluster access is disabled (sourceip-guard.cluster.enabled=false): sibling ip-masq-agent configs are not read");
             return;
         }
         if (!clusterConfigured()) {
-            LOG.info("no Kubernetes API configured (no kubeconfig, not in a cluster): sibling ip-masq-agent configs are not read");
+            LOG.info(
+                    "no Kubernetes API configured (no kubeconfig, not in a cluster): sibling ip-masq-agent configs are not read");
             return;
         }
         hasCluster = true;
@@ -89,7 +97,9 @@ public class InformerClusterView implements ClusterView {
             while (root.getCause() != null) {
                 root = root.getCause();
             }
-            LOG.warnf("cannot read the cluster (%s); sibling configs and namespace labels are unknown", root.getMessage());
+            LOG.warnf(
+                    "cannot read the cluster (%s); sibling configs and namespace labels are unknown",
+                    root.getMessage());
             masqInformers.clear();
             awaited.clear();
             namespaces = null;
@@ -108,30 +118,58 @@ public class InformerClusterView implements ClusterView {
         namespaces = start(client.get().namespaces().runnableInformer(RESYNC_MILLIS), "Namespaces");
         // Node pools, taints and the pod network, for rules that must not pin to a missing pool
         // or demand a config that cuts egress; only labels, taints and pod CIDRs are kept.
-        nodeInformer = start(client.get().nodes().runnableInformer(RESYNC_MILLIS).itemStore(nodes), "Nodes");
+        nodeInformer =
+                start(client.get().nodes().runnableInformer(RESYNC_MILLIS).itemStore(nodes), "Nodes");
         // The Services in front of the entry points, for allow-lists that would see node IPs; only
         // LoadBalancer and NodePort Services are kept, and of them only type, policy, selector and labels.
-        serviceInformer = start(client.get().services().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
-                .itemStore(services), "Services");
-        ingressClassInformer = start(client.get().network().v1().ingressClasses().runnableInformer(RESYNC_MILLIS),
-                "IngressClasses");
-        deploymentInformer = start(client.get().apps().deployments().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
-                .itemStore(deployments), "Deployments");
-        daemonSetInformer = start(client.get().apps().daemonSets().inAnyNamespace().runnableInformer(RESYNC_MILLIS)
-                .itemStore(daemonSets), "DaemonSets");
-        // Istio's per-Gateway ConfigMaps and the routes behind an allow-list, for gateway-config and allow-list-source-ip.
+        serviceInformer = start(
+                client.get()
+                        .services()
+                        .inAnyNamespace()
+                        .runnableInformer(RESYNC_MILLIS)
+                        .itemStore(services),
+                "Services");
+        ingressClassInformer =
+                start(client.get().network().v1().ingressClasses().runnableInformer(RESYNC_MILLIS), "IngressClasses");
+        deploymentInformer = start(
+                client.get()
+                        .apps()
+                        .deployments()
+                        .inAnyNamespace()
+                        .runnableInformer(RESYNC_MILLIS)
+                        .itemStore(deployments),
+                "Deployments");
+        daemonSetInformer = start(
+                client.get()
+                        .apps()
+                        .daemonSets()
+                        .inAnyNamespace()
+                        .runnableInformer(RESYNC_MILLIS)
+                        .itemStore(daemonSets),
+                "DaemonSets");
+        // Istio's per-Gateway ConfigMaps and the routes behind an allow-list, for gateway-config and
+        // allow-list-source-ip.
         gateways.start(client.get(), RESYNC_MILLIS);
         routes.forEach(r -> r.start(client.get(), RESYNC_MILLIS));
         String namespace = config.rules().masqueradeConfig().namespace();
         for (String name : config.rules().masqueradeConfig().names()) {
-            masqInformers.add(start(client.get().configMaps().inNamespace(namespace).withName(name)
-                    .runnableInformer(RESYNC_MILLIS), "ConfigMap " + namespace + "/" + name));
+            masqInformers.add(start(
+                    client.get()
+                            .configMaps()
+                            .inNamespace(namespace)
+                            .withName(name)
+                            .runnableInformer(RESYNC_MILLIS),
+                    "ConfigMap " + namespace + "/" + name));
         }
         // The agents' DaemonSets say which keys of those ConfigMaps each agent really reads.
-        agentInformer = start(client.get().apps().daemonSets().inNamespace(namespace).runnableInformer(RESYNC_MILLIS),
+        agentInformer = start(
+                client.get().apps().daemonSets().inNamespace(namespace).runnableInformer(RESYNC_MILLIS),
                 "DaemonSets in " + namespace);
-        LOG.infof("watching ip-masq-agent ConfigMaps %s in %s via %s", config.rules().masqueradeConfig().names(),
-                namespace, client.get().getMasterUrl());
+        LOG.infof(
+                "watching ip-masq-agent ConfigMaps %s in %s via %s",
+                config.rules().masqueradeConfig().names(),
+                namespace,
+                client.get().getMasterUrl());
     }
 
     // start() does not block: an unreachable API server must not delay startup (readiness waits, bounded).
@@ -182,7 +220,8 @@ public class InformerClusterView implements ClusterView {
         }
         gateways.stop();
         routes.forEach(GatewayApiCache::stop);
-        for (SharedIndexInformer<?> informer : java.util.Arrays.asList(ingressClassInformer, deploymentInformer, daemonSetInformer)) {
+        for (SharedIndexInformer<?> informer :
+                java.util.Arrays.asList(ingressClassInformer, deploymentInformer, daemonSetInformer)) {
             if (informer != null) {
                 informer.stop();
             }
@@ -195,12 +234,16 @@ public class InformerClusterView implements ClusterView {
             return Optional.empty();
         }
         return Optional.of(ingressClassInformer.getStore().list().stream()
-                .map(c -> IngressClassMeta.of(JSON.valueToTree(c))).toList());
+                .map(c -> IngressClassMeta.of(JSON.valueToTree(c)))
+                .toList());
     }
 
     @Override
     public Optional<List<ControllerMeta>> ingressControllers() {
-        if (deploymentInformer == null || !deploymentInformer.hasSynced() || daemonSetInformer == null || !daemonSetInformer.hasSynced()) {
+        if (deploymentInformer == null
+                || !deploymentInformer.hasSynced()
+                || daemonSetInformer == null
+                || !daemonSetInformer.hasSynced()) {
             return Optional.empty();
         }
         List<ControllerMeta> all = new ArrayList<>(deployments.controllers());
@@ -243,11 +286,11 @@ public class InformerClusterView implements ClusterView {
         if (agentInformer == null || !agentInformer.hasSynced()) {
             return Optional.empty();
         }
-        java.util.Set<String> names = java.util.Set.copyOf(config.rules().masqueradeConfig().names());
+        java.util.Set<String> names =
+                java.util.Set.copyOf(config.rules().masqueradeConfig().names());
         List<MasqAgent> agents = new ArrayList<>();
         for (DaemonSet ds : agentInformer.getStore().list()) {
-            MasqAgent agent =
-                    MasqAgent.fromDaemonSet(JSON.valueToTree(ds), names::contains);
+            MasqAgent agent = MasqAgent.fromDaemonSet(JSON.valueToTree(ds), names::contains);
             if (agent != null) {
                 agents.add(agent);
             }
@@ -270,7 +313,8 @@ public class InformerClusterView implements ClusterView {
 
     @Override
     public Optional<List<ConfigMapData>> configMaps(String namespace) {
-        if (masqInformers.isEmpty() || !namespace.equals(config.rules().masqueradeConfig().namespace())) {
+        if (masqInformers.isEmpty()
+                || !namespace.equals(config.rules().masqueradeConfig().namespace())) {
             return Optional.empty();
         }
         List<ConfigMapData> all = new ArrayList<>();
@@ -279,7 +323,8 @@ public class InformerClusterView implements ClusterView {
                 return Optional.empty();
             }
             for (ConfigMap cm : informer.getStore().list()) {
-                Map<String, String> data = new java.util.LinkedHashMap<>(cm.getData() == null ? Map.of() : cm.getData());
+                Map<String, String> data =
+                        new java.util.LinkedHashMap<>(cm.getData() == null ? Map.of() : cm.getData());
                 if (cm.getBinaryData() != null) {
                     cm.getBinaryData().forEach((key, value) -> data.put(key, ConfigMapData.decode(value)));
                 }
@@ -300,7 +345,8 @@ public class InformerClusterView implements ClusterView {
         }
         Map<String, String> labels = ns.getMetadata().getLabels();
         Map<String, String> annotations = ns.getMetadata().getAnnotations();
-        return Optional.of(new NamespaceMeta(labels == null ? Map.of() : labels, annotations == null ? Map.of() : annotations));
+        return Optional.of(
+                new NamespaceMeta(labels == null ? Map.of() : labels, annotations == null ? Map.of() : annotations));
     }
 
     // fabric8 falls back to https://kubernetes.default.svc when nothing is configured, which on a

@@ -22,10 +22,17 @@ final class NodeStore extends SlimStore<Node, NodeMeta> {
         ObjectMeta meta = node.getMetadata();
         NodeSpec spec = node.getSpec() == null ? new NodeSpec() : node.getSpec();
         return new NodeBuilder()
-                .withNewMetadata().withName(meta.getName()).withUid(meta.getUid())
-                .withResourceVersion(meta.getResourceVersion()).withLabels(meta.getLabels()).endMetadata()
-                .withNewSpec().withPodCIDR(spec.getPodCIDR()).withPodCIDRs(spec.getPodCIDRs())
-                .withTaints(spec.getTaints()).endSpec()
+                .withNewMetadata()
+                .withName(meta.getName())
+                .withUid(meta.getUid())
+                .withResourceVersion(meta.getResourceVersion())
+                .withLabels(meta.getLabels())
+                .endMetadata()
+                .withNewSpec()
+                .withPodCIDR(spec.getPodCIDR())
+                .withPodCIDRs(spec.getPodCIDRs())
+                .withTaints(spec.getTaints())
+                .endSpec()
                 .build();
     }
 
@@ -45,13 +52,18 @@ final class NodeStore extends SlimStore<Node, NodeMeta> {
         if (spec.getPodCIDRs() != null) {
             podCidrs.addAll(spec.getPodCIDRs());
         }
-        if (podCidrs.isEmpty() && spec.getPodCIDR() != null && !spec.getPodCIDR().isEmpty()) {
+        if (podCidrs.isEmpty()
+                && spec.getPodCIDR() != null
+                && !spec.getPodCIDR().isEmpty()) {
             podCidrs.add(spec.getPodCIDR());
         }
         List<Taint> taints = new ArrayList<>();
         if (spec.getTaints() != null) {
-            spec.getTaints().forEach(t -> taints.add(new Taint(t.getKey(), t.getValue() == null ? "" : t.getValue(),
-                    t.getEffect() == null ? "" : t.getEffect())));
+            spec.getTaints()
+                    .forEach(t -> taints.add(new Taint(
+                            t.getKey(),
+                            t.getValue() == null ? "" : t.getValue(),
+                            t.getEffect() == null ? "" : t.getEffect())));
         }
         Map<String, String> labels = node.getMetadata().getLabels();
         return new NodeMeta(node.getMetadata().getName(), labels == null ? Map.of() : labels, taints, podCidrs);

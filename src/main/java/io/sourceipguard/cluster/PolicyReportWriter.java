@@ -26,7 +26,9 @@ final class PolicyReportWriter {
     // Named explicitly, so no API discovery is needed to find the plural.
     private static ResourceDefinitionContext context(String kind) {
         return new ResourceDefinitionContext.Builder()
-                .withGroup("wgpolicyk8s.io").withVersion("v1alpha2").withKind(kind)
+                .withGroup("wgpolicyk8s.io")
+                .withVersion("v1alpha2")
+                .withKind(kind)
                 .withPlural(kind.toLowerCase(java.util.Locale.ROOT) + "s")
                 .withNamespaced("PolicyReport".equals(kind))
                 .build();
@@ -39,19 +41,29 @@ final class PolicyReportWriter {
             String kind = resource.getKind();
             String namespace = resource.getMetadata().getNamespace();
             var op = client.genericKubernetesResources(context(kind));
-            (namespace == null ? op.resource(resource) : op.inNamespace(namespace).resource(resource))
-                    .fieldManager("sourceip-guard").forceConflicts().serverSideApply();
+            (namespace == null
+                            ? op.resource(resource)
+                            : op.inNamespace(namespace).resource(resource))
+                    .fieldManager("sourceip-guard")
+                    .forceConflicts()
+                    .serverSideApply();
             current.add(kind + "/" + (namespace == null ? "" : namespace));
         }
         for (String kind : new String[] {"PolicyReport", "ClusterPolicyReport"}) {
             var op = client.genericKubernetesResources(context(kind));
-            var ours = "PolicyReport".equals(kind) ? op.inAnyNamespace().withLabel(PolicyReports.MANAGED_BY, PolicyReports.NAME).list()
+            var ours = "PolicyReport".equals(kind)
+                    ? op.inAnyNamespace()
+                            .withLabel(PolicyReports.MANAGED_BY, PolicyReports.NAME)
+                            .list()
                     : op.withLabel(PolicyReports.MANAGED_BY, PolicyReports.NAME).list();
             for (GenericKubernetesResource stale : ours.getItems()) {
                 String namespace = stale.getMetadata().getNamespace();
                 if (!current.contains(kind + "/" + (namespace == null ? "" : namespace))) {
-                    (namespace == null ? op.withName(stale.getMetadata().getName())
-                            : op.inNamespace(namespace).withName(stale.getMetadata().getName())).delete();
+                    (namespace == null
+                                    ? op.withName(stale.getMetadata().getName())
+                                    : op.inNamespace(namespace)
+                                            .withName(stale.getMetadata().getName()))
+                            .delete();
                 }
             }
         }

@@ -28,14 +28,17 @@ public final class ReportAccess {
     public static final String READER_ROLE = "sourceip-guard-report-reader";
 
     /** What the caller gets: 200, 401, 403, or 503 when the API cannot review the token. */
-    public enum Outcome { ALLOWED, UNAUTHENTICATED, FORBIDDEN, UNAVAILABLE }
-
-    public record Verdict(Outcome outcome, String message) {
+    public enum Outcome {
+        ALLOWED,
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        UNAVAILABLE
     }
+
+    public record Verdict(Outcome outcome, String message) {}
 
     /** An authenticated user, as the TokenReview names it and the SubjectAccessReview needs it. */
-    public record User(String name, String uid, List<String> groups, Map<String, List<String>> extra) {
-    }
+    public record User(String name, String uid, List<String> groups, Map<String, List<String>> extra) {}
 
     /** The two reviews, one API call each. */
     public interface Reviewer {
@@ -46,8 +49,7 @@ public final class ReportAccess {
         boolean allowed(User user, String path, String verb);
     }
 
-    private record Kept(Verdict verdict, long until) {
-    }
+    private record Kept(Verdict verdict, long until) {}
 
     private final Reviewer reviewer;
     private final long ttlNanos;
@@ -67,9 +69,11 @@ public final class ReportAccess {
     public Verdict check(String authorization) {
         String token = bearer(authorization);
         if (token == null) {
-            return new Verdict(Outcome.UNAUTHENTICATED, "GET " + PATH + " needs a bearer token (Authorization: Bearer ...)"
-                    + " of a user or ServiceAccount allowed to get the non-resource URL " + PATH
-                    + ", e.g. bound to the ClusterRole " + READER_ROLE);
+            return new Verdict(
+                    Outcome.UNAUTHENTICATED,
+                    "GET " + PATH + " needs a bearer token (Authorization: Bearer ...)"
+                            + " of a user or ServiceAccount allowed to get the non-resource URL " + PATH
+                            + ", e.g. bound to the ClusterRole " + READER_ROLE);
         }
         String key = sha256(token);
         long now = nanoTime.getAsLong();
@@ -96,19 +100,24 @@ public final class ReportAccess {
         try {
             Optional<User> user = reviewer.authenticate(token);
             if (user.isEmpty()) {
-                return new Verdict(Outcome.UNAUTHENTICATED, "the bearer token was not authenticated by the Kubernetes API"
-                        + " (TokenReview): use a current token of a user or ServiceAccount");
+                return new Verdict(
+                        Outcome.UNAUTHENTICATED,
+                        "the bearer token was not authenticated by the Kubernetes API"
+                                + " (TokenReview): use a current token of a user or ServiceAccount");
             }
             if (!reviewer.allowed(user.get(), PATH, VERB)) {
-                return new Verdict(Outcome.FORBIDDEN, "user " + user.get().name() + " may not get the non-resource URL " + PATH
-                        + "; grant it with: kubectl create clusterrolebinding NAME --clusterrole=" + READER_ROLE
-                        + " --serviceaccount=NAMESPACE:NAME (or --user, --group)");
+                return new Verdict(
+                        Outcome.FORBIDDEN,
+                        "user " + user.get().name() + " may not get the non-resource URL " + PATH
+                                + "; grant it with: kubectl create clusterrolebinding NAME --clusterrole=" + READER_ROLE
+                                + " --serviceaccount=NAMESPACE:NAME (or --user, --group)");
             }
             return new Verdict(Outcome.ALLOWED, "");
         } catch (RuntimeException e) {
             // Neither the token nor the request body is in the message: only the API's answer.
             LOG.warnf("cannot review a token for GET %s: %s", PATH, e.getMessage());
-            return new Verdict(Outcome.UNAVAILABLE, "the Kubernetes API could not review the bearer token; try again shortly");
+            return new Verdict(
+                    Outcome.UNAVAILABLE, "the Kubernetes API could not review the bearer token; try again shortly");
         }
     }
 
@@ -124,7 +133,8 @@ public final class ReportAccess {
             return null;
         }
         String value = authorization.strip();
-        if (value.length() <= 7 || !value.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
+        if (value.length() <= 7
+                || !value.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
             return null;
         }
         String token = value.substring(7).strip();
@@ -133,7 +143,8 @@ public final class ReportAccess {
 
     private static String sha256(String token) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always there", e);
         }

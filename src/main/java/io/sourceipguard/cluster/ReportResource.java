@@ -28,42 +28,57 @@ public class ReportResource {
     private final ClusterView cluster;
     private final ReportAccess access;
 
-    public ReportResource(ReportScanner scanner, ClusterView cluster, Instance<KubernetesClient> client, GuardConfig config) {
+    public ReportResource(
+            ReportScanner scanner, ClusterView cluster, Instance<KubernetesClient> client, GuardConfig config) {
         this.scanner = scanner;
         this.cluster = cluster;
-        this.access = new ReportAccess(new TokenReviewer(client::get), config.scan().accessCacheTtl(),
-                config.scan().accessCacheSize(), System::nanoTime);
+        this.access = new ReportAccess(
+                new TokenReviewer(client::get),
+                config.scan().accessCacheTtl(),
+                config.scan().accessCacheSize(),
+                System::nanoTime);
     }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Response latest(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         if (!cluster.hasCluster()) {
-            return error(Response.Status.SERVICE_UNAVAILABLE, "no Kubernetes API is configured (no kubeconfig, not in a cluster):"
-                    + " there is no scan to serve, and no API to check the caller's token with").build();
+            return error(
+                            Response.Status.SERVICE_UNAVAILABLE,
+                            "no Kubernetes API is configured (no kubeconfig, not in a cluster):"
+                                    + " there is no scan to serve, and no API to check the caller's token with")
+                    .build();
         }
         ReportAccess.Verdict verdict = access.check(authorization);
         switch (verdict.outcome()) {
             case UNAUTHENTICATED -> {
-                return error(Response.Status.UNAUTHORIZED, verdict.message()).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
+                return error(Response.Status.UNAUTHORIZED, verdict.message())
+                        .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+                        .build();
             }
             case FORBIDDEN -> {
                 return error(Response.Status.FORBIDDEN, verdict.message()).build();
             }
             case UNAVAILABLE -> {
-                return error(Response.Status.SERVICE_UNAVAILABLE, verdict.message()).build();
+                return error(Response.Status.SERVICE_UNAVAILABLE, verdict.message())
+                        .build();
             }
             case ALLOWED -> {
                 // the latest scan, below
             }
         }
-        return scanner.latest().map(scan -> {
-            ObjectNode body = JsonFormat.tree(scan.report());
-            body.put("scannedAt", scan.finishedAt().toString());
-            return Response.ok(body).build();
-        }).orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, scanner.enabled()
-                ? "the first scan has not finished yet; try again shortly"
-                : "background scans are off; set sourceip-guard.scan.interval (e.g. 10m) to turn them on").build());
+        return scanner.latest()
+                .map(scan -> {
+                    ObjectNode body = JsonFormat.tree(scan.report());
+                    body.put("scannedAt", scan.finishedAt().toString());
+                    return Response.ok(body).build();
+                })
+                .orElseGet(() -> error(
+                                Response.Status.SERVICE_UNAVAILABLE,
+                                scanner.enabled()
+                                        ? "the first scan has not finished yet; try again shortly"
+                                        : "background scans are off; set sourceip-guard.scan.interval (e.g. 10m) to turn them on")
+                        .build());
     }
 
     private static Response.ResponseBuilder error(Response.Status status, String message) {

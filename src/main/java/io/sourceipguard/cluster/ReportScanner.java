@@ -2,12 +2,12 @@ package io.sourceipguard.cluster;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.sourceipguard.config.GuardConfig;
@@ -23,8 +23,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,8 +45,7 @@ public class ReportScanner {
     private static final String LEASE = "sourceip-guard-report";
 
     /** A finished scan. */
-    public record Scan(Report report, Instant finishedAt) {
-    }
+    public record Scan(Report report, Instant finishedAt) {}
 
     // Resolved only when cluster work starts: creating the client loads hundreds of classes.
     private final Instance<KubernetesClient> client;
@@ -59,7 +58,8 @@ public class ReportScanner {
 
     private final MultiGauge findings;
 
-    public ReportScanner(Instance<KubernetesClient> client, GuardConfig config, PolicyEngine engine, MeterRegistry meters) {
+    public ReportScanner(
+            Instance<KubernetesClient> client, GuardConfig config, PolicyEngine engine, MeterRegistry meters) {
         this.client = client;
         this.config = config;
         this.engine = engine;
@@ -85,7 +85,9 @@ public class ReportScanner {
             elect();
         }
         scheduler.scheduleWithFixedDelay(this::scanOnce, 0, interval.get().toMillis(), TimeUnit.MILLISECONDS);
-        LOG.infof("scanning the cluster every %s%s", interval.get(),
+        LOG.infof(
+                "scanning the cluster every %s%s",
+                interval.get(),
                 config.scan().writePolicyReports() ? " and writing PolicyReports when holding the Lease " + LEASE : "");
     }
 
@@ -109,24 +111,31 @@ public class ReportScanner {
 
     void scanOnce() {
         try {
-            List<Manifest> manifests = ClusterSource.read(client.get(), config.rules().masqueradeConfig());
+            List<Manifest> manifests =
+                    ClusterSource.read(client.get(), config.rules().masqueradeConfig());
             Report report = Report.of(engine, manifests, new ManifestClusterView(manifests, true));
             latest.set(new Scan(report, Instant.now()));
             Map<String, Integer> counts = new TreeMap<>();
             report.rows().forEach(r -> counts.merge(r.rule() + "\u0000" + r.result(), 1, Integer::sum));
-            findings.register(counts.entrySet().stream().map(e -> {
-                String[] key = e.getKey().split("\u0000", 2);
-                return MultiGauge.Row.of(Tags.of("rule", key[0], "result", key[1]), e.getValue());
-            }).collect(java.util.stream.Collectors.toList()), true);
+            findings.register(
+                    counts.entrySet().stream()
+                            .map(e -> {
+                                String[] key = e.getKey().split("\u0000", 2);
+                                return MultiGauge.Row.of(Tags.of("rule", key[0], "result", key[1]), e.getValue());
+                            })
+                            .collect(java.util.stream.Collectors.toList()),
+                    true);
             if (leader.get()) {
                 List<ObjectNode> reports = io.sourceipguard.report.PolicyReports.of(report, Instant.now());
                 new PolicyReportWriter(client.get()).write(reports);
             }
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
             // The next scan tries again; admission does not depend on this.
-            LOG.warnf("cluster scan failed: %s", e.getCode() == 404 && e.getMessage().contains("wgpolicyk8s.io")
-                    ? "the PolicyReport CRDs are not installed; apply k8s/crds (or set sourceip-guard.scan.write-policy-reports=false)"
-                    : e.getMessage());
+            LOG.warnf(
+                    "cluster scan failed: %s",
+                    e.getCode() == 404 && e.getMessage().contains("wgpolicyk8s.io")
+                            ? "the PolicyReport CRDs are not installed; apply k8s/crds (or set sourceip-guard.scan.write-policy-reports=false)"
+                            : e.getMessage());
         } catch (RuntimeException e) {
             LOG.warnf("cluster scan failed: %s", e.getMessage());
         }
@@ -134,22 +143,27 @@ public class ReportScanner {
 
     // Only one replica writes PolicyReports: the holder of a Lease in the webhook's namespace.
     private void elect() {
-        String identity = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("sourceip-guard-" + ProcessHandle.current().pid());
-        election = client.get().leaderElector().withConfig(new LeaderElectionConfigBuilder()
-                .withName(LEASE)
-                .withLock(new LeaseLock(config.cluster().namespace(), LEASE, identity))
-                .withLeaseDuration(Duration.ofSeconds(30))
-                .withRenewDeadline(Duration.ofSeconds(20))
-                .withRetryPeriod(Duration.ofSeconds(5))
-                .withReleaseOnCancel(true)
-                .withLeaderCallbacks(new LeaderCallbacks(
-                        () -> {
-                            leader.set(true);
-                            LOG.infof("%s holds the Lease %s: writing PolicyReports", identity, LEASE);
-                            scheduler.execute(this::scanOnce);
-                        },
-                        () -> leader.set(false),
-                        newLeader -> LOG.debugf("PolicyReports are written by %s", newLeader)))
-                .build()).build().start();
+        String identity = Optional.ofNullable(System.getenv("HOSTNAME"))
+                .orElse("sourceip-guard-" + ProcessHandle.current().pid());
+        election = client.get()
+                .leaderElector()
+                .withConfig(new LeaderElectionConfigBuilder()
+                        .withName(LEASE)
+                        .withLock(new LeaseLock(config.cluster().namespace(), LEASE, identity))
+                        .withLeaseDuration(Duration.ofSeconds(30))
+                        .withRenewDeadline(Duration.ofSeconds(20))
+                        .withRetryPeriod(Duration.ofSeconds(5))
+                        .withReleaseOnCancel(true)
+                        .withLeaderCallbacks(new LeaderCallbacks(
+                                () -> {
+                                    leader.set(true);
+                                    LOG.infof("%s holds the Lease %s: writing PolicyReports", identity, LEASE);
+                                    scheduler.execute(this::scanOnce);
+                                },
+                                () -> leader.set(false),
+                                newLeader -> LOG.debugf("PolicyReports are written by %s", newLeader)))
+                        .build())
+                .build()
+                .start();
     }
 }

@@ -21,8 +21,11 @@ final class ServiceStore extends SlimStore<Service, ServiceMeta> {
         ServiceSpec spec = service.getSpec() == null ? new ServiceSpec() : service.getSpec();
         ServiceBuilder slim = new ServiceBuilder().withMetadata(slimMeta(service.getMetadata()));
         if ("LoadBalancer".equals(spec.getType()) || "NodePort".equals(spec.getType())) {
-            slim.withNewSpec().withType(spec.getType()).withExternalTrafficPolicy(spec.getExternalTrafficPolicy())
-                    .withSelector(spec.getSelector()).endSpec();
+            slim.withNewSpec()
+                    .withType(spec.getType())
+                    .withExternalTrafficPolicy(spec.getExternalTrafficPolicy())
+                    .withSelector(spec.getSelector())
+                    .endSpec();
         }
         return slim.build();
     }
@@ -46,8 +49,13 @@ final class ServiceStore extends SlimStore<Service, ServiceMeta> {
         Map<String, String> labels = service.getMetadata().getLabels();
         Map<String, String> selector = spec.getSelector();
         String policy = spec.getExternalTrafficPolicy();
-        return new ServiceMeta(service.getMetadata().getNamespace(), service.getMetadata().getName(), spec.getType(),
-                policy == null ? "" : policy, labels == null ? Map.of() : labels, selector == null ? Map.of() : selector);
+        return new ServiceMeta(
+                service.getMetadata().getNamespace(),
+                service.getMetadata().getName(),
+                spec.getType(),
+                policy == null ? "" : policy,
+                labels == null ? Map.of() : labels,
+                selector == null ? Map.of() : selector);
     }
 
     /** Every LoadBalancer and NodePort Service as the rules see it. */

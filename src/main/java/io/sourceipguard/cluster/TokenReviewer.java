@@ -28,28 +28,47 @@ public final class TokenReviewer implements ReportAccess.Reviewer {
     @Override
     public Optional<ReportAccess.User> authenticate(String token) {
         // No audiences: the API server's own, which is what `kubectl create token` issues for.
-        TokenReview review = client.get().authentication().v1().tokenReviews()
-                .create(new TokenReviewBuilder().withNewSpec().withToken(token).endSpec().build());
-        if (review.getStatus() == null || !Boolean.TRUE.equals(review.getStatus().getAuthenticated())
+        TokenReview review = client.get()
+                .authentication()
+                .v1()
+                .tokenReviews()
+                .create(new TokenReviewBuilder()
+                        .withNewSpec()
+                        .withToken(token)
+                        .endSpec()
+                        .build());
+        if (review.getStatus() == null
+                || !Boolean.TRUE.equals(review.getStatus().getAuthenticated())
                 || review.getStatus().getUser() == null) {
             return Optional.empty();
         }
         UserInfo user = review.getStatus().getUser();
-        return Optional.of(new ReportAccess.User(user.getUsername(), user.getUid(),
+        return Optional.of(new ReportAccess.User(
+                user.getUsername(),
+                user.getUid(),
                 user.getGroups() == null ? List.of() : user.getGroups(),
                 user.getExtra() == null ? Map.of() : user.getExtra()));
     }
 
     @Override
     public boolean allowed(ReportAccess.User user, String path, String verb) {
-        SubjectAccessReview review = client.get().authorization().v1().subjectAccessReview()
-                .create(new SubjectAccessReviewBuilder().withNewSpec()
+        SubjectAccessReview review = client.get()
+                .authorization()
+                .v1()
+                .subjectAccessReview()
+                .create(new SubjectAccessReviewBuilder()
+                        .withNewSpec()
                         .withUser(user.name())
                         .withUid(user.uid())
                         .withGroups(user.groups())
                         .withExtra(user.extra())
-                        .withNewNonResourceAttributes().withPath(path).withVerb(verb).endNonResourceAttributes()
-                        .endSpec().build());
-        return review.getStatus() != null && Boolean.TRUE.equals(review.getStatus().getAllowed());
+                        .withNewNonResourceAttributes()
+                        .withPath(path)
+                        .withVerb(verb)
+                        .endNonResourceAttributes()
+                        .endSpec()
+                        .build());
+        return review.getStatus() != null
+                && Boolean.TRUE.equals(review.getStatus().getAllowed());
     }
 }

@@ -45,8 +45,10 @@ public class EngineProducer {
     /** Who grants exemptions and which identities bypass the rules; public for the policies command. */
     public static ExemptionSettings exemptions(GuardConfig config) {
         GuardConfig.Exemptions exemptions = config.exemptions();
-        return new ExemptionSettings(new HashSet<>(exemptions.adminUsers().orElse(List.of())),
-                new HashSet<>(exemptions.adminGroups()), new HashSet<>(exemptions.systemUsers().orElse(List.of())));
+        return new ExemptionSettings(
+                new HashSet<>(exemptions.adminUsers().orElse(List.of())),
+                new HashSet<>(exemptions.adminGroups()),
+                new HashSet<>(exemptions.systemUsers().orElse(List.of())));
     }
 
     /** The rule settings for a configuration; public for the report command, which boots no container. */
@@ -60,10 +62,14 @@ public class EngineProducer {
                 throw invalid("rules.ingress-node-pool.selectors", e.getMessage());
             }
         }
-        Optional<IngressPoolSettings.Toleration> toleration = ingress.toleration().key()
-                .map(key -> new IngressPoolSettings.Toleration(key, ingress.toleration().value().orElse(""),
+        Optional<IngressPoolSettings.Toleration> toleration = ingress.toleration()
+                .key()
+                .map(key -> new IngressPoolSettings.Toleration(
+                        key,
+                        ingress.toleration().value().orElse(""),
                         ingress.toleration().effect()));
-        IngressPoolSettings pool = new IngressPoolSettings(ingress.poolLabelKey(), ingress.poolLabelValue(), selectors, toleration);
+        IngressPoolSettings pool =
+                new IngressPoolSettings(ingress.poolLabelKey(), ingress.poolLabelValue(), selectors, toleration);
 
         GuardConfig.MasqRule masq = config.rules().masqueradeConfig();
         if (masq.cidrLimit() <= 0) {
@@ -73,15 +79,27 @@ public class EngineProducer {
         if (!"auto".equals(masq.podNetwork())) {
             network = PodNetwork.parse(masq.podNetwork());
             if (network == null) {
-                throw invalid("rules.masquerade-config.pod-network", "'" + masq.podNetwork()
-                        + "' is not a pod network; use auto, routable, overlay or pod-subnet");
+                throw invalid(
+                        "rules.masquerade-config.pod-network",
+                        "'" + masq.podNetwork() + "' is not a pod network; use auto, routable, overlay or pod-subnet");
             }
         }
-        MasqSettings masqSettings = new MasqSettings(masq.namespace(), new HashSet<>(masq.names()), masq.keyPrefixes(),
-                new HashSet<>(masq.keyNames()), cidrs("protected-cidrs", masq.protectedCidrs()), masq.cidrLimit(),
-                masq.ipv6Enabled(), network, cidrs("cluster-cidrs", masq.clusterCidrs().orElse(List.of())),
-                cidrs("must-masquerade-cidrs", masq.mustMasqueradeCidrs()), new HashSet<>(masq.platformNames()));
-        return new PolicySettings(config.rules().serviceExternalTrafficPolicy().includeNodePort(), pool, masqSettings,
+        MasqSettings masqSettings = new MasqSettings(
+                masq.namespace(),
+                new HashSet<>(masq.names()),
+                masq.keyPrefixes(),
+                new HashSet<>(masq.keyNames()),
+                cidrs("protected-cidrs", masq.protectedCidrs()),
+                masq.cidrLimit(),
+                masq.ipv6Enabled(),
+                network,
+                cidrs("cluster-cidrs", masq.clusterCidrs().orElse(List.of())),
+                cidrs("must-masquerade-cidrs", masq.mustMasqueradeCidrs()),
+                new HashSet<>(masq.platformNames()));
+        return new PolicySettings(
+                config.rules().serviceExternalTrafficPolicy().includeNodePort(),
+                pool,
+                masqSettings,
                 config.rules().gatewayConfig().istioNamespaces());
     }
 

@@ -69,11 +69,17 @@ public interface GuardConfig {
 
         /** Every rule's group by rule id (not a configuration key): where the modes are read. */
         default Map<String, RuleGroup> byId() {
-            return Map.of(ServiceExternalTrafficPolicyRule.ID, serviceExternalTrafficPolicy(),
-                    IngressNodePoolRule.ID, ingressNodePool(),
-                    GatewayConfigRule.ID, gatewayConfig(),
-                    AllowListSourceIpRule.ID, allowListSourceIp(),
-                    MasqueradeConfigRule.ID, masqueradeConfig());
+            return Map.of(
+                    ServiceExternalTrafficPolicyRule.ID,
+                    serviceExternalTrafficPolicy(),
+                    IngressNodePoolRule.ID,
+                    ingressNodePool(),
+                    GatewayConfigRule.ID,
+                    gatewayConfig(),
+                    AllowListSourceIpRule.ID,
+                    allowListSourceIp(),
+                    MasqueradeConfigRule.ID,
+                    masqueradeConfig());
         }
     }
 

@@ -14,8 +14,7 @@ import java.util.Map;
  */
 public final class StandaloneConfig {
 
-    private StandaloneConfig() {
-    }
+    private StandaloneConfig() {}
 
     /** The configuration with the given keys overridden (e.g. {@code sourceip-guard.mode=audit}). */
     public static GuardConfig load(Map<String, String> overrides) {

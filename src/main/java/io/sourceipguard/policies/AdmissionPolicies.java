@@ -16,7 +16,6 @@ import io.sourceipguard.policy.rules.ServiceExternalTrafficPolicyRule;
 import io.sourceipguard.policy.rules.WorkloadSelector;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -45,11 +44,10 @@ public final class AdmissionPolicies {
     }
 
     /** One mutating rule: what it looks at, when an object is out of line, the patch, and what audit says. */
-    private record MutatingRule(String id, ArrayNode resources, List<Condition> outOfLine, String patch, String would) {
-    }
+    private record MutatingRule(
+            String id, ArrayNode resources, List<Condition> outOfLine, String patch, String would) {}
 
-    private record Condition(String name, String expression) {
-    }
+    private record Condition(String name, String expression) {}
 
     /** The MutatingAdmissionPolicies and their bindings (none for a rule that is off). */
     public List<ObjectNode> mutating() {
@@ -61,7 +59,8 @@ public final class AdmissionPolicies {
             spec.put("reinvocationPolicy", "IfNeeded");
             ObjectNode mutation = spec.putArray("mutations").addObject();
             mutation.put("patchType", "JSONPatch");
-            mutation.putObject("jsonPatch").put("expression", "variables.exempted || !variables.enforced ? [] :\n" + rule.patch());
+            mutation.putObject("jsonPatch")
+                    .put("expression", "variables.exempted || !variables.enforced ? [] :\n" + rule.patch());
             objects.add(object("MutatingAdmissionPolicy", name, spec));
             ObjectNode binding = JSON.objectNode().put("policyName", name);
             objects.add(object("MutatingAdmissionPolicyBinding", name, binding));
@@ -101,23 +100,30 @@ public final class AdmissionPolicies {
 
     // The objects the webhook leaves to their controller (policy/rules/ReconcilingOwner): a controller that writes the
     // field back would loop against the patch. Helm is no such controller, and its objects are patched.
-    private static final Condition NOT_RECONCILED = new Condition("not-reconciled", "!("
-            + "object.metadata.?labels[?'app.kubernetes.io/managed-by'].orValue('') == 'envoy-gateway'"
-            + " || object.metadata.?labels[?'gateway.envoyproxy.io/owning-gateway-name'].hasValue()"
-            + " || object.metadata.?labels[?'gateway.istio.io/managed'].hasValue()"
-            + " || object.metadata.?labels[?'io.cilium.gateway/owning-gateway'].hasValue()"
-            + " || object.metadata.?labels[?'gateway.networking.k8s.io/gateway-name'].hasValue()"
-            + " || object.metadata.?ownerReferences.orValue([]).exists(o, o.?controller.orValue(false)))");
+    private static final Condition NOT_RECONCILED = new Condition(
+            "not-reconciled",
+            "!("
+                    + "object.metadata.?labels[?'app.kubernetes.io/managed-by'].orValue('') == 'envoy-gateway'"
+                    + " || object.metadata.?labels[?'gateway.envoyproxy.io/owning-gateway-name'].hasValue()"
+                    + " || object.metadata.?labels[?'gateway.istio.io/managed'].hasValue()"
+                    + " || object.metadata.?labels[?'io.cilium.gateway/owning-gateway'].hasValue()"
+                    + " || object.metadata.?labels[?'gateway.networking.k8s.io/gateway-name'].hasValue()"
+                    + " || object.metadata.?ownerReferences.orValue([]).exists(o, o.?controller.orValue(false)))");
 
     private MutatingRule serviceRule() {
-        List<String> types = settings.serviceIncludeNodePort() ? List.of("LoadBalancer", "NodePort") : List.of("LoadBalancer");
+        List<String> types =
+                settings.serviceIncludeNodePort() ? List.of("LoadBalancer", "NodePort") : List.of("LoadBalancer");
         List<Condition> outOfLine = List.of(
                 new Condition("exposed", "object.spec.?type.orValue('ClusterIP') in " + Cel.list(types)),
                 // unset means Cluster; any value but Cluster and Local the API server refuses on its own
                 new Condition("not-local", "object.spec.?externalTrafficPolicy.orValue('Cluster') == 'Cluster'"),
                 NOT_RECONCILED);
         String patch = "[JSONPatch{op: 'add', path: '/spec/externalTrafficPolicy', value: 'Local'}]";
-        return new MutatingRule(ServiceExternalTrafficPolicyRule.ID, resources("", "services"), outOfLine, patch,
+        return new MutatingRule(
+                ServiceExternalTrafficPolicyRule.ID,
+                resources("", "services"),
+                outOfLine,
+                patch,
                 "set spec.externalTrafficPolicy=Local");
     }
 
@@ -125,21 +131,30 @@ public final class AdmissionPolicies {
         IngressPoolSettings pool = settings.ingressPool();
         String key = Cel.lit(pool.poolLabelKey());
         String value = Cel.lit(pool.poolLabelValue());
-        String recognised = pool.selectors().stream().map(AdmissionPolicies::recognises)
-                .collect(Collectors.joining("\n|| "));
+        String recognised =
+                pool.selectors().stream().map(AdmissionPolicies::recognises).collect(Collectors.joining("\n|| "));
         List<Condition> outOfLine = List.of(
                 new Condition("ingress-controller", recognised),
-                new Condition("not-pinned", "object.spec.?template.?spec.?nodeSelector[?" + key + "].orValue('') != " + value),
+                new Condition(
+                        "not-pinned",
+                        "object.spec.?template.?spec.?nodeSelector[?" + key + "].orValue('') != " + value),
                 NOT_RECONCILED,
                 // one Envoy per node (Cilium): cannot be pinned, as the webhook reports
-                new Condition("not-per-node", "object.metadata.?labels[?'app.kubernetes.io/name'].orValue('') != 'cilium-envoy'"));
+                new Condition(
+                        "not-per-node",
+                        "object.metadata.?labels[?'app.kubernetes.io/name'].orValue('') != 'cilium-envoy'"));
         String selector = "/spec/template/spec/nodeSelector";
         String patch = "object.spec.?template.?spec.?nodeSelector.hasValue()\n"
-                + "  ? [JSONPatch{op: 'add', path: " + Cel.lit(selector + "/" + PatchOperation.escape(pool.poolLabelKey()))
+                + "  ? [JSONPatch{op: 'add', path: "
+                + Cel.lit(selector + "/" + PatchOperation.escape(pool.poolLabelKey()))
                 + ", value: " + value + "}]\n"
                 + "  : [JSONPatch{op: 'add', path: " + Cel.lit(selector) + ", value: {" + key + ": " + value + "}}]";
-        return new MutatingRule(IngressNodePoolRule.ID, resources("apps", "deployments", "daemonsets", "statefulsets"),
-                outOfLine, patch, "set spec.template.spec.nodeSelector " + pool.poolLabelKey() + "=" + pool.poolLabelValue());
+        return new MutatingRule(
+                IngressNodePoolRule.ID,
+                resources("apps", "deployments", "daemonsets", "statefulsets"),
+                outOfLine,
+                patch,
+                "set spec.template.spec.nodeSelector " + pool.poolLabelKey() + "=" + pool.poolLabelValue());
     }
 
     // One selector: every label term on the workload's labels or on its pod template's, and every image term.
@@ -162,7 +177,8 @@ public final class AdmissionPolicies {
         String metadata = object.equals("object") ? "object.metadata" : object;
         List<String> terms = new ArrayList<>();
         selector.keys().forEach(k -> terms.add(metadata + ".?labels[?" + Cel.lit(k) + "].hasValue()"));
-        selector.labels().forEach((k, v) -> terms.add(metadata + ".?labels[?" + Cel.lit(k) + "].orValue('') == " + Cel.lit(v)));
+        selector.labels()
+                .forEach((k, v) -> terms.add(metadata + ".?labels[?" + Cel.lit(k) + "].orValue('') == " + Cel.lit(v)));
         return "(" + String.join(" && ", terms) + ")";
     }
 
@@ -186,7 +202,10 @@ public final class AdmissionPolicies {
         Mode configured = modes.of(rule.id());
         Mode other = configured == Mode.ENFORCE ? Mode.AUDIT : Mode.ENFORCE;
         String switched = cel.namespaceSays(rule.id(), other.label());
-        variable(variables, wanted == Mode.ENFORCE ? "enforced" : "audited", wanted == configured ? "!" + switched : switched);
+        variable(
+                variables,
+                wanted == Mode.ENFORCE ? "enforced" : "audited",
+                wanted == configured ? "!" + switched : switched);
         return variables;
     }
 
@@ -194,18 +213,25 @@ public final class AdmissionPolicies {
         if (who.systemUsers().isEmpty()) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new Condition("not-a-platform-identity",
-                "!(request.userInfo.username in " + Cel.list(who.systemUsers()) + ")"));
+        return java.util.Optional.of(new Condition(
+                "not-a-platform-identity", "!(request.userInfo.username in " + Cel.list(who.systemUsers()) + ")"));
     }
 
     // Only cluster admins grant exemptions and namespace modes; only sourceip-guard writes the stamps.
     private ObjectNode guard() {
         ArrayNode resources = resources("", "services", "services/status");
-        resources.addAll(resources("apps", "deployments", "daemonsets", "statefulsets", "deployments/status",
-                "daemonsets/status", "statefulsets/status"));
+        resources.addAll(resources(
+                "apps",
+                "deployments",
+                "daemonsets",
+                "statefulsets",
+                "deployments/status",
+                "daemonsets/status",
+                "statefulsets/status"));
         resources.addAll(resources("", "namespaces", "namespaces/status", "namespaces/finalize"));
         ArrayNode conditions = JSON.arrayNode();
-        systemIdentity().ifPresent(c -> conditions.addObject().put("name", c.name()).put("expression", c.expression()));
+        systemIdentity()
+                .ifPresent(c -> conditions.addObject().put("name", c.name()).put("expression", c.expression()));
         ObjectNode spec = spec(resources, conditions, "Fail");
         ArrayNode variables = spec.putArray("variables");
         List<String> admin = new ArrayList<>();
@@ -216,11 +242,20 @@ public final class AdmissionPolicies {
         variable(variables, "admin", String.join(" || ", admin));
         labelVariables(variables, "exempt", Keys.EXEMPT);
         labelVariables(variables, "mode", Keys.MODE);
-        variable(variables, "exemptGrant", "variables.exemptSet && (!variables.oldExemptSet || variables.exempt != variables.oldExempt)");
-        variable(variables, "modeChange", "request.kind.kind == 'Namespace' && variables.modeSet"
-                + " && (!variables.oldModeSet || variables.mode != variables.oldMode)");
-        variable(variables, "modeGrant", "variables.modeChange && " + cel.validMode("variables.mode")
-                + " && !variables.mode.matches('^(?i:enforce)([._]|$)')");
+        variable(
+                variables,
+                "exemptGrant",
+                "variables.exemptSet && (!variables.oldExemptSet || variables.exempt != variables.oldExempt)");
+        variable(
+                variables,
+                "modeChange",
+                "request.kind.kind == 'Namespace' && variables.modeSet"
+                        + " && (!variables.oldModeSet || variables.mode != variables.oldMode)");
+        variable(
+                variables,
+                "modeGrant",
+                "variables.modeChange && " + cel.validMode("variables.mode")
+                        + " && !variables.mode.matches('^(?i:enforce)([._]|$)')");
         List<String> stamps = new ArrayList<>();
         for (String key : List.of(Keys.EXEMPTED_BY, Keys.EXEMPTED_AT)) {
             String k = Cel.lit(key);
@@ -232,17 +267,28 @@ public final class AdmissionPolicies {
 
         String rules = String.join(", ", RuleSet.ids());
         ArrayNode validations = spec.putArray("validations");
-        validation(validations, "!variables.exemptGrant || " + cel.validSelection("variables.exempt"),
-                "'[exemption] label " + Keys.EXEMPT + "=' + variables.exempt + ' names no rule; use all, or rule ids separated by \\'.\\': "
-                        + rules + "'");
-        validation(validations, "!variables.modeChange || " + cel.validMode("variables.mode"),
-                "'[exemption] label " + Keys.MODE + "=' + variables.mode + ' is not a namespace mode; use enforce, audit, or"
+        validation(
+                validations,
+                "!variables.exemptGrant || " + cel.validSelection("variables.exempt"),
+                "'[exemption] label " + Keys.EXEMPT
+                        + "=' + variables.exempt + ' names no rule; use all, or rule ids separated by \\'.\\': " + rules
+                        + "'");
+        validation(
+                validations,
+                "!variables.modeChange || " + cel.validMode("variables.mode"),
+                "'[exemption] label " + Keys.MODE
+                        + "=' + variables.mode + ' is not a namespace mode; use enforce, audit, or"
                         + " audit.<rule>.<rule> with rules " + rules + "'");
-        validation(validations, "!(variables.exemptGrant || variables.modeGrant) || variables.admin",
+        validation(
+                validations,
+                "!(variables.exemptGrant || variables.modeGrant) || variables.admin",
                 "'[exemption] only a cluster admin may grant an exemption, and ' + request.userInfo.username + ' is none: label '"
-                        + " + (variables.exemptGrant ? '" + Keys.EXEMPT + "=' + variables.exempt : '" + Keys.MODE + "=' + variables.mode)"
+                        + " + (variables.exemptGrant ? '" + Keys.EXEMPT + "=' + variables.exempt : '" + Keys.MODE
+                        + "=' + variables.mode)"
                         + " + ' is refused. Remove the label, or ask a cluster admin to set it.'");
-        validation(validations, "!variables.stampWritten || variables.admin",
+        validation(
+                validations,
+                "!variables.stampWritten || variables.admin",
                 "'[exemption] annotations " + Keys.EXEMPTED_BY + " and " + Keys.EXEMPTED_AT
                         + " record a cluster admin\\'s grant; nobody else may write them: remove them.'");
         return spec;
@@ -253,7 +299,10 @@ public final class AdmissionPolicies {
         String old = "old" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
         variable(variables, name + "Set", "object.metadata.?labels[?" + Cel.lit(key) + "].hasValue()");
         variable(variables, name, Cel.label("object", key));
-        variable(variables, old + "Set", "oldObject != null && oldObject.metadata.?labels[?" + Cel.lit(key) + "].hasValue()");
+        variable(
+                variables,
+                old + "Set",
+                "oldObject != null && oldObject.metadata.?labels[?" + Cel.lit(key) + "].hasValue()");
         variable(variables, old, "oldObject == null ? '' : " + Cel.label("oldObject", key));
     }
 
@@ -262,7 +311,10 @@ public final class AdmissionPolicies {
     }
 
     private static void validation(ArrayNode validations, String expression, String messageExpression) {
-        validations.addObject().put("expression", expression).put("messageExpression", messageExpression)
+        validations
+                .addObject()
+                .put("expression", expression)
+                .put("messageExpression", messageExpression)
                 .put("reason", "Forbidden");
     }
 

@@ -49,7 +49,8 @@ final class Cel {
 
     /** The exemption value (already valid) names the rule. */
     static String selects(String value, String rule) {
-        return "(" + value + " == 'all' || " + value + ".matches(" + lit("(^|" + SEPARATOR + ")" + rule + "(" + SEPARATOR + "|$)") + "))";
+        return "(" + value + " == 'all' || " + value + ".matches("
+                + lit("(^|" + SEPARATOR + ")" + rule + "(" + SEPARATOR + "|$)") + "))";
     }
 
     /**
@@ -59,8 +60,8 @@ final class Cel {
     String exempted(String rule) {
         String own = label("object", Keys.EXEMPT);
         String namespace = namespaceLabel(Keys.EXEMPT);
-        return "(" + validSelection(own) + "\n  ? " + selects(own, rule) + "\n  : " + validSelection(namespace) + "\n    && "
-                + selects(namespace, rule) + ")";
+        return "(" + validSelection(own) + "\n  ? " + selects(own, rule) + "\n  : " + validSelection(namespace)
+                + "\n    && " + selects(namespace, rule) + ")";
     }
 
     /** A valid namespace mode label: enforce or audit, then known rule ids (any case, as the engine reads it). */

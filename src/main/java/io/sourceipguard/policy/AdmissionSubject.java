@@ -26,8 +26,17 @@ public record AdmissionSubject(
         String subResource) {
 
     /** A write to the resource itself, not a subresource. */
-    public AdmissionSubject(Operation operation, String group, String kind, String namespace, String name, JsonNode object,
-            JsonNode oldObject, String username, List<String> groups, boolean dryRun) {
+    public AdmissionSubject(
+            Operation operation,
+            String group,
+            String kind,
+            String namespace,
+            String name,
+            JsonNode object,
+            JsonNode oldObject,
+            String username,
+            List<String> groups,
+            boolean dryRun) {
         this(operation, group, kind, namespace, name, object, oldObject, username, groups, dryRun, "");
     }
 
@@ -47,9 +56,17 @@ public record AdmissionSubject(
         String apiVersion = object.path("apiVersion").asText("");
         int slash = apiVersion.indexOf('/');
         String group = slash < 0 ? "" : apiVersion.substring(0, slash);
-        return new AdmissionSubject(Operation.CREATE, group, object.path("kind").asText(""),
-                metadata.path("namespace").asText(""), metadata.path("name").asText(""),
-                object, null, "", List.of(), false);
+        return new AdmissionSubject(
+                Operation.CREATE,
+                group,
+                object.path("kind").asText(""),
+                metadata.path("namespace").asText(""),
+                metadata.path("name").asText(""),
+                object,
+                null,
+                "",
+                List.of(),
+                false);
     }
 
     /** True when this is the given kind in the given API group ({@code ""} is the core group). */

@@ -19,7 +19,8 @@ public interface ClusterView {
         /** A binaryData value as the file a mount makes of it (UTF-8 text; unreadable base64 is empty). */
         public static String decode(String base64) {
             try {
-                return new String(java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
+                return new String(
+                        java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
                 return "";
             }
@@ -30,15 +31,13 @@ public interface ClusterView {
     Optional<List<ConfigMapData>> configMaps(String namespace);
 
     /** A Namespace's labels and annotations. */
-    record NamespaceMeta(Map<String, String> labels, Map<String, String> annotations) {
-    }
+    record NamespaceMeta(Map<String, String> labels, Map<String, String> annotations) {}
 
     /** The labels and annotations of a namespace, or empty when they cannot be read. */
     Optional<NamespaceMeta> namespace(String name);
 
     /** A Node taint, as {@code spec.taints} lists it. */
-    record Taint(String key, String value, String effect) {
-    }
+    record Taint(String key, String value, String effect) {}
 
     /** What the rules read of a Node: its labels, taints and pod CIDRs (never its status). */
     record NodeMeta(String name, Map<String, String> labels, List<Taint> taints, List<String> podCidrs) {
@@ -57,8 +56,13 @@ public interface ClusterView {
      * NodePort): where it is, what it selects, and whether client IPs survive ({@code externalTrafficPolicy},
      * empty when unset, which means Cluster).
      */
-    record ServiceMeta(String namespace, String name, String type, String externalTrafficPolicy,
-            Map<String, String> labels, Map<String, String> selector) {
+    record ServiceMeta(
+            String namespace,
+            String name,
+            String type,
+            String externalTrafficPolicy,
+            Map<String, String> labels,
+            Map<String, String> selector) {
         public ServiceMeta {
             labels = Map.copyOf(labels);
             selector = Map.copyOf(selector);
@@ -84,8 +88,14 @@ public interface ClusterView {
      * A Gateway API {@code Gateway} ({@code gateway.networking.k8s.io/v1}) as the rules see it: its class, its
      * annotations and the {@code spec.infrastructure.parametersRef} it names (empty strings when unset).
      */
-    record GatewayMeta(String namespace, String name, String className, Map<String, String> annotations,
-            String parametersGroup, String parametersKind, String parametersName) {
+    record GatewayMeta(
+            String namespace,
+            String name,
+            String className,
+            Map<String, String> annotations,
+            String parametersGroup,
+            String parametersKind,
+            String parametersName) {
         public GatewayMeta {
             annotations = Map.copyOf(annotations);
         }
@@ -93,12 +103,21 @@ public interface ClusterView {
         /** The rules' view of a Gateway manifest (any served version: the fields read are the same in v1 and v1beta1). */
         public static GatewayMeta of(com.fasterxml.jackson.databind.JsonNode gateway) {
             com.fasterxml.jackson.databind.JsonNode metadata = gateway.path("metadata");
-            com.fasterxml.jackson.databind.JsonNode ref = gateway.path("spec").path("infrastructure").path("parametersRef");
+            com.fasterxml.jackson.databind.JsonNode ref =
+                    gateway.path("spec").path("infrastructure").path("parametersRef");
             Map<String, String> annotations = new java.util.LinkedHashMap<>();
-            metadata.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText("")));
-            return new GatewayMeta(metadata.path("namespace").asText(""), metadata.path("name").asText(""),
-                    gateway.path("spec").path("gatewayClassName").asText(""), annotations, ref.path("group").asText(""),
-                    ref.path("kind").asText(""), ref.path("name").asText(""));
+            metadata.path("annotations")
+                    .fields()
+                    .forEachRemaining(
+                            e -> annotations.put(e.getKey(), e.getValue().asText("")));
+            return new GatewayMeta(
+                    metadata.path("namespace").asText(""),
+                    metadata.path("name").asText(""),
+                    gateway.path("spec").path("gatewayClassName").asText(""),
+                    annotations,
+                    ref.path("group").asText(""),
+                    ref.path("kind").asText(""),
+                    ref.path("name").asText(""));
         }
 
         public String displayName() {
@@ -115,8 +134,7 @@ public interface ClusterView {
     }
 
     /** One {@code parentRefs} entry of a route: the Gateway (or other parent) it attaches to. */
-    record ParentRef(String group, String kind, String namespace, String name) {
-    }
+    record ParentRef(String group, String kind, String namespace, String name) {}
 
     /** An {@code HTTPRoute} or {@code GRPCRoute} as the rules see it: where it is and the parents it attaches to. */
     record RouteMeta(String kind, String namespace, String name, List<ParentRef> parents) {
@@ -133,11 +151,19 @@ public interface ClusterView {
             com.fasterxml.jackson.databind.JsonNode metadata = route.path("metadata");
             String namespace = metadata.path("namespace").asText("");
             List<ParentRef> parents = new java.util.ArrayList<>();
-            for (com.fasterxml.jackson.databind.JsonNode ref : route.path("spec").path("parentRefs")) {
-                parents.add(new ParentRef(ref.path("group").asText("gateway.networking.k8s.io"), ref.path("kind").asText("Gateway"),
-                        ref.path("namespace").asText(namespace), ref.path("name").asText("")));
+            for (com.fasterxml.jackson.databind.JsonNode ref :
+                    route.path("spec").path("parentRefs")) {
+                parents.add(new ParentRef(
+                        ref.path("group").asText("gateway.networking.k8s.io"),
+                        ref.path("kind").asText("Gateway"),
+                        ref.path("namespace").asText(namespace),
+                        ref.path("name").asText("")));
             }
-            return new RouteMeta(route.path("kind").asText(""), namespace, metadata.path("name").asText(""), parents);
+            return new RouteMeta(
+                    route.path("kind").asText(""),
+                    namespace,
+                    metadata.path("name").asText(""),
+                    parents);
         }
     }
 
@@ -151,10 +177,15 @@ public interface ClusterView {
 
         /** The rules' view of an IngressClass manifest ({@code networking.k8s.io/v1}). */
         public static IngressClassMeta of(com.fasterxml.jackson.databind.JsonNode ingressClass) {
-            return new IngressClassMeta(ingressClass.path("metadata").path("name").asText(""),
+            return new IngressClassMeta(
+                    ingressClass.path("metadata").path("name").asText(""),
                     ingressClass.path("spec").path("controller").asText(""),
-                    "true".equals(ingressClass.path("metadata").path("annotations")
-                            .path("ingressclass.kubernetes.io/is-default-class").asText("")));
+                    "true"
+                            .equals(ingressClass
+                                    .path("metadata")
+                                    .path("annotations")
+                                    .path("ingressclass.kubernetes.io/is-default-class")
+                                    .asText("")));
         }
     }
 
@@ -167,7 +198,8 @@ public interface ClusterView {
      * A workload that runs ingress-nginx's controller: where it is, its pod labels (what a Service selects) and the
      * arguments of that container, which say the IngressClass controller value and class name it serves.
      */
-    record ControllerMeta(String namespace, String kind, String name, Map<String, String> podLabels, List<String> args) {
+    record ControllerMeta(
+            String namespace, String kind, String name, Map<String, String> podLabels, List<String> args) {
         public ControllerMeta {
             podLabels = Map.copyOf(podLabels);
             args = List.copyOf(args);
@@ -178,16 +210,26 @@ public interface ClusterView {
 
         /** The view of a Deployment or DaemonSet manifest, or null when no container runs ingress-nginx's controller. */
         public static ControllerMeta of(com.fasterxml.jackson.databind.JsonNode workload) {
-            com.fasterxml.jackson.databind.JsonNode template = workload.path("spec").path("template");
-            for (com.fasterxml.jackson.databind.JsonNode container : template.path("spec").path("containers")) {
+            com.fasterxml.jackson.databind.JsonNode template =
+                    workload.path("spec").path("template");
+            for (com.fasterxml.jackson.databind.JsonNode container :
+                    template.path("spec").path("containers")) {
                 if (NGINX_CONTROLLER.equals(container.path("args").path(0).asText(""))) {
                     List<String> args = new java.util.ArrayList<>();
                     container.path("args").forEach(a -> args.add(a.asText("")));
                     Map<String, String> labels = new java.util.LinkedHashMap<>();
-                    template.path("metadata").path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText("")));
+                    template.path("metadata")
+                            .path("labels")
+                            .fields()
+                            .forEachRemaining(
+                                    e -> labels.put(e.getKey(), e.getValue().asText("")));
                     com.fasterxml.jackson.databind.JsonNode metadata = workload.path("metadata");
-                    return new ControllerMeta(metadata.path("namespace").asText(""), workload.path("kind").asText(""),
-                            metadata.path("name").asText(""), labels, args);
+                    return new ControllerMeta(
+                            metadata.path("namespace").asText(""),
+                            workload.path("kind").asText(""),
+                            metadata.path("name").asText(""),
+                            labels,
+                            args);
                 }
             }
             return null;

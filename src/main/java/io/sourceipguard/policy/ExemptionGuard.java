@@ -88,7 +88,8 @@ public final class ExemptionGuard {
 
     /** The stamps recording an admin's grant; none when already stamped (the webhook may be called again). */
     public List<PatchOperation> stamps(AdmissionSubject subject, Grant grant, Instant now) {
-        if (!grant.any() || !settings.isAdmin(subject.username(), subject.groups())
+        if (!grant.any()
+                || !settings.isAdmin(subject.username(), subject.groups())
                 || subject.username().equals(Metadata.annotation(subject.object(), Keys.EXEMPTED_BY))) {
             return List.of();
         }

@@ -20,6 +20,5 @@ public final class Keys {
     /** On a workload: marks it as an ingress controller. */
     public static final String INGRESS_CONTROLLER = DOMAIN + "ingress-controller";
 
-    private Keys() {
-    }
+    private Keys() {}
 }

@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** Reads labels and annotations from an object tree; absent means null. */
 public final class Metadata {
 
-    private Metadata() {
-    }
+    private Metadata() {}
 
     public static String label(JsonNode object, String key) {
         return text(object.path("metadata").path("labels").get(key));

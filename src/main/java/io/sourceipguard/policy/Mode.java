@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** How a rule's finding is applied: enforced, only reported, or not evaluated at all. */
 public enum Mode {
-    ENFORCE, AUDIT, OFF;
+    ENFORCE,
+    AUDIT,
+    OFF;
 
     /** Parses {@code enforce|audit|off} in any case; null when the value is none of them. */
     public static Mode parse(String value) {

@@ -14,13 +14,16 @@ public record NamespaceMode(Mode mode, RuleSelection rules) {
         String[] tokens = (value == null ? "" : value.strip()).split(RuleSelection.SEPARATORS);
         Mode mode = Mode.parse(tokens[0]);
         if (mode == null || mode == Mode.OFF) {
-            throw new IllegalArgumentException("'" + value + "' is not a namespace mode; use enforce, audit, or audit.<rule>.<rule>");
+            throw new IllegalArgumentException(
+                    "'" + value + "' is not a namespace mode; use enforce, audit, or audit.<rule>.<rule>");
         }
         if (tokens.length == 1) {
             return new NamespaceMode(mode, RuleSelection.ALL);
         }
-        return new NamespaceMode(mode, new RuleSelection(false,
-                RuleSelection.ids(Arrays.asList(tokens).subList(1, tokens.length), knownRules)));
+        return new NamespaceMode(
+                mode,
+                new RuleSelection(
+                        false, RuleSelection.ids(Arrays.asList(tokens).subList(1, tokens.length), knownRules)));
     }
 
     /** True when the label asks for nothing but enforcement, which anyone may set. */

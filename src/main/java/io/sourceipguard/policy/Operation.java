@@ -2,7 +2,10 @@ package io.sourceipguard.policy;
 
 /** The admission operations of the Kubernetes API server. */
 public enum Operation {
-    CREATE, UPDATE, DELETE, CONNECT;
+    CREATE,
+    UPDATE,
+    DELETE,
+    CONNECT;
 
     /** Parses the API server's spelling; null when the value is not one of the four. */
     public static Operation parse(String value) {

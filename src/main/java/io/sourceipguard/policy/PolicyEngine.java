@@ -56,7 +56,8 @@ public final class PolicyEngine {
      */
     public Decision evaluate(AdmissionSubject subject, ClusterView cluster, Rule.Phase phase) {
         Result result = new Result();
-        List<Rule> active = rules.stream().filter(r -> phase == null || r.phase() == phase).toList();
+        List<Rule> active =
+                rules.stream().filter(r -> phase == null || r.phase() == phase).toList();
         if (phase != null && guard.settings().isSystem(subject.username())) {
             for (Rule rule : active) {
                 result.findings.add(Finding.exempt(rule.id(), "system identity " + subject.username()));
@@ -118,7 +119,8 @@ public final class PolicyEngine {
     public Decision unread(AdmissionSubject subject, ClusterView cluster, Rule.Phase phase, String why) {
         Result result = new Result();
         if (guard.settings().isSystem(subject.username())) {
-            result.warnings.add(WARNING_PREFIX + "[size] " + why + ": not judged (system identity " + subject.username() + ")");
+            result.warnings.add(
+                    WARNING_PREFIX + "[size] " + why + ": not judged (system identity " + subject.username() + ")");
             result.audit.put("system-identity", subject.username());
             return result.decision();
         }
@@ -135,7 +137,8 @@ public final class PolicyEngine {
         }
         boolean guarded = guards(subject) && subject.operation() != Operation.DELETE;
         if (enforced.isEmpty() && !guarded) {
-            result.warnings.add(WARNING_PREFIX + "[size] " + why + ": admitted unjudged (no enforced rule looks at it)");
+            result.warnings.add(
+                    WARNING_PREFIX + "[size] " + why + ": admitted unjudged (no enforced rule looks at it)");
             result.audit.put("size", "unjudged");
             return result.decision();
         }
@@ -153,16 +156,18 @@ public final class PolicyEngine {
         return subject.is("", "Namespace") || rules.stream().anyMatch(r -> r.appliesTo(subject));
     }
 
-    private record Exemption(RuleSelection rules, String source, String grantedBy) {
-    }
+    private record Exemption(RuleSelection rules, String source, String grantedBy) {}
 
     private Exemption exemption(AdmissionSubject subject, ClusterView cluster) {
-        com.fasterxml.jackson.databind.JsonNode object = subject.object().isMissingNode() ? subject.oldObject() : subject.object();
+        com.fasterxml.jackson.databind.JsonNode object =
+                subject.object().isMissingNode() ? subject.oldObject() : subject.object();
         String own = Metadata.label(object, Keys.EXEMPT);
         if (own != null) {
             RuleSelection selection = selection(own);
             if (!selection.isEmpty()) {
-                return new Exemption(selection, "label " + Keys.EXEMPT + "=" + own,
+                return new Exemption(
+                        selection,
+                        "label " + Keys.EXEMPT + "=" + own,
                         orUnknown(Metadata.annotation(object, Keys.EXEMPTED_BY)));
             }
         }
@@ -170,7 +175,9 @@ public final class PolicyEngine {
             Optional<ClusterView.NamespaceMeta> namespace = cluster.namespace(subject.namespace());
             if (namespace.isPresent() && namespace.get().labels().containsKey(Keys.EXEMPT)) {
                 String value = namespace.get().labels().get(Keys.EXEMPT);
-                return new Exemption(selection(value), "namespace " + subject.namespace() + " label " + Keys.EXEMPT + "=" + value,
+                return new Exemption(
+                        selection(value),
+                        "namespace " + subject.namespace() + " label " + Keys.EXEMPT + "=" + value,
                         orUnknown(namespace.get().annotations().get(Keys.EXEMPTED_BY)));
             }
         }
@@ -240,8 +247,7 @@ public final class PolicyEngine {
                         audit.put(rule, "denied");
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
             for (String note : finding.notes()) {
                 warnings.add(shorten(WARNING_PREFIX + tag + note));

@@ -7,7 +7,10 @@ package io.sourceipguard.policy;
 public interface Rule {
 
     /** Whether the rule changes objects (served on /mutate) or only judges them (/validate). */
-    enum Phase { MUTATING, VALIDATING }
+    enum Phase {
+        MUTATING,
+        VALIDATING
+    }
 
     /** The stable id used in messages, configuration, labels and reports. */
     String id();

@@ -23,7 +23,8 @@ public record RuleSelection(boolean all, Set<String> rules) {
     public static RuleSelection parse(String value, List<String> knownRules) {
         String trimmed = value == null ? "" : value.strip();
         if (trimmed.isEmpty()) {
-            throw new IllegalArgumentException("is empty; use all, or rule ids separated by '.': " + String.join(", ", knownRules));
+            throw new IllegalArgumentException(
+                    "is empty; use all, or rule ids separated by '.': " + String.join(", ", knownRules));
         }
         if ("all".equals(trimmed)) {
             return ALL;

@@ -38,8 +38,7 @@ public final class ClusterSource {
         {"gateway.networking.k8s.io/v1", "GRPCRoute"},
     };
 
-    private ClusterSource() {
-    }
+    private ClusterSource() {}
 
     public static List<Manifest> read(KubernetesClient client, GuardConfig.MasqRule masq) {
         return read(client, masq, false);
@@ -74,7 +73,9 @@ public final class ClusterSource {
         }
         for (String name : masq.names()) {
             GenericKubernetesResource cm = client.genericKubernetesResources("v1", "ConfigMap")
-                    .inNamespace(masq.namespace()).withName(name).get();
+                    .inNamespace(masq.namespace())
+                    .withName(name)
+                    .get();
             if (cm != null) {
                 manifests.add(manifest("v1", "ConfigMap", cm, context));
             }
@@ -82,13 +83,18 @@ public final class ClusterSource {
         return manifests;
     }
 
-    private static void all(KubernetesClient client, String apiVersion, String kind, String context, List<Manifest> out) {
-        MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>> op =
-                client.genericKubernetesResources(apiVersion, kind);
+    private static void all(
+            KubernetesClient client, String apiVersion, String kind, String context, List<Manifest> out) {
+        MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
+                op = client.genericKubernetesResources(apiVersion, kind);
         String next = null;
         do {
-            ListOptions options = new ListOptionsBuilder().withLimit(PAGE).withContinue(next).build();
-            GenericKubernetesResourceList page = "Namespace".equals(kind) || "Node".equals(kind) || "IngressClass".equals(kind) ? op.list(options) : op.inAnyNamespace().list(options);
+            ListOptions options =
+                    new ListOptionsBuilder().withLimit(PAGE).withContinue(next).build();
+            GenericKubernetesResourceList page =
+                    "Namespace".equals(kind) || "Node".equals(kind) || "IngressClass".equals(kind)
+                            ? op.list(options)
+                            : op.inAnyNamespace().list(options);
             for (GenericKubernetesResource item : page.getItems()) {
                 out.add(manifest(apiVersion, kind, item, context));
             }
@@ -97,13 +103,16 @@ public final class ClusterSource {
     }
 
     // List items come without apiVersion and kind; the rules need both.
-    private static Manifest manifest(String apiVersion, String kind, GenericKubernetesResource resource, String context) {
+    private static Manifest manifest(
+            String apiVersion, String kind, GenericKubernetesResource resource, String context) {
         ObjectNode tree = JSON.valueToTree(resource);
         tree.put("apiVersion", apiVersion);
         tree.put("kind", kind);
         JsonNode metadata = tree.path("metadata");
-        String name = metadata.path("namespace").asText("").isEmpty() ? metadata.path("name").asText()
-                : metadata.path("namespace").asText() + "/" + metadata.path("name").asText();
+        String name = metadata.path("namespace").asText("").isEmpty()
+                ? metadata.path("name").asText()
+                : metadata.path("namespace").asText() + "/"
+                        + metadata.path("name").asText();
         return new Manifest(tree, context + " " + kind + " " + name);
     }
 }

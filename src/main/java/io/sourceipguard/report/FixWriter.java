@@ -27,11 +27,10 @@ public final class FixWriter {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
             .build();
-    private static final List<String> SERVER_SET = List.of("resourceVersion", "uid", "creationTimestamp", "generation",
-            "managedFields", "selfLink");
+    private static final List<String> SERVER_SET =
+            List.of("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink");
 
-    private FixWriter() {
-    }
+    private FixWriter() {}
 
     /** Writes the corrected objects; returns how many were written. */
     public static int write(Report report, List<Manifest> manifests, Writer out) throws IOException {
@@ -39,12 +38,14 @@ public final class FixWriter {
         Map<String, Manifest> bySource = new LinkedHashMap<>();
         manifests.forEach(m -> bySource.put(m.source(), m));
         for (ReportRow row : report.rows()) {
-            boolean changes = row.outcome() == Outcome.MUTATE || row.outcome() == Outcome.DENY || row.outcome() == Outcome.WARN;
+            boolean changes =
+                    row.outcome() == Outcome.MUTATE || row.outcome() == Outcome.DENY || row.outcome() == Outcome.WARN;
             Manifest manifest = bySource.get(row.source());
             if (!changes || row.patch().isEmpty() || manifest == null) {
                 continue;
             }
-            ObjectNode object = fixed.computeIfAbsent(row.source(), s -> clean(manifest.object().deepCopy()));
+            ObjectNode object = fixed.computeIfAbsent(
+                    row.source(), s -> clean(manifest.object().deepCopy()));
             row.patch().forEach(op -> apply(object, op));
         }
         for (ObjectNode object : fixed.values()) {

@@ -1,6 +1,7 @@
 package io.sourceipguard.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.ClusterView.ControllerMeta;
 import io.sourceipguard.policy.ClusterView.GatewayMeta;
 import io.sourceipguard.policy.ClusterView.IngressClassMeta;
@@ -8,7 +9,6 @@ import io.sourceipguard.policy.ClusterView.NodeMeta;
 import io.sourceipguard.policy.ClusterView.RouteMeta;
 import io.sourceipguard.policy.ClusterView.ServiceMeta;
 import io.sourceipguard.policy.ClusterView.Taint;
-import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.masq.MasqAgent;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,18 +51,24 @@ public final class ManifestClusterView implements ClusterView {
             String apiVersion = m.object().path("apiVersion").asText();
             if ("ConfigMap".equals(m.kind()) && "v1".equals(apiVersion)) {
                 Map<String, String> data = strings(m.object().path("data"));
-                strings(m.object().path("binaryData")).forEach((key, value) -> data.put(key, ConfigMapData.decode(value)));
-                configMaps.computeIfAbsent(m.namespace(), k -> new ArrayList<>()).add(new ConfigMapData(m.name(), data));
+                strings(m.object().path("binaryData"))
+                        .forEach((key, value) -> data.put(key, ConfigMapData.decode(value)));
+                configMaps
+                        .computeIfAbsent(m.namespace(), k -> new ArrayList<>())
+                        .add(new ConfigMapData(m.name(), data));
             } else if ("Namespace".equals(m.kind()) && "v1".equals(apiVersion)) {
                 JsonNode metadata = m.object().path("metadata");
-                namespaces.put(m.name(), new NamespaceMeta(strings(metadata.path("labels")), strings(metadata.path("annotations"))));
+                namespaces.put(
+                        m.name(),
+                        new NamespaceMeta(strings(metadata.path("labels")), strings(metadata.path("annotations"))));
             } else if ("Node".equals(m.kind()) && "v1".equals(apiVersion)) {
                 nodes.add(node(m.name(), m.object()));
             } else if ("Service".equals(m.kind()) && "v1".equals(apiVersion)) {
                 service(m).ifPresent(services::add);
             } else if (apiVersion.startsWith(GATEWAY_API) && "Gateway".equals(m.kind())) {
                 gateways.add(GatewayMeta.of(m.object()));
-            } else if (apiVersion.startsWith(GATEWAY_API) && ("HTTPRoute".equals(m.kind()) || "GRPCRoute".equals(m.kind()))) {
+            } else if (apiVersion.startsWith(GATEWAY_API)
+                    && ("HTTPRoute".equals(m.kind()) || "GRPCRoute".equals(m.kind()))) {
                 routes.add(RouteMeta.of(m.object()));
             } else if ("IngressClass".equals(m.kind()) && "networking.k8s.io/v1".equals(apiVersion)) {
                 ingressClasses.add(IngressClassMeta.of(m.object()));
@@ -131,8 +137,13 @@ public final class ManifestClusterView implements ClusterView {
         if (!"LoadBalancer".equals(type) && !"NodePort".equals(type)) {
             return Optional.empty();
         }
-        return Optional.of(new ServiceMeta(m.namespace(), m.name(), type, spec.path("externalTrafficPolicy").asText(""),
-                strings(m.object().path("metadata").path("labels")), strings(spec.path("selector"))));
+        return Optional.of(new ServiceMeta(
+                m.namespace(),
+                m.name(),
+                type,
+                spec.path("externalTrafficPolicy").asText(""),
+                strings(m.object().path("metadata").path("labels")),
+                strings(spec.path("selector"))));
     }
 
     // Files without Nodes say nothing of the cluster: judged from configuration alone, as offline.
@@ -149,8 +160,11 @@ public final class ManifestClusterView implements ClusterView {
             podCidrs.add(spec.path("podCIDR").asText());
         }
         List<Taint> taints = new ArrayList<>();
-        spec.path("taints").forEach(t -> taints.add(new Taint(t.path("key").asText(""), t.path("value").asText(""),
-                t.path("effect").asText(""))));
+        spec.path("taints")
+                .forEach(t -> taints.add(new Taint(
+                        t.path("key").asText(""),
+                        t.path("value").asText(""),
+                        t.path("effect").asText(""))));
         return new NodeMeta(name, strings(node.path("metadata").path("labels")), taints, podCidrs);
     }
 

@@ -26,12 +26,12 @@ import java.util.stream.Stream;
  */
 public final class ManifestReader {
 
-    private static final ObjectReader YAML = new YAMLMapper(YAMLFactory.builder().build())
+    private static final ObjectReader YAML = new YAMLMapper(
+                    YAMLFactory.builder().build())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .readerFor(JsonNode.class);
 
-    private ManifestReader() {
-    }
+    private ManifestReader() {}
 
     /** Reads every source in order; {@code -} is standard input. */
     public static List<Manifest> read(List<String> sources, InputStream stdin) throws InputException {
@@ -58,7 +58,9 @@ public final class ManifestReader {
     private static List<Path> files(Path dir) throws InputException {
         try (Stream<Path> walk = Files.walk(dir)) {
             return walk.filter(Files::isRegularFile)
-                    .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml") || p.toString().endsWith(".json"))
+                    .filter(p -> p.toString().endsWith(".yaml")
+                            || p.toString().endsWith(".yml")
+                            || p.toString().endsWith(".json"))
                     .sorted()
                     .toList();
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -88,18 +90,23 @@ public final class ManifestReader {
         } catch (IOException | RuntimeException e) {
             Throwable cause = e.getCause() instanceof JsonProcessingException p ? p : e;
             String where = cause instanceof JsonProcessingException p ? line(p.getLocation()) : "";
-            throw new InputException(source + ":" + where + ": not valid YAML or JSON: " + firstLine(cause.getMessage()));
+            throw new InputException(
+                    source + ":" + where + ": not valid YAML or JSON: " + firstLine(cause.getMessage()));
         }
     }
 
     private static void add(JsonNode node, String source, List<Manifest> out) throws InputException {
-        if (node == null || node.isNull() || node.isMissingNode() || (node.isObject() && node.isEmpty())
+        if (node == null
+                || node.isNull()
+                || node.isMissingNode()
+                || (node.isObject() && node.isEmpty())
                 || (node.isTextual() && node.textValue().isEmpty())) {
             return; // an empty document, as between two "---"
         }
         if (!node.isObject()) {
-            throw new InputException(source + ": is a " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
-                    + " (" + firstLine(node.toString()) + "), not a Kubernetes object");
+            throw new InputException(
+                    source + ": is a " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " ("
+                            + firstLine(node.toString()) + "), not a Kubernetes object");
         }
         String kind = node.path("kind").asText("");
         if (kind.isEmpty() || node.path("apiVersion").asText("").isEmpty()) {

@@ -21,22 +21,30 @@ public record NsgGuidance(List<Entry> services, List<String> notes) {
 
     /** Where Azure's load balancer probes come from: the platform address and its service tag. */
     public static final String PROBE_SOURCE = "AzureLoadBalancer";
+
     public static final String PROBE_ADDRESS = "168.63.129.16";
     // AKS's node labels: the pool, and the subnet a node's NIC sits in.
     static final String SUBNET_LABEL = "kubernetes.azure.com/network-subnet";
     static final String POOL_LABEL = "kubernetes.azure.com/agentpool";
 
     /** A node subnet (or, where no label names it, the pool or node standing in for it) and its nodes. */
-    public record Subnet(String name, boolean known, List<String> nodes, List<String> addresses) {
-    }
+    public record Subnet(String name, boolean known, List<String> nodes, List<String> addresses) {}
 
     /** One port of a Service: what callers dial, and the node and pod ports behind it. */
-    public record Port(String protocol, int port, int nodePort, String targetPort) {
-    }
+    public record Port(String protocol, int port, int nodePort, String targetPort) {}
 
     /** One LoadBalancer Service: who may receive its traffic, and what the NSGs in front of them need. */
-    public record Entry(String namespace, String name, boolean local, String frontend, List<String> sources,
-            List<Port> ports, int healthCheckNodePort, List<Subnet> receiving, List<Subnet> all, List<String> notes) {
+    public record Entry(
+            String namespace,
+            String name,
+            boolean local,
+            String frontend,
+            List<String> sources,
+            List<Port> ports,
+            int healthCheckNodePort,
+            List<Subnet> receiving,
+            List<Subnet> all,
+            List<String> notes) {
 
         public String displayName() {
             return namespace + "/" + name;
@@ -52,22 +60,30 @@ public record NsgGuidance(List<Entry> services, List<String> notes) {
             if ("Node".equals(m.kind()) && "v1".equals(apiVersion)) {
                 nodes.put(m.name(), m.object());
             } else if ("EndpointSlice".equals(m.kind()) && "discovery.k8s.io/v1".equals(apiVersion)) {
-                String service = m.object().path("metadata").path("labels").path("kubernetes.io/service-name").asText("");
-                Set<String> ready = readyNodes.computeIfAbsent(m.namespace() + "/" + service, k -> new LinkedHashSet<>());
+                String service = m.object()
+                        .path("metadata")
+                        .path("labels")
+                        .path("kubernetes.io/service-name")
+                        .asText("");
+                Set<String> ready =
+                        readyNodes.computeIfAbsent(m.namespace() + "/" + service, k -> new LinkedHashSet<>());
                 for (JsonNode endpoint : m.object().path("endpoints")) {
                     // EndpointSlice API: an unset ready condition is to be read as ready.
                     if (endpoint.path("conditions").path("ready").asBoolean(true) && endpoint.hasNonNull("nodeName")) {
                         ready.add(endpoint.path("nodeName").asText());
                     }
                 }
-            } else if ("Service".equals(m.kind()) && "v1".equals(apiVersion)
-                    && "LoadBalancer".equals(m.object().path("spec").path("type").asText())) {
+            } else if ("Service".equals(m.kind())
+                    && "v1".equals(apiVersion)
+                    && "LoadBalancer"
+                            .equals(m.object().path("spec").path("type").asText())) {
                 services.add(m);
             }
         }
         List<String> notes = new ArrayList<>();
         if (nodes.isEmpty()) {
-            notes.add("no Nodes in the input: the node subnets are unknown (use --cluster, or add kubectl get nodes -o yaml)");
+            notes.add(
+                    "no Nodes in the input: the node subnets are unknown (use --cluster, or add kubectl get nodes -o yaml)");
         }
         List<Subnet> all = subnets(nodes, nodes.keySet());
         List<Entry> entries = new ArrayList<>();
@@ -83,7 +99,10 @@ public record NsgGuidance(List<Entry> services, List<String> notes) {
         List<String> notes = new ArrayList<>();
         List<Port> ports = new ArrayList<>();
         for (JsonNode p : spec.path("ports")) {
-            ports.add(new Port(p.path("protocol").asText("TCP"), p.path("port").asInt(), p.path("nodePort").asInt(0),
+            ports.add(new Port(
+                    p.path("protocol").asText("TCP"),
+                    p.path("port").asInt(),
+                    p.path("nodePort").asInt(0),
                     p.path("targetPort").asText(p.path("port").asText())));
         }
         List<String> sources = new ArrayList<>();
@@ -93,7 +112,11 @@ public record NsgGuidance(List<Entry> services, List<String> notes) {
                     + " (Application Gateway, Front Door, APIM subnets)");
             sources.add("Internet");
         }
-        JsonNode ingress = service.object().path("status").path("loadBalancer").path("ingress").path(0);
+        JsonNode ingress = service.object()
+                .path("status")
+                .path("loadBalancer")
+                .path("ingress")
+                .path(0);
         String frontend = ingress.path("ip").asText("");
         if (frontend.isEmpty()) {
             frontend = spec.path("loadBalancerIP").asText("");
@@ -114,8 +137,17 @@ public record NsgGuidance(List<Entry> services, List<String> notes) {
                 }
             }
         }
-        return new Entry(service.namespace(), service.name(), local, frontend, sources, ports,
-                spec.path("healthCheckNodePort").asInt(0), receiving, all, notes);
+        return new Entry(
+                service.namespace(),
+                service.name(),
+                local,
+                frontend,
+                sources,
+                ports,
+                spec.path("healthCheckNodePort").asInt(0),
+                receiving,
+                all,
+                notes);
     }
 
     // Nodes grouped by subnet label; without it by pool (one subnet per AKS pool), else by node.
@@ -125,10 +157,12 @@ public record NsgGuidance(List<Entry> services, List<String> notes) {
         Map<String, Boolean> known = new LinkedHashMap<>();
         for (String name : names) {
             JsonNode node = nodes.get(name);
-            JsonNode labels = node == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
+            JsonNode labels = node == null
+                    ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
                     : node.path("metadata").path("labels");
             String subnet = labels.path(SUBNET_LABEL).asText("");
-            String key = !subnet.isEmpty() ? subnet
+            String key = !subnet.isEmpty()
+                    ? subnet
                     : labels.has(POOL_LABEL) ? "pool " + labels.path(POOL_LABEL).asText() : "node " + name;
             known.putIfAbsent(key, !subnet.isEmpty());
             members.computeIfAbsent(key, k -> new ArrayList<>()).add(name);
@@ -142,7 +176,8 @@ public record NsgGuidance(List<Entry> services, List<String> notes) {
             }
         }
         List<Subnet> subnets = new ArrayList<>();
-        members.forEach((key, list) -> subnets.add(new Subnet(key, known.get(key), List.copyOf(list), List.copyOf(addresses.get(key)))));
+        members.forEach((key, list) ->
+                subnets.add(new Subnet(key, known.get(key), List.copyOf(list), List.copyOf(addresses.get(key)))));
         return subnets;
     }
 }

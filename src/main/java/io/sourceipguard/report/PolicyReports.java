@@ -20,14 +20,15 @@ public final class PolicyReports {
     public static final String NAME = "sourceip-guard";
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
 
-    private PolicyReports() {
-    }
+    private PolicyReports() {}
 
     public static List<ObjectNode> of(Report report, Instant now) {
         Map<String, List<ReportRow>> byNamespace = new LinkedHashMap<>();
         for (ReportRow row : report.rows()) {
             if (row.outcome() != Outcome.SKIP) {
-                byNamespace.computeIfAbsent(row.namespace(), k -> new ArrayList<>()).add(row);
+                byNamespace
+                        .computeIfAbsent(row.namespace(), k -> new ArrayList<>())
+                        .add(row);
             }
         }
         List<ObjectNode> reports = new ArrayList<>();
@@ -45,7 +46,8 @@ public final class PolicyReports {
             metadata.put("namespace", namespace);
         }
         metadata.putObject("labels").put(MANAGED_BY, NAME);
-        Map<String, Integer> summary = new LinkedHashMap<>(Map.of("pass", 0, "fail", 0, "warn", 0, "error", 0, "skip", 0));
+        Map<String, Integer> summary =
+                new LinkedHashMap<>(Map.of("pass", 0, "fail", 0, "warn", 0, "error", 0, "skip", 0));
         var results = report.putArray("results");
         for (ReportRow row : rows) {
             String result = switch (row.outcome()) {

@@ -48,7 +48,8 @@ public record Report(List<ReportRow> rows) {
 
     /** True when something would be mutated or denied, or needs a fix the webhook will not make. */
     public boolean wouldChange() {
-        return rows.stream().anyMatch(r -> r.outcome() == Outcome.MUTATE || r.outcome() == Outcome.DENY
-                || r.outcome() == Outcome.WARN);
+        return rows.stream()
+                .anyMatch(r ->
+                        r.outcome() == Outcome.MUTATE || r.outcome() == Outcome.DENY || r.outcome() == Outcome.WARN);
     }
 }

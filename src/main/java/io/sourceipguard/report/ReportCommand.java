@@ -30,34 +30,52 @@ import picocli.CommandLine.Option;
  * rules, modes and exemptions as the webhook; no server is started and no port is opened.
  * Exit code 0: nothing would change; 1: something would be mutated or denied; 2: bad usage or input.
  */
-@Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "report",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Report what sourceip-guard would mutate or deny, for manifests or a live cluster.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:nothing would be mutated or denied", "1:something would be mutated or denied",
-                "2:usage or input error"})
+        exitCodeList = {
+            "0:nothing would be mutated or denied",
+            "1:something would be mutated or denied",
+            "2:usage or input error"
+        })
 public final class ReportCommand implements Callable<Integer> {
 
     public static final int CHANGES = 1;
     public static final int INPUT_ERROR = 2;
 
-    @Option(names = {"-f", "--filename"}, paramLabel = "PATH",
-            description = "A manifest file, a directory (read recursively: .yaml, .yml, .json) or - for standard input. Repeatable.")
+    @Option(
+            names = {"-f", "--filename"},
+            paramLabel = "PATH",
+            description =
+                    "A manifest file, a directory (read recursively: .yaml, .yml, .json) or - for standard input. Repeatable.")
     List<String> files = new ArrayList<>();
 
-    @Option(names = "--cluster", description = "Read the objects from the cluster of the current kubeconfig context (or in-cluster config).")
+    @Option(
+            names = "--cluster",
+            description = "Read the objects from the cluster of the current kubeconfig context (or in-cluster config).")
     boolean cluster;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
+    @Option(
+            names = {"-o", "--output"},
+            defaultValue = "table",
+            paramLabel = "FORMAT",
             description = "table (default), json, markdown, policyreport, or nsg (the NSG rules each node subnet needs"
                     + " for the LoadBalancer Services, from Services, Nodes and EndpointSlices; exit code 0).")
     String output;
 
-    @Option(names = "--write-fixed", paramLabel = "FILE",
+    @Option(
+            names = "--write-fixed",
+            paramLabel = "FILE",
             description = "Also write every object the report would change, corrected (mutations applied, denials'"
                     + " complete fixes applied), as YAML for kubectl apply -f FILE; - for standard output.")
     String fixedFile;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "KEY=VALUE",
+    @Option(
+            names = {"-c", "--config"},
+            paramLabel = "KEY=VALUE",
             description = "Override a configuration key for this report, e.g. sourceip-guard.mode=audit. Repeatable.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
@@ -121,7 +139,8 @@ public final class ReportCommand implements Callable<Integer> {
             try {
                 int written;
                 if ("-".equals(fixedFile)) {
-                    written = FixWriter.write(report, manifests, new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8));
+                    written = FixWriter.write(
+                            report, manifests, new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8));
                 } else {
                     try (Writer writer = Files.newBufferedWriter(Path.of(fixedFile))) {
                         written = FixWriter.write(report, manifests, writer);

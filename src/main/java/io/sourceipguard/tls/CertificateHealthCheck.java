@@ -26,11 +26,15 @@ public class CertificateHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("serving-certificate");
-        return monitor.notAfter().map(notAfter -> response
-                .status(notAfter.isAfter(Instant.now()))
-                .withData("notAfter", notAfter.toString())
-                .withData("hoursLeft", Duration.between(Instant.now(), notAfter).toHours())
-                .build())
-                .orElseGet(() -> response.down().withData("error", "the certificate file cannot be read").build());
+        return monitor.notAfter()
+                .map(notAfter -> response.status(notAfter.isAfter(Instant.now()))
+                        .withData("notAfter", notAfter.toString())
+                        .withData(
+                                "hoursLeft",
+                                Duration.between(Instant.now(), notAfter).toHours())
+                        .build())
+                .orElseGet(() -> response.down()
+                        .withData("error", "the certificate file cannot be read")
+                        .build());
     }
 }

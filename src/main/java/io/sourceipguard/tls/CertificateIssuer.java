@@ -38,8 +38,7 @@ public final class CertificateIssuer {
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private CertificateIssuer() {
-    }
+    private CertificateIssuer() {}
 
     /** A self-signed CA that may sign serving certificates only (path length 0). */
     public static IssuedCertificate newCa(String commonName, Duration validity) {
@@ -47,12 +46,18 @@ public final class CertificateIssuer {
             KeyPair keys = keyPair();
             X500Name subject = new X500Name("CN=" + commonName + ",O=sourceip-guard");
             Instant now = Instant.now();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(),
-                    Date.from(now.minus(CLOCK_SKEW)), Date.from(now.plus(validity)), subject, keys.getPublic());
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    subject,
+                    serial(),
+                    Date.from(now.minus(CLOCK_SKEW)),
+                    Date.from(now.plus(validity)),
+                    subject,
+                    keys.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            builder.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+            builder.addExtension(
+                    Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
             return new IssuedCertificate(sign(builder, keys), keys.getPrivate());
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot issue the CA certificate: " + e.getMessage(), e);
@@ -60,29 +65,35 @@ public final class CertificateIssuer {
     }
 
     /** A serving certificate for the given DNS names and IP addresses, signed by the CA. */
-    public static IssuedCertificate newServing(IssuedCertificate ca, List<String> dnsNames, List<String> ipAddresses,
-            Duration validity) {
+    public static IssuedCertificate newServing(
+            IssuedCertificate ca, List<String> dnsNames, List<String> ipAddresses, Duration validity) {
         try {
             KeyPair keys = keyPair();
             String commonName = dnsNames.isEmpty() ? ipAddresses.get(0) : dnsNames.get(0);
             Instant now = Instant.now();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(ca.certificate(), serial(),
-                    Date.from(now.minus(CLOCK_SKEW)), Date.from(now.plus(validity)),
-                    new X500Name("CN=" + commonName + ",O=sourceip-guard"), keys.getPublic());
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    ca.certificate(),
+                    serial(),
+                    Date.from(now.minus(CLOCK_SKEW)),
+                    Date.from(now.plus(validity)),
+                    new X500Name("CN=" + commonName + ",O=sourceip-guard"),
+                    keys.getPublic());
             List<GeneralName> names = new ArrayList<>();
             dnsNames.forEach(n -> names.add(new GeneralName(GeneralName.dNSName, n)));
             ipAddresses.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-            builder.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(names.toArray(GeneralName[]::new)));
-            builder.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
-            builder.addExtension(Extension.authorityKeyIdentifier, false,
-                    ext.createAuthorityKeyIdentifier(ca.certificate()));
-            return new IssuedCertificate(sign(builder, new KeyPair(ca.certificate().getPublicKey(), ca.key())),
-                    keys.getPrivate());
+            builder.addExtension(
+                    Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+            builder.addExtension(
+                    Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+            builder.addExtension(
+                    Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+            builder.addExtension(
+                    Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca.certificate()));
+            return new IssuedCertificate(
+                    sign(builder, new KeyPair(ca.certificate().getPublicKey(), ca.key())), keys.getPrivate());
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot issue the serving certificate: " + e.getMessage(), e);
         }
@@ -98,7 +109,8 @@ public final class CertificateIssuer {
         return new BigInteger(127, RANDOM).add(BigInteger.ONE);
     }
 
-    private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer) throws GeneralSecurityException {
+    private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer)
+            throws GeneralSecurityException {
         String algorithm = "EC".equals(signer.getPrivate().getAlgorithm()) ? "SHA256withECDSA" : "SHA256withRSA";
         try {
             ContentSigner contentSigner = new JcaContentSignerBuilder(algorithm).build(signer.getPrivate());

@@ -46,14 +46,20 @@ public class CertificateMonitor {
     private volatile Instant notAfter;
     private ScheduledExecutorService scheduler;
 
-    public CertificateMonitor(GuardConfig config, Instance<KubernetesClient> client, TlsConfigurationRegistry registry,
-            Event<CertificateUpdatedEvent> updated, MeterRegistry meters) {
+    public CertificateMonitor(
+            GuardConfig config,
+            Instance<KubernetesClient> client,
+            TlsConfigurationRegistry registry,
+            Event<CertificateUpdatedEvent> updated,
+            MeterRegistry meters) {
         this.config = config;
         this.client = client;
         this.registry = registry;
         this.updated = updated;
-        Gauge.builder("sourceipguard_certificate_expiry_timestamp_seconds",
-                        this, m -> m.notAfter == null ? Double.NaN : m.notAfter.getEpochSecond())
+        Gauge.builder(
+                        "sourceipguard_certificate_expiry_timestamp_seconds",
+                        this,
+                        m -> m.notAfter == null ? Double.NaN : m.notAfter.getEpochSecond())
                 .description("When the serving certificate expires (Unix time)")
                 .register(meters);
     }
@@ -106,7 +112,8 @@ public class CertificateMonitor {
     }
 
     private void reload() {
-        TlsConfiguration tls = registry.getDefault().orElseThrow(() -> new IllegalStateException("no default TLS configuration"));
+        TlsConfiguration tls =
+                registry.getDefault().orElseThrow(() -> new IllegalStateException("no default TLS configuration"));
         if (!tls.reload()) {
             throw new IllegalStateException("the new certificate files could not be loaded; still serving the old one");
         }

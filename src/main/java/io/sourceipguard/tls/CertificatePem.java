@@ -14,8 +14,7 @@ import java.security.cert.X509Certificate;
  */
 public final class CertificatePem {
 
-    private CertificatePem() {
-    }
+    private CertificatePem() {}
 
     /** The first certificate of {@code pem}; {@code what} names the source in the error. */
     public static X509Certificate parse(String pem, String what) throws IOException {
@@ -23,8 +22,8 @@ public final class CertificatePem {
             throw new IOException(what + " does not start with a PEM certificate");
         }
         try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
-                    new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
         } catch (CertificateException e) {
             throw new IOException(what + ": " + e.getMessage(), e);
         }

@@ -1,12 +1,12 @@
 package io.sourceipguard.tls;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.sourceipguard.config.GuardConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +33,7 @@ public final class CertificateSecret {
     private static final Logger LOG = Logger.getLogger(CertificateSecret.class);
 
     /** The PEM texts of the current certificate. */
-    public record Pems(String caCert, String caKey, String cert, String key) {
-    }
+    public record Pems(String caCert, String caKey, String cert, String key) {}
 
     private final KubernetesClient client;
     private final GuardConfig config;
@@ -49,7 +48,10 @@ public final class CertificateSecret {
         GuardConfig.Tls tls = config.tls();
         String namespace = config.cluster().namespace();
         for (int attempt = 0; attempt < 5; attempt++) {
-            Secret secret = client.secrets().inNamespace(namespace).withName(tls.secretName()).get();
+            Secret secret = client.secrets()
+                    .inNamespace(namespace)
+                    .withName(tls.secretName())
+                    .get();
             Pems current = secret == null ? null : pems(secret);
             if (current != null && !due(current)) {
                 return current;
@@ -57,10 +59,16 @@ public final class CertificateSecret {
             Pems next = issue(current);
             try {
                 if (secret == null) {
-                    client.secrets().inNamespace(namespace).resource(secret(next, null)).create();
+                    client.secrets()
+                            .inNamespace(namespace)
+                            .resource(secret(next, null))
+                            .create();
                     LOG.infof("created the certificate Secret %s/%s", namespace, tls.secretName());
                 } else {
-                    client.secrets().inNamespace(namespace).resource(secret(next, secret)).update();
+                    client.secrets()
+                            .inNamespace(namespace)
+                            .resource(secret(next, secret))
+                            .update();
                     LOG.infof("renewed the serving certificate in Secret %s/%s", namespace, tls.secretName());
                 }
                 return next;
@@ -69,7 +77,8 @@ public final class CertificateSecret {
                     throw e;
                 }
                 // Another replica created or renewed it between our read and our write: use what it wrote.
-                LOG.infof("another replica %s the certificate Secret %s/%s first (409 Conflict); reading its certificate",
+                LOG.infof(
+                        "another replica %s the certificate Secret %s/%s first (409 Conflict); reading its certificate",
                         secret == null ? "created" : "renewed", namespace, tls.secretName());
             }
         }
@@ -80,7 +89,9 @@ public final class CertificateSecret {
     public boolean writeFiles(Pems pems) throws IOException {
         Path cert = Path.of(config.tls().certFile());
         Path key = Path.of(config.tls().keyFile());
-        if (Files.exists(cert) && Files.exists(key) && Files.readString(cert).equals(pems.cert())
+        if (Files.exists(cert)
+                && Files.exists(key)
+                && Files.readString(cert).equals(pems.cert())
                 && Files.readString(key).equals(pems.key())) {
             return false;
         }
@@ -98,7 +109,8 @@ public final class CertificateSecret {
         String name = config.tls().webhookConfiguration();
         boolean found = false;
         for (String kind : new String[] {"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"}) {
-            var resource = client.genericKubernetesResources("admissionregistration.k8s.io/v1", kind).withName(name);
+            var resource = client.genericKubernetesResources("admissionregistration.k8s.io/v1", kind)
+                    .withName(name);
             GenericKubernetesResource configuration = resource.get();
             if (configuration == null) {
                 continue;
@@ -112,8 +124,12 @@ public final class CertificateSecret {
                 Object clientConfig = list.get(i) instanceof Map<?, ?> w ? w.get("clientConfig") : null;
                 Object current = clientConfig instanceof Map<?, ?> c ? c.get("caBundle") : null;
                 if (!ca.equals(current)) {
-                    ops.append(ops.length() == 0 ? "[" : ",").append("{\"op\":\"add\",\"path\":\"/webhooks/").append(i)
-                            .append("/clientConfig/caBundle\",\"value\":\"").append(ca).append("\"}");
+                    ops.append(ops.length() == 0 ? "[" : ",")
+                            .append("{\"op\":\"add\",\"path\":\"/webhooks/")
+                            .append(i)
+                            .append("/clientConfig/caBundle\",\"value\":\"")
+                            .append(ca)
+                            .append("\"}");
                 }
             }
             if (ops.length() > 0) {
@@ -129,7 +145,9 @@ public final class CertificateSecret {
     private boolean due(Pems pems) {
         try {
             X509Certificate cert = PemFiles.parseCertificate(pems.cert());
-            return !cert.getNotAfter().toInstant().isAfter(Instant.now().plus(config.tls().renewBefore()));
+            return !cert.getNotAfter()
+                    .toInstant()
+                    .isAfter(Instant.now().plus(config.tls().renewBefore()));
         } catch (IOException e) {
             LOG.warnf("the certificate in the Secret cannot be read (%s); issuing a new one", e.getMessage());
             return true;
@@ -142,7 +160,8 @@ public final class CertificateSecret {
         IssuedCertificate ca = null;
         if (current != null) {
             try {
-                ca = new IssuedCertificate(PemFiles.parseCertificate(current.caCert()), PemFiles.parseKey(current.caKey()));
+                ca = new IssuedCertificate(
+                        PemFiles.parseCertificate(current.caCert()), PemFiles.parseKey(current.caKey()));
             } catch (IOException e) {
                 LOG.warnf("the CA in the Secret cannot be read (%s); issuing a new CA", e.getMessage());
             }
@@ -150,10 +169,15 @@ public final class CertificateSecret {
         if (ca == null) {
             ca = CertificateIssuer.newCa("sourceip-guard-ca", tls.caValidity());
         }
-        IssuedCertificate serving = CertificateIssuer.newServing(ca,
-                WebhookCertificates.dnsNames(tls.serviceName(), config.cluster().namespace()), List.of("127.0.0.1"),
+        IssuedCertificate serving = CertificateIssuer.newServing(
+                ca,
+                WebhookCertificates.dnsNames(tls.serviceName(), config.cluster().namespace()),
+                List.of("127.0.0.1"),
                 tls.validity());
-        return new Pems(PemFiles.pem(ca.certificate()), PemFiles.pem(ca.key()), PemFiles.pem(serving.certificate()),
+        return new Pems(
+                PemFiles.pem(ca.certificate()),
+                PemFiles.pem(ca.key()),
+                PemFiles.pem(serving.certificate()),
                 PemFiles.pem(serving.key()));
     }
 
@@ -194,8 +218,10 @@ public final class CertificateSecret {
     private static void replace(Path file, String content) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
-        Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+                tmp,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, content, StandardCharsets.US_ASCII);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -20,8 +20,7 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 /** PEM encoding of certificates and keys, and the files they live in (keys readable by the owner only). */
 public final class PemFiles {
 
-    private PemFiles() {
-    }
+    private PemFiles() {}
 
     public static String pem(X509Certificate certificate) {
         return write(certificate);

@@ -35,13 +35,17 @@ public class TlsEngine implements HttpServerOptionsCustomizer {
                 if (ImageMode.current() != ImageMode.NATIVE_RUN && OpenSSLEngineOptions.isAvailable()) {
                     options.setSslEngineOptions(new OpenSSLEngineOptions());
                 } else {
-                    LOG.infof("TLS engine: OpenSSL cannot be loaded here (%s); using the JDK's",
-                            ImageMode.current() == ImageMode.NATIVE_RUN ? "native executable" : "no netty-tcnative for this platform");
+                    LOG.infof(
+                            "TLS engine: OpenSSL cannot be loaded here (%s); using the JDK's",
+                            ImageMode.current() == ImageMode.NATIVE_RUN
+                                    ? "native executable"
+                                    : "no netty-tcnative for this platform");
                     options.setSslEngineOptions(new JdkSSLEngineOptions());
                 }
             }
-            default -> throw new IllegalArgumentException("sourceip-guard.tls.engine is '" + config.tls().engine()
-                    + "': write openssl or jdk");
+            default ->
+                throw new IllegalArgumentException(
+                        "sourceip-guard.tls.engine is '" + config.tls().engine() + "': write openssl or jdk");
         }
     }
 }

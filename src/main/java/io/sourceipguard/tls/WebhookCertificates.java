@@ -21,8 +21,7 @@ public final class WebhookCertificates {
     public static final String TLS_CERT = "tls.crt";
     public static final String TLS_KEY = "tls.key";
 
-    private WebhookCertificates() {
-    }
+    private WebhookCertificates() {}
 
     /** The names the serving certificate must carry for a Service in a namespace. */
     public static List<String> dnsNames(String service, String namespace) {
@@ -40,8 +39,15 @@ public final class WebhookCertificates {
      * line per file, for people. An existing CA is reused; the serving pair is reissued when
      * missing, when {@code force} is set, or when it expires within {@code renewBefore}.
      */
-    public static List<String> ensure(Path dir, String service, String namespace, Duration caValidity,
-            Duration validity, Duration renewBefore, boolean force) throws IOException {
+    public static List<String> ensure(
+            Path dir,
+            String service,
+            String namespace,
+            Duration caValidity,
+            Duration validity,
+            Duration renewBefore,
+            boolean force)
+            throws IOException {
         Files.createDirectories(dir);
         List<String> done = new ArrayList<>();
         Path caCert = dir.resolve(CA_CERT);
@@ -49,7 +55,8 @@ public final class WebhookCertificates {
         IssuedCertificate ca;
         if (Files.exists(caCert) && Files.exists(caKey)) {
             ca = new IssuedCertificate(PemFiles.readCertificate(caCert), PemFiles.readKey(caKey));
-            done.add("kept CA " + caCert + " (" + ca.certificate().getSubjectX500Principal().getName() + ")");
+            done.add("kept CA " + caCert + " ("
+                    + ca.certificate().getSubjectX500Principal().getName() + ")");
         } else {
             ca = CertificateIssuer.newCa("sourceip-guard-ca", caValidity);
             PemFiles.writeKey(caKey, ca.key());
@@ -59,16 +66,20 @@ public final class WebhookCertificates {
         }
         Path cert = dir.resolve(TLS_CERT);
         Path key = dir.resolve(TLS_KEY);
-        if (!force && Files.exists(cert) && Files.exists(key) && stillValid(PemFiles.readCertificate(cert), renewBefore)) {
+        if (!force
+                && Files.exists(cert)
+                && Files.exists(key)
+                && stillValid(PemFiles.readCertificate(cert), renewBefore)) {
             done.add("kept serving certificate " + cert);
             return done;
         }
-        IssuedCertificate serving = CertificateIssuer.newServing(ca, dnsNames(service, namespace), List.of("127.0.0.1"),
-                validity);
+        IssuedCertificate serving =
+                CertificateIssuer.newServing(ca, dnsNames(service, namespace), List.of("127.0.0.1"), validity);
         PemFiles.writeKey(key, serving.key());
         PemFiles.writeCertificate(cert, serving.certificate());
         done.add("created serving certificate " + cert + " for " + String.join(", ", dnsNames(service, namespace))
-                + ", 127.0.0.1, valid until " + serving.certificate().getNotAfter().toInstant());
+                + ", 127.0.0.1, valid until "
+                + serving.certificate().getNotAfter().toInstant());
         return done;
     }
 

@@ -36,8 +36,7 @@ class AdmissionRoutesTest {
     URL url;
 
     private RequestSpecification https() {
-        return TestCertificates.https(url)
-                .contentType("application/json");
+        return TestCertificates.https(url).contentType("application/json");
     }
 
     private ValidatableResponse post(String path, JsonNode review) {
@@ -56,7 +55,8 @@ class AdmissionRoutesTest {
         ObjectNode service = manifest("traefik-service.yaml");
         service.with("spec").put("x-unknown-to-the-webhook", "kept");
         ObjectNode review = Reviews.create(service);
-        ValidatableResponse answer = post("/mutate", review).statusCode(200)
+        ValidatableResponse answer = post("/mutate", review)
+                .statusCode(200)
                 .body("apiVersion", equalTo("admission.k8s.io/v1"))
                 .body("kind", equalTo("AdmissionReview"))
                 .body("response.uid", equalTo(review.at("/request/uid").asText()))
@@ -73,10 +73,14 @@ class AdmissionRoutesTest {
         ObjectNode deployment = manifest("ingress-nginx-controller-deployment.yaml");
         ObjectNode review = Reviews.create(deployment);
         ValidatableResponse answer = post("/mutate", review).statusCode(200).body("response.allowed", equalTo(true));
-        String ops = new String(Base64.getDecoder().decode(answer.extract().<String>path("response.patch")), StandardCharsets.UTF_8);
-        assertEquals("[{\"op\":\"add\",\"path\":\"/spec/template/spec/nodeSelector/kubernetes.azure.com~1agentpool\","
-                + "\"value\":\"ingress\"}]", ops);
-        assertEquals(Set.of("/spec/template/spec/nodeSelector/kubernetes.azure.com~1agentpool"),
+        String ops = new String(
+                Base64.getDecoder().decode(answer.extract().<String>path("response.patch")), StandardCharsets.UTF_8);
+        assertEquals(
+                "[{\"op\":\"add\",\"path\":\"/spec/template/spec/nodeSelector/kubernetes.azure.com~1agentpool\","
+                        + "\"value\":\"ingress\"}]",
+                ops);
+        assertEquals(
+                Set.of("/spec/template/spec/nodeSelector/kubernetes.azure.com~1agentpool"),
                 changedPaths(deployment, patchedObject(review, answer)));
     }
 
@@ -84,10 +88,14 @@ class AdmissionRoutesTest {
     void aGatewayControllersConfigurationIsPatchedAtItsSource() throws Exception {
         ObjectNode proxy = manifest("envoy-gateway-envoyproxy.yaml");
         ObjectNode review = Reviews.create(proxy);
-        ValidatableResponse answer = post("/mutate", review).statusCode(200)
+        ValidatableResponse answer = post("/mutate", review)
+                .statusCode(200)
                 .body("response.allowed", equalTo(true))
-                .body("response.warnings[0]", startsWith("sourceip-guard: [gateway-config] set spec.provider.kubernetes"));
-        assertEquals(Set.of("/spec/provider/kubernetes/envoyDeployment/pod/nodeSelector"),
+                .body(
+                        "response.warnings[0]",
+                        startsWith("sourceip-guard: [gateway-config] set spec.provider.kubernetes"));
+        assertEquals(
+                Set.of("/spec/provider/kubernetes/envoyDeployment/pod/nodeSelector"),
                 changedPaths(proxy, patchedObject(review, answer)));
     }
 
@@ -95,18 +103,25 @@ class AdmissionRoutesTest {
     void istiosClassDefaultsConfigMapGetsItsOverlaysWrittenBack() throws Exception {
         ObjectNode configMap = manifest("istio-gateway-class-defaults-configmap.yaml");
         ObjectNode review = Reviews.create(configMap);
-        ValidatableResponse answer = post("/mutate", review).statusCode(200)
+        ValidatableResponse answer = post("/mutate", review)
+                .statusCode(200)
                 .body("response.allowed", equalTo(true))
-                .body("response.warnings[0]", startsWith("sourceip-guard: [gateway-config] set externalTrafficPolicy: Local"
-                        + " in the service overlay, set nodeSelector kubernetes.azure.com/agentpool=ingress in the deployment overlay"));
+                .body(
+                        "response.warnings[0]",
+                        startsWith(
+                                "sourceip-guard: [gateway-config] set externalTrafficPolicy: Local"
+                                        + " in the service overlay, set nodeSelector kubernetes.azure.com/agentpool=ingress in the deployment overlay"));
         JsonNode patched = patchedObject(review, answer);
         assertEquals(Set.of("/data/deployment", "/data/service"), changedPaths(configMap, patched));
-        assertEquals("spec:\n  externalTrafficPolicy: Local\n", patched.at("/data/service").asText());
+        assertEquals(
+                "spec:\n  externalTrafficPolicy: Local\n",
+                patched.at("/data/service").asText());
     }
 
     @Test
     void anAllowListIsAdmittedOnValidateWithAWarning() {
-        post("/validate", Reviews.create(manifest("allowlists/field-report-ingress-whitelist.yaml"))).statusCode(200)
+        post("/validate", Reviews.create(manifest("allowlists/field-report-ingress-whitelist.yaml")))
+                .statusCode(200)
                 .body("response.allowed", equalTo(true))
                 .body("response", not(hasKey("patch")))
                 .body("response.warnings[0]", startsWith("sourceip-guard: [allow-list-source-ip]"));
@@ -114,39 +129,57 @@ class AdmissionRoutesTest {
 
     @Test
     void compliantAndUnhandledObjectsAreAllowedWithoutAPatch() {
-        for (String fixture : new String[] {"ingress-nginx-controller-service.yaml", "clusterip-service.yaml",
-                "web-deployment.yaml", "upstream-ip-masq-agent-config.yaml"}) {
-            post("/mutate", Reviews.create(manifest(fixture))).statusCode(200)
+        for (String fixture : new String[] {
+            "ingress-nginx-controller-service.yaml",
+            "clusterip-service.yaml",
+            "web-deployment.yaml",
+            "upstream-ip-masq-agent-config.yaml"
+        }) {
+            post("/mutate", Reviews.create(manifest(fixture)))
+                    .statusCode(200)
                     .body("response.allowed", equalTo(true))
                     .body("response", not(hasKey("patch")))
                     .body("response", not(hasKey("patchType")))
                     .body("response", not(hasKey("warnings")));
         }
-        post("/validate", Reviews.create(manifest("traefik-service.yaml"))).statusCode(200)
-                .body("response.allowed", equalTo(true)).body("response", not(hasKey("patch")));
+        post("/validate", Reviews.create(manifest("traefik-service.yaml")))
+                .statusCode(200)
+                .body("response.allowed", equalTo(true))
+                .body("response", not(hasKey("patch")));
     }
 
     @Test
     void masqConfigThatHidesPodIpsIsDeniedWith403AndTheFix() {
         ObjectNode review = Reviews.create(manifest("aks-azure-ip-masq-agent-config.yaml"));
-        post("/validate", review).statusCode(200)
+        post("/validate", review)
+                .statusCode(200)
                 .body("response.uid", equalTo(review.at("/request/uid").asText()))
                 .body("response.allowed", equalTo(false))
                 .body("response.status.code", equalTo(403))
                 .body("response.status.reason", equalTo("Forbidden"))
-                .body("response.status.message", startsWith("[masquerade-config] kube-system/azure-ip-masq-agent-config "))
+                .body(
+                        "response.status.message",
+                        startsWith("[masquerade-config] kube-system/azure-ip-masq-agent-config "))
                 .body("response.status.message", containsString("masquerades pod traffic to 0.0.0.0/5, 8.0.0.0/7"))
-                .body("response.status.message", containsString("The complete fix: set data key 'ip-masq-agent' to "
-                        + "nonMasqueradeCIDRs: [0.0.0.0/1, 128.0.0.0/3"))
+                .body(
+                        "response.status.message",
+                        containsString("The complete fix: set data key 'ip-masq-agent' to "
+                                + "nonMasqueradeCIDRs: [0.0.0.0/1, 128.0.0.0/3"))
                 .body("response", not(hasKey("patch")));
     }
 
     @Test
     void coveringMasqConfigIsAllowedAndDeleteIsDenied() {
         ObjectNode cm = manifest("aks-azure-ip-masq-agent-config.yaml");
-        cm.with("data").put("ip-masq-agent", manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml").at("/data/config").asText());
+        cm.with("data")
+                .put(
+                        "ip-masq-agent",
+                        manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml")
+                                .at("/data/config")
+                                .asText());
         post("/validate", Reviews.create(cm)).statusCode(200).body("response.allowed", equalTo(true));
-        post("/validate", Reviews.review("DELETE", null, cm)).statusCode(200)
+        post("/validate", Reviews.review("DELETE", null, cm))
+                .statusCode(200)
                 .body("response.allowed", equalTo(false))
                 .body("response.status.message", containsString("deleting kube-system/azure-ip-masq-agent-config"));
     }
@@ -164,21 +197,24 @@ class AdmissionRoutesTest {
         ObjectNode v1beta1 = Reviews.create(manifest("traefik-service.yaml"));
         v1beta1.put("apiVersion", "admission.k8s.io/v1beta1");
         String[][] cases = {
-                {"", "empty body"},
-                {"{\"apiVersion\":", "body is not valid JSON"},
-                {"[1,2,3]", "body is not a JSON object"},
-                {"{\"kind\":\"Pod\",\"apiVersion\":\"v1\"}", "not an admission.k8s.io/v1 AdmissionReview"},
-                {v1beta1.toString(), "list admissionReviewVersions [v1]"},
-                {"{\"kind\":\"AdmissionReview\",\"apiVersion\":\"admission.k8s.io/v1\"}", "has no 'request' object"},
-                {noUid.toString(), "has no 'uid'"},
-                {objectIsText.toString(), "'object' is not a Kubernetes object"},
-                {noObject.toString(), "'object' is required for CREATE"},
-                {badOperation.toString(), "'operation' must be CREATE, UPDATE, DELETE or CONNECT"},
-                {"[".repeat(5000), "body is not valid JSON"},
+            {"", "empty body"},
+            {"{\"apiVersion\":", "body is not valid JSON"},
+            {"[1,2,3]", "body is not a JSON object"},
+            {"{\"kind\":\"Pod\",\"apiVersion\":\"v1\"}", "not an admission.k8s.io/v1 AdmissionReview"},
+            {v1beta1.toString(), "list admissionReviewVersions [v1]"},
+            {"{\"kind\":\"AdmissionReview\",\"apiVersion\":\"admission.k8s.io/v1\"}", "has no 'request' object"},
+            {noUid.toString(), "has no 'uid'"},
+            {objectIsText.toString(), "'object' is not a Kubernetes object"},
+            {noObject.toString(), "'object' is required for CREATE"},
+            {badOperation.toString(), "'operation' must be CREATE, UPDATE, DELETE or CONNECT"},
+            {"[".repeat(5000), "body is not valid JSON"},
         };
         for (String[] c : cases) {
             for (String path : new String[] {"/mutate", "/validate"}) {
-                https().body(c[0]).post(path).then().statusCode(400)
+                https().body(c[0])
+                        .post(path)
+                        .then()
+                        .statusCode(400)
                         .contentType("application/json")
                         .body("code", equalTo(400))
                         .body("message", containsString(c[1]));
@@ -188,7 +224,11 @@ class AdmissionRoutesTest {
 
     @Test
     void wrongContentTypeIs415() {
-        https().contentType("text/plain").body("hello").post("/mutate").then().statusCode(415)
+        https().contentType("text/plain")
+                .body("hello")
+                .post("/mutate")
+                .then()
+                .statusCode(415)
                 .body("message", containsString("send the AdmissionReview as application/json"));
     }
 
@@ -196,15 +236,23 @@ class AdmissionRoutesTest {
     void bodiesOverTheLargestReviewAre413BeforeTheyAreRead() {
         byte[] big = new byte[24 * 1024 * 1024 + 1];
         java.util.Arrays.fill(big, (byte) ' ');
-        https().body(big).post("/mutate").then().statusCode(413)
-                .body("message", containsString("over the limit of 25165824 bytes (sourceip-guard.admission.max-review-size)"));
+        https().body(big)
+                .post("/mutate")
+                .then()
+                .statusCode(413)
+                .body(
+                        "message",
+                        containsString("over the limit of 25165824 bytes (sourceip-guard.admission.max-review-size)"));
     }
 
     @Test
     void anOversizedBodyThatIsNoReviewIs413() {
         byte[] big = new byte[3 * 1024 * 1024 + 1];
         java.util.Arrays.fill(big, (byte) ' ');
-        https().body(big).post("/mutate").then().statusCode(413)
+        https().body(big)
+                .post("/mutate")
+                .then()
+                .statusCode(413)
                 .body("message", containsString("its start names no AdmissionReview request to answer"));
     }
 
@@ -217,15 +265,25 @@ class AdmissionRoutesTest {
         service.with("metadata").with("annotations").put("padding", "<".repeat(600 * 1024));
         ObjectNode review = Reviews.review("UPDATE", service, service);
         String body = review.toString().replace("<", "\\u003c");
-        https().body(body).post("/mutate").then().statusCode(200)
+        https().body(body)
+                .post("/mutate")
+                .then()
+                .statusCode(200)
                 .body("response.uid", equalTo(review.at("/request/uid").asText()))
                 .body("response.allowed", equalTo(false))
                 .body("response.status.code", equalTo(403))
-                .body("response.status.message", startsWith("[size] the review is 7.0 MiB, over the 3.0 MiB sourceip-guard reads"))
-                .body("response.status.message", containsString("service-external-traffic-policy cannot judge Service"));
+                .body(
+                        "response.status.message",
+                        startsWith("[size] the review is 7.0 MiB, over the 3.0 MiB sourceip-guard reads"))
+                .body(
+                        "response.status.message",
+                        containsString("service-external-traffic-policy cannot judge Service"));
         // a DELETE no rule looks at is admitted, with a warning
         ObjectNode delete = Reviews.review("DELETE", null, service);
-        https().body(delete.toString().replace("<", "\\u003c")).post("/mutate").then().statusCode(200)
+        https().body(delete.toString().replace("<", "\\u003c"))
+                .post("/mutate")
+                .then()
+                .statusCode(200)
                 .body("response.allowed", equalTo(true))
                 .body("response.warnings[0]", containsString("admitted unjudged"));
     }
@@ -236,27 +294,38 @@ class AdmissionRoutesTest {
         trust.init(TestCertificates.trustStore());
         javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
         tls.init(null, trust.getTrustManagers(), null);
-        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(tls)
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .sslContext(tls)
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build();
         byte[] big = new byte[3 * 1024 * 1024 + 1];
         java.util.Arrays.fill(big, (byte) ' ');
         // a body of unknown length goes out chunked: no Content-Length to refuse it by in advance
-        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(url.toURI().resolve("/validate"))
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                        url.toURI().resolve("/validate"))
                 .header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(big)))
                 .build();
-        java.net.http.HttpResponse<String> answer = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        java.net.http.HttpResponse<String> answer =
+                client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(413, answer.statusCode());
         assertEquals(413, Fixtures.JSON.readTree(answer.body()).path("code").asInt());
-        org.hamcrest.MatcherAssert.assertThat(answer.body(), containsString("its start names no AdmissionReview request to answer"));
+        org.hamcrest.MatcherAssert.assertThat(
+                answer.body(), containsString("its start names no AdmissionReview request to answer"));
     }
 
     @Test
     void aBodyJustUnderTheLimitIsRead() {
         ObjectNode review = Reviews.create(manifest("traefik-service.yaml"));
-        review.with("request").with("object").with("metadata").with("annotations")
+        review.with("request")
+                .with("object")
+                .with("metadata")
+                .with("annotations")
                 .put("padding", "x".repeat(3 * 1024 * 1024 - 4096));
-        post("/mutate", review).statusCode(200).body("response.allowed", equalTo(true))
+        post("/mutate", review)
+                .statusCode(200)
+                .body("response.allowed", equalTo(true))
                 .body("response.patch", not(nullValue()));
     }
 }

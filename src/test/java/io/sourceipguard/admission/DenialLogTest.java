@@ -22,7 +22,8 @@ class DenialLogTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
 
     private static Decision judge(AdmissionSubject subject) {
-        Decision decision = TestPolicies.engine(Map.of()).evaluate(subject, ClusterView.UNAVAILABLE, Rule.Phase.VALIDATING);
+        Decision decision =
+                TestPolicies.engine(Map.of()).evaluate(subject, ClusterView.UNAVAILABLE, Rule.Phase.VALIDATING);
         assertFalse(decision.allowed());
         return decision;
     }
@@ -33,14 +34,17 @@ class DenialLogTest {
         AdmissionSubject config = createSubject(manifest("aks-azure-ip-masq-agent-config.yaml"));
         Decision denied = judge(config);
 
-        assertEquals("denied CREATE ConfigMap kube-system/azure-ip-masq-agent-config: [masquerade-config]",
+        assertEquals(
+                "denied CREATE ConfigMap kube-system/azure-ip-masq-agent-config: [masquerade-config]",
                 log.denied(config, denied));
         now.addAndGet(Duration.ofSeconds(59).toNanos());
         assertNull(log.denied(config, denied));
         assertNull(log.denied(config, denied));
         now.addAndGet(Duration.ofSeconds(2).toNanos());
-        assertEquals("denied CREATE ConfigMap kube-system/azure-ip-masq-agent-config: [masquerade-config]"
-                + " (and 2 more times since the last line)", log.denied(config, denied));
+        assertEquals(
+                "denied CREATE ConfigMap kube-system/azure-ip-masq-agent-config: [masquerade-config]"
+                        + " (and 2 more times since the last line)",
+                log.denied(config, denied));
     }
 
     @Test
@@ -50,12 +54,15 @@ class DenialLogTest {
         other.with("metadata").put("name", "ip-masq-agent-config");
         AdmissionSubject first = createSubject(manifest("aks-azure-ip-masq-agent-config.yaml"));
         AdmissionSubject second = createSubject(other);
-        Map<String, String> overrides = Map.of("sourceip-guard.rules.masquerade-config.names",
-                "azure-ip-masq-agent-config,ip-masq-agent-config");
-        Decision secondDenied = TestPolicies.engine(overrides).evaluate(second, ClusterView.UNAVAILABLE, Rule.Phase.VALIDATING);
-        assertEquals("denied CREATE ConfigMap kube-system/azure-ip-masq-agent-config: [masquerade-config]",
+        Map<String, String> overrides = Map.of(
+                "sourceip-guard.rules.masquerade-config.names", "azure-ip-masq-agent-config,ip-masq-agent-config");
+        Decision secondDenied =
+                TestPolicies.engine(overrides).evaluate(second, ClusterView.UNAVAILABLE, Rule.Phase.VALIDATING);
+        assertEquals(
+                "denied CREATE ConfigMap kube-system/azure-ip-masq-agent-config: [masquerade-config]",
                 log.denied(first, judge(first)));
-        assertEquals("denied CREATE ConfigMap kube-system/ip-masq-agent-config: [masquerade-config]",
+        assertEquals(
+                "denied CREATE ConfigMap kube-system/ip-masq-agent-config: [masquerade-config]",
                 log.denied(second, secondDenied));
     }
 
@@ -65,7 +72,8 @@ class DenialLogTest {
         AdmissionSubject config = createSubject(manifest("aks-azure-ip-masq-agent-config.yaml"));
         Decision denied = judge(config);
         for (int i = 0; i < 3; i++) {
-            assertEquals("denied CREATE ConfigMap kube-system/azure-ip-masq-agent-config: [masquerade-config]",
+            assertEquals(
+                    "denied CREATE ConfigMap kube-system/azure-ip-masq-agent-config: [masquerade-config]",
                     log.denied(config, denied));
         }
     }

@@ -29,7 +29,9 @@ class OperationsTest {
 
     @Test
     void readinessShowsTheCertificateExpiryWithoutTheKubernetesApi() {
-        https().get("/q/health/ready").then().statusCode(200)
+        https().get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'serving-certificate' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'serving-certificate' }.data.hoursLeft", greaterThan(1));
@@ -39,19 +41,29 @@ class OperationsTest {
     void dryRunRequestsAreCountedApartFromRealOnes() {
         ObjectNode review = Reviews.create(manifest("traefik-service.yaml"));
         review.with("request").put("dryRun", true);
-        https().contentType("application/json").body(review.toString()).post("/mutate").then().statusCode(200);
-        https().get("/q/metrics").then().statusCode(200)
+        https().contentType("application/json")
+                .body(review.toString())
+                .post("/mutate")
+                .then()
+                .statusCode(200);
+        https().get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(containsString("sourceipguard_admission_reviews_total{decision=\"patched\",dry_run=\"true\","
                         + "endpoint=\"mutate\",kind=\"Service\",operation=\"CREATE\"}"))
-                .body(containsString("sourceipguard_rule_findings_total{dry_run=\"true\",kind=\"Service\",operation=\"CREATE\","
-                        + "outcome=\"mutate\",rule=\"service-external-traffic-policy\"}"))
+                .body(containsString(
+                        "sourceipguard_rule_findings_total{dry_run=\"true\",kind=\"Service\",operation=\"CREATE\","
+                                + "outcome=\"mutate\",rule=\"service-external-traffic-policy\"}"))
                 .body(containsString("sourceipguard_admission_review_duration_seconds_bucket{endpoint=\"mutate\""))
                 .body(containsString("sourceipguard_certificate_expiry_timestamp_seconds"));
     }
 
     @Test
     void reportIsUnavailableWithoutAKubernetesApi() {
-        https().header("Authorization", "Bearer any").get("/report").then().statusCode(503)
+        https().header("Authorization", "Bearer any")
+                .get("/report")
+                .then()
+                .statusCode(503)
                 .body("code", equalTo(503))
                 .body("message", containsString("no Kubernetes API is configured"));
     }

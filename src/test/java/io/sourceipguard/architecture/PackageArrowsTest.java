@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 class PackageArrowsTest {
 
     private static final Path SOURCES = Path.of("src/main/java/io/sourceipguard");
-    private static final Pattern IMPORT = Pattern.compile("^import (?:static )?(io\\.sourceipguard\\.([a-z]+)|[a-z][\\w.]*)",
-            Pattern.MULTILINE);
+    private static final Pattern IMPORT =
+            Pattern.compile("^import (?:static )?(io\\.sourceipguard\\.([a-z]+)|[a-z][\\w.]*)", Pattern.MULTILINE);
 
     /** Package to the project packages and outside packages its files import. */
     private static Map<String, Set<String>> imports() {
@@ -36,7 +36,9 @@ class PackageArrowsTest {
         try (Stream<Path> files = Files.walk(SOURCES)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                 Path relative = SOURCES.relativize(file);
-                String from = relative.getNameCount() == 1 ? "(root)" : relative.getName(0).toString();
+                String from = relative.getNameCount() == 1
+                        ? "(root)"
+                        : relative.getName(0).toString();
                 Set<String> to = graph.computeIfAbsent(from, k -> new TreeSet<>());
                 Matcher m = IMPORT.matcher(Files.readString(file));
                 while (m.find()) {
@@ -62,7 +64,8 @@ class PackageArrowsTest {
         Set<String> policy = graph.get("policy");
         assertEquals(Set.of(), projectImports(policy, graph.keySet()), "policy imports project packages");
         for (String imported : policy) {
-            for (String framework : List.of("io.quarkus", "io.vertx", "io.fabric8", "jakarta", "io.smallrye", "io.micrometer")) {
+            for (String framework :
+                    List.of("io.quarkus", "io.vertx", "io.fabric8", "jakarta", "io.smallrye", "io.micrometer")) {
                 assertTrue(!imported.startsWith(framework), "policy imports " + imported);
             }
         }
@@ -84,8 +87,10 @@ class PackageArrowsTest {
             Set<String> seen = new TreeSet<>();
             while (!paths.isEmpty()) {
                 List<String> path = paths.poll();
-                for (String next : projectImports(graph.getOrDefault(path.get(path.size() - 1), Set.of()), graph.keySet())) {
-                    List<String> longer = Stream.concat(path.stream(), Stream.of(next)).toList();
+                for (String next :
+                        projectImports(graph.getOrDefault(path.get(path.size() - 1), Set.of()), graph.keySet())) {
+                    List<String> longer =
+                            Stream.concat(path.stream(), Stream.of(next)).toList();
                     assertTrue(!next.equals(start), "a cycle: " + String.join(" -> ", longer));
                     if (seen.add(next)) {
                         paths.add(longer);

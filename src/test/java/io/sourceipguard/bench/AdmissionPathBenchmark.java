@@ -30,11 +30,17 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgs = {"-Xmx256m", "-XX:+UseSerialGC"})
+@Fork(
+        value = 1,
+        jvmArgs = {"-Xmx256m", "-XX:+UseSerialGC"})
 public class AdmissionPathBenchmark {
 
-    @Param({"traefik-service.yaml", "ingress-nginx-controller-deployment.yaml", "aks-azure-ip-masq-agent-config.yaml",
-            "web-deployment.yaml"})
+    @Param({
+        "traefik-service.yaml",
+        "ingress-nginx-controller-deployment.yaml",
+        "aks-azure-ip-masq-agent-config.yaml",
+        "web-deployment.yaml"
+    })
     public String fixture;
 
     private final ObjectMapper json = new ObjectMapper();

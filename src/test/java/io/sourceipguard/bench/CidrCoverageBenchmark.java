@@ -1,8 +1,8 @@
 package io.sourceipguard.bench;
 
 import io.sourceipguard.policy.cidr.Cidr;
-import io.sourceipguard.testing.CidrOracle;
 import io.sourceipguard.policy.cidr.Cidrs;
+import io.sourceipguard.testing.CidrOracle;
 import io.sourceipguard.testing.TestPolicies;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgs = {"-Xmx256m", "-XX:+UseSerialGC"})
+@Fork(
+        value = 1,
+        jvmArgs = {"-Xmx256m", "-XX:+UseSerialGC"})
 public class CidrCoverageBenchmark {
 
     @Param({"64", "10000"})

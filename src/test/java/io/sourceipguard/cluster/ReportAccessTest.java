@@ -15,8 +15,11 @@ import org.junit.jupiter.api.Test;
 /** The decision and its cache, against a fake reviewer that counts the API calls it would make. */
 class ReportAccessTest {
 
-    private static final User READER = new User("system:serviceaccount:mon:scraper", "u-1",
-            List.of("system:serviceaccounts", "system:serviceaccounts:mon"), Map.of());
+    private static final User READER = new User(
+            "system:serviceaccount:mon:scraper",
+            "u-1",
+            List.of("system:serviceaccounts", "system:serviceaccounts:mon"),
+            Map.of());
 
     /** Tokens "reader" and "nobody" authenticate; only "reader" is allowed; "broken" makes the API fail. */
     private static final class FakeApi implements ReportAccess.Reviewer {
@@ -62,7 +65,9 @@ class ReportAccessTest {
         assertEquals(Outcome.ALLOWED, access.check("bearer  reader ").outcome(), "the scheme is case-insensitive");
         ReportAccess.Verdict forbidden = access.check("Bearer nobody");
         assertEquals(Outcome.FORBIDDEN, forbidden.outcome());
-        assertTrue(forbidden.message().contains("user nobody may not get the non-resource URL /report"), forbidden.message());
+        assertTrue(
+                forbidden.message().contains("user nobody may not get the non-resource URL /report"),
+                forbidden.message());
         assertTrue(forbidden.message().contains("--clusterrole=sourceip-guard-report-reader"), forbidden.message());
         assertEquals(Outcome.UNAUTHENTICATED, access.check("Bearer forged").outcome());
         assertEquals(Outcome.UNAVAILABLE, access.check("Bearer broken").outcome());

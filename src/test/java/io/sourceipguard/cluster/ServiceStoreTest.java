@@ -15,11 +15,21 @@ class ServiceStoreTest {
 
     private static Service service(String type, String policy) {
         return new ServiceBuilder()
-                .withNewMetadata().withNamespace("ingress").withName("ingress-nginx-controller")
+                .withNewMetadata()
+                .withNamespace("ingress")
+                .withName("ingress-nginx-controller")
                 .withLabels(Map.of("app.kubernetes.io/name", "ingress-nginx"))
-                .withAnnotations(Map.of("meta.helm.sh/release-name", "ingress-nginx")).endMetadata()
-                .withNewSpec().withType(type).withExternalTrafficPolicy(policy).withSelector(Map.of("app", "nginx"))
-                .addNewPort().withPort(80).endPort().withClusterIP("10.0.58.7").endSpec()
+                .withAnnotations(Map.of("meta.helm.sh/release-name", "ingress-nginx"))
+                .endMetadata()
+                .withNewSpec()
+                .withType(type)
+                .withExternalTrafficPolicy(policy)
+                .withSelector(Map.of("app", "nginx"))
+                .addNewPort()
+                .withPort(80)
+                .endPort()
+                .withClusterIP("10.0.58.7")
+                .endSpec()
                 .build();
     }
 
@@ -28,11 +38,20 @@ class ServiceStoreTest {
         ServiceStore store = new ServiceStore();
         store.put("ingress/ingress-nginx-controller", service("LoadBalancer", "Cluster"));
         List<ServiceMeta> services = store.services();
-        assertEquals(List.of(new ServiceMeta("ingress", "ingress-nginx-controller", "LoadBalancer", "Cluster",
-                Map.of("app.kubernetes.io/name", "ingress-nginx"), Map.of("app", "nginx"))), services);
+        assertEquals(
+                List.of(new ServiceMeta(
+                        "ingress",
+                        "ingress-nginx-controller",
+                        "LoadBalancer",
+                        "Cluster",
+                        Map.of("app.kubernetes.io/name", "ingress-nginx"),
+                        Map.of("app", "nginx"))),
+                services);
         Service kept = store.get("ingress/ingress-nginx-controller");
-        assertTrue(kept.getMetadata().getAnnotations() == null || kept.getMetadata().getAnnotations().isEmpty());
-        assertTrue(kept.getSpec().getPorts() == null || kept.getSpec().getPorts().isEmpty());
+        assertTrue(kept.getMetadata().getAnnotations() == null
+                || kept.getMetadata().getAnnotations().isEmpty());
+        assertTrue(
+                kept.getSpec().getPorts() == null || kept.getSpec().getPorts().isEmpty());
         assertNull(kept.getSpec().getClusterIP());
     }
 

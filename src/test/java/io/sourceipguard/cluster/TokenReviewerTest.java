@@ -39,12 +39,23 @@ class TokenReviewerTest {
     @BeforeEach
     void start() throws IOException {
         api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        answer("/apis/authentication.k8s.io/v1/tokenreviews", "TokenReview", "authentication.k8s.io/v1", () -> tokenReviewStatus);
-        answer("/apis/authorization.k8s.io/v1/subjectaccessreviews", "SubjectAccessReview", "authorization.k8s.io/v1",
+        answer(
+                "/apis/authentication.k8s.io/v1/tokenreviews",
+                "TokenReview",
+                "authentication.k8s.io/v1",
+                () -> tokenReviewStatus);
+        answer(
+                "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+                "SubjectAccessReview",
+                "authorization.k8s.io/v1",
                 () -> accessReviewStatus);
         api.start();
-        client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl("http://127.0.0.1:" + api.getAddress().getPort()).withRequestRetryBackoffLimit(0).build()).build();
+        client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder()
+                        .withMasterUrl("http://127.0.0.1:" + api.getAddress().getPort())
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build();
     }
 
     @AfterEach
@@ -58,7 +69,8 @@ class TokenReviewerTest {
             JsonNode body = JSON.readTree(exchange.getRequestBody());
             received.put(kind, body);
             byte[] reply = ("{\"kind\":\"" + kind + "\",\"apiVersion\":\"" + apiVersion + "\",\"spec\":"
-                    + body.get("spec") + ",\"status\":" + status.get() + "}").getBytes(StandardCharsets.UTF_8);
+                            + body.get("spec") + ",\"status\":" + status.get() + "}")
+                    .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(201, reply.length);
             exchange.getResponseBody().write(reply);
@@ -74,9 +86,13 @@ class TokenReviewerTest {
         Optional<ReportAccess.User> user = new TokenReviewer(() -> client).authenticate("the-token");
         assertEquals("the-token", received.get("TokenReview").at("/spec/token").asText());
         assertTrue(received.get("TokenReview").at("/spec/audiences").isMissingNode(), "the API server's own audiences");
-        assertEquals(new ReportAccess.User("system:serviceaccount:mon:scraper", "u-1",
-                List.of("system:serviceaccounts", "system:authenticated"),
-                Map.of("authentication.kubernetes.io/credential-id", List.of("JTI=abc"))), user.orElseThrow());
+        assertEquals(
+                new ReportAccess.User(
+                        "system:serviceaccount:mon:scraper",
+                        "u-1",
+                        List.of("system:serviceaccounts", "system:authenticated"),
+                        Map.of("authentication.kubernetes.io/credential-id", List.of("JTI=abc"))),
+                user.orElseThrow());
     }
 
     @Test
@@ -87,7 +103,8 @@ class TokenReviewerTest {
 
     @Test
     void theAccessReviewAsksForTheNonResourceUrlAsThatUser() {
-        ReportAccess.User user = new ReportAccess.User("alice", "u-2", List.of("team-a"), Map.of("scopes", List.of("x")));
+        ReportAccess.User user =
+                new ReportAccess.User("alice", "u-2", List.of("team-a"), Map.of("scopes", List.of("x")));
         accessReviewStatus = "{\"allowed\":true}";
         assertTrue(new TokenReviewer(() -> client).allowed(user, "/report", "get"));
         JsonNode spec = received.get("SubjectAccessReview").get("spec");

@@ -63,11 +63,13 @@ class FuzzTargetsTest {
         String group = "Service".equals(kind) || "ConfigMap".equals(kind) || "Namespace".equals(kind) ? "" : "apps";
         String operation = data.pickValue(new String[] {"CREATE", "UPDATE", "DELETE"});
         String object = data.consumeString(4000);
-        String review = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
-                + "\"kind\":{\"group\":\"" + group + "\",\"version\":\"v1\",\"kind\":\"" + kind + "\"},"
-                + "\"namespace\":\"kube-system\",\"name\":\"azure-ip-masq-agent-config\",\"operation\":\"" + operation + "\","
-                + "\"userInfo\":{\"username\":\"dev\",\"groups\":[\"developers\"]},\"object\":" + object
-                + ",\"oldObject\":" + data.consumeRemainingAsString() + "}}";
+        String review =
+                "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+                        + "\"kind\":{\"group\":\"" + group + "\",\"version\":\"v1\",\"kind\":\"" + kind + "\"},"
+                        + "\"namespace\":\"kube-system\",\"name\":\"azure-ip-masq-agent-config\",\"operation\":\""
+                        + operation + "\","
+                        + "\"userInfo\":{\"username\":\"dev\",\"groups\":[\"developers\"]},\"object\":" + object
+                        + ",\"oldObject\":" + data.consumeRemainingAsString() + "}}";
         admissionReview(review.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
@@ -81,11 +83,14 @@ class FuzzTargetsTest {
         String text = new String(file, java.nio.charset.StandardCharsets.UTF_8);
         MasqConfigParser.Result result = MasqConfigParser.parse(text);
         if (!result.ok()) {
-            assertTrue(result.problems().stream().noneMatch(String::isBlank), result.problems().toString());
+            assertTrue(
+                    result.problems().stream().noneMatch(String::isBlank),
+                    result.problems().toString());
             return;
         }
         MasqConfigParser.Result again = MasqConfigParser.parse(result.config().toYaml());
-        assertTrue(again.ok(), () -> again.problems() + " for " + result.config().toYaml());
+        assertTrue(
+                again.ok(), () -> again.problems() + " for " + result.config().toYaml());
         assertEquals(result.config(), again.config(), result.config().toYaml());
     }
 
@@ -104,8 +109,12 @@ class FuzzTargetsTest {
             cover.add(CidrOracle.ipv4Block(data.consumeInt(), data.consumeInt(0, 32)));
         }
         List<IPAddress> target = List.of(CidrOracle.ipv4Block(data.consumeInt(), data.consumeInt(0, 32)));
-        List<String> fast = Cidrs.uncovered(target.stream().map(CidrOracle::cidr).toList(),
-                cover.stream().map(CidrOracle::cidr).toList()).stream().map(Cidr::toString).toList();
+        List<String> fast = Cidrs.uncovered(
+                        target.stream().map(CidrOracle::cidr).toList(),
+                        cover.stream().map(CidrOracle::cidr).toList())
+                .stream()
+                .map(Cidr::toString)
+                .toList();
         assertEquals(CidrOracle.uncovered(target, cover), fast);
     }
 }

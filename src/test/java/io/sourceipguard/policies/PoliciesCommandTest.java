@@ -38,7 +38,9 @@ class PoliciesCommandTest {
         }
         assertEquals(new TreeSet<>(files.keySet()), committed, "generated files in " + OVERLAY);
         for (Map.Entry<String, String> file : files.entrySet()) {
-            assertEquals(file.getValue(), Files.readString(OVERLAY.resolve(file.getKey())),
+            assertEquals(
+                    file.getValue(),
+                    Files.readString(OVERLAY.resolve(file.getKey())),
                     OVERLAY.resolve(file.getKey()) + " differs from the command's output: run make policies");
         }
     }
@@ -51,23 +53,42 @@ class PoliciesCommandTest {
             assertEquals(file.getValue(), Files.readString(dir.resolve(file.getKey())));
         }
         List<JsonNode> stream = documents(run().out);
-        assertEquals(List.of("MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
-                "MutatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-                "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy",
-                "ValidatingAdmissionPolicyBinding"), stream.stream().map(d -> d.path("kind").asText()).toList());
+        assertEquals(
+                List.of(
+                        "MutatingAdmissionPolicy",
+                        "MutatingAdmissionPolicyBinding",
+                        "MutatingAdmissionPolicy",
+                        "MutatingAdmissionPolicyBinding",
+                        "ValidatingAdmissionPolicy",
+                        "ValidatingAdmissionPolicyBinding",
+                        "ValidatingAdmissionPolicy",
+                        "ValidatingAdmissionPolicyBinding",
+                        "ValidatingAdmissionPolicy",
+                        "ValidatingAdmissionPolicyBinding"),
+                stream.stream().map(d -> d.path("kind").asText()).toList());
         for (JsonNode document : stream) {
-            assertEquals("admissionregistration.k8s.io/v1", document.path("apiVersion").asText());
+            assertEquals(
+                    "admissionregistration.k8s.io/v1",
+                    document.path("apiVersion").asText());
         }
     }
 
     @Test
     void followsTheConfiguration() throws Exception {
-        String out = run("-c", "sourceip-guard.rules.ingress-node-pool.pool-label-key=example.com/pool",
-                "-c", "sourceip-guard.rules.ingress-node-pool.pool-label-value=edge",
-                "-c", "sourceip-guard.rules.ingress-node-pool.selectors=app=my-proxy\\,image:proxy",
-                "-c", "sourceip-guard.rules.service-external-traffic-policy.include-node-port=false",
-                "-c", "sourceip-guard.exemptions.admin-groups=platform-admins",
-                "-c", "sourceip-guard.exemptions.system-users=system:serviceaccount:kube-system:reconciler").out;
+        String out = run(
+                        "-c",
+                        "sourceip-guard.rules.ingress-node-pool.pool-label-key=example.com/pool",
+                        "-c",
+                        "sourceip-guard.rules.ingress-node-pool.pool-label-value=edge",
+                        "-c",
+                        "sourceip-guard.rules.ingress-node-pool.selectors=app=my-proxy\\,image:proxy",
+                        "-c",
+                        "sourceip-guard.rules.service-external-traffic-policy.include-node-port=false",
+                        "-c",
+                        "sourceip-guard.exemptions.admin-groups=platform-admins",
+                        "-c",
+                        "sourceip-guard.exemptions.system-users=system:serviceaccount:kube-system:reconciler")
+                .out;
         JsonNode ingress = policy(documents(out), "sourceip-guard-ingress-node-pool");
         String patch = ingress.at("/spec/mutations/0/jsonPatch/expression").asText();
         assertTrue(patch.contains("'/spec/template/spec/nodeSelector/example.com~1pool', value: 'edge'"), patch);
@@ -75,7 +96,8 @@ class PoliciesCommandTest {
         assertTrue(conditions.contains("[?'app'].orValue('') == 'my-proxy'"), conditions);
         assertTrue(conditions.contains(".contains('proxy')"), conditions);
         assertFalse(conditions.contains("ingress-nginx"), "the default selectors are replaced");
-        assertTrue(conditions.contains("!(request.userInfo.username in ['system:serviceaccount:kube-system:reconciler'])"),
+        assertTrue(
+                conditions.contains("!(request.userInfo.username in ['system:serviceaccount:kube-system:reconciler'])"),
                 conditions);
         JsonNode service = policy(documents(out), "sourceip-guard-service-external-traffic-policy");
         assertTrue(service.at("/spec/matchConditions/0/expression").asText().endsWith("in ['LoadBalancer']"));
@@ -85,13 +107,19 @@ class PoliciesCommandTest {
 
     @Test
     void ruleOffWritesNoPolicyForItAndAuditSwitchesTheModeConditions() throws Exception {
-        List<JsonNode> docs = documents(run("-c", "sourceip-guard.rules.ingress-node-pool.mode=off",
-                "-c", "sourceip-guard.rules.service-external-traffic-policy.mode=audit").out);
+        List<JsonNode> docs = documents(run(
+                        "-c",
+                        "sourceip-guard.rules.ingress-node-pool.mode=off",
+                        "-c",
+                        "sourceip-guard.rules.service-external-traffic-policy.mode=audit")
+                .out);
         assertTrue(docs.stream().noneMatch(d -> d.at("/metadata/name").asText().contains("ingress-node-pool")));
         JsonNode service = policy(docs, "sourceip-guard-service-external-traffic-policy");
         // configured audit: mutate only where a namespace says enforce; warn everywhere else
-        assertEquals("enforced", last(service.at("/spec/variables")).path("name").asText());
-        assertTrue(last(service.at("/spec/variables")).path("expression").asText().startsWith("((namespaceObject"));
+        assertEquals(
+                "enforced", last(service.at("/spec/variables")).path("name").asText());
+        assertTrue(
+                last(service.at("/spec/variables")).path("expression").asText().startsWith("((namespaceObject"));
         JsonNode audit = policy(docs, "sourceip-guard-service-external-traffic-policy-audit");
         assertEquals("audited", last(audit.at("/spec/variables")).path("name").asText());
         assertTrue(last(audit.at("/spec/variables")).path("expression").asText().startsWith("!((namespaceObject"));
@@ -104,14 +132,13 @@ class PoliciesCommandTest {
         assertTrue(run.err.contains("sourceip-guard.rules.ingress-node-pool.mode"), run.err);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
+    private record Run(int exit, String out, String err) {}
 
     private static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PoliciesCommand command = new PoliciesCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        PoliciesCommand command = new PoliciesCommand(
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         int exit = new CommandLine(command).execute(args);
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -129,8 +156,11 @@ class PoliciesCommandTest {
     }
 
     private static JsonNode policy(List<JsonNode> docs, String name) {
-        return docs.stream().filter(d -> d.path("kind").asText().endsWith("AdmissionPolicy")
-                && d.at("/metadata/name").asText().equals(name)).findFirst().orElseThrow();
+        return docs.stream()
+                .filter(d -> d.path("kind").asText().endsWith("AdmissionPolicy")
+                        && d.at("/metadata/name").asText().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static JsonNode last(JsonNode array) {

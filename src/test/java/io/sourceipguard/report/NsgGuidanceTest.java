@@ -36,17 +36,27 @@ class NsgGuidanceTest {
     void localReachesOnlyTheSubnetWithAReadyEndpoint() {
         Entry service = NsgGuidance.of(lab()).services().get(0);
         assertTrue(service.local());
-        assertEquals(List.of("aks-ingress"), service.receiving().stream().map(Subnet::name).toList());
-        assertEquals(List.of("aks-system", "aks-ingress", "pool user"), service.all().stream().map(Subnet::name).toList());
+        assertEquals(
+                List.of("aks-ingress"),
+                service.receiving().stream().map(Subnet::name).toList());
+        assertEquals(
+                List.of("aks-system", "aks-ingress", "pool user"),
+                service.all().stream().map(Subnet::name).toList());
         String text = print(NsgGuidance.of(lab()));
-        assertTrue(text.contains("--nsg-name \"<nsg of aks-ingress>\" --name sourceip-guard-ingress-ingress-nginx-controller-clients"
-                + " --priority 200 --direction Inbound --access Allow --protocol Tcp --source-address-prefixes Internet"
-                + " --destination-address-prefixes 192.168.0.22 --destination-port-ranges 80"), text);
-        assertTrue(text.contains("--source-address-prefixes AzureLoadBalancer --destination-address-prefixes '*'"
-                + " --destination-port-ranges 31049"), text);
+        assertTrue(
+                text.contains(
+                        "--nsg-name \"<nsg of aks-ingress>\" --name sourceip-guard-ingress-ingress-nginx-controller-clients"
+                                + " --priority 200 --direction Inbound --access Allow --protocol Tcp --source-address-prefixes Internet"
+                                + " --destination-address-prefixes 192.168.0.22 --destination-port-ranges 80"),
+                text);
+        assertTrue(
+                text.contains("--source-address-prefixes AzureLoadBalancer --destination-address-prefixes '*'"
+                        + " --destination-port-ranges 31049"),
+                text);
         assertTrue(text.contains("168.63.129.16"), text);
         assertTrue(!text.contains("<nsg of aks-system>"), "no rule where no endpoint is ready: " + text);
-        assertTrue(text.contains("note pool user: no node carries the label kubernetes.azure.com/network-subnet"), text);
+        assertTrue(
+                text.contains("note pool user: no node carries the label kubernetes.azure.com/network-subnet"), text);
         assertTrue(text.contains("192.168.0.36"), text);
     }
 
@@ -62,14 +72,21 @@ class NsgGuidanceTest {
         assertEquals(3, guidance.services().get(0).receiving().size());
         String text = print(guidance);
         for (String subnet : List.of("aks-system", "aks-ingress", "pool user")) {
-            assertTrue(text.contains("--nsg-name \"<nsg of " + subnet + ">\" --name sourceip-guard-ingress-ingress-nginx-controller-node-to-node"), text);
+            assertTrue(
+                    text.contains("--nsg-name \"<nsg of " + subnet
+                            + ">\" --name sourceip-guard-ingress-ingress-nginx-controller-node-to-node"),
+                    text);
         }
-        assertTrue(text.contains("--source-address-prefixes AzureLoadBalancer --destination-address-prefixes '*' --destination-port-ranges 31880"), text);
+        assertTrue(
+                text.contains(
+                        "--source-address-prefixes AzureLoadBalancer --destination-address-prefixes '*' --destination-port-ranges 31880"),
+                text);
     }
 
     @Test
     void withoutEndpointSlicesOrNodesItSaysWhatItCannotTell() {
-        List<Manifest> services = lab().stream().filter(m -> "Service".equals(m.kind())).toList();
+        List<Manifest> services =
+                lab().stream().filter(m -> "Service".equals(m.kind())).toList();
         String text = print(NsgGuidance.of(services));
         assertTrue(text.contains("no EndpointSlice of this Service in the input"), text);
         assertTrue(text.contains("no Nodes in the input"), text);
@@ -79,8 +96,11 @@ class NsgGuidanceTest {
     void theReportCommandPrintsItAndExitsZero() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = new picocli.CommandLine(new ReportCommand(System.in, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))).execute("-f", LAB, "-o", "nsg");
+        int exit = new picocli.CommandLine(new ReportCommand(
+                        System.in,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8)))
+                .execute("-f", LAB, "-o", "nsg");
         assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
         assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("SERVICE"), out.toString(StandardCharsets.UTF_8));
     }

@@ -28,18 +28,20 @@ public class BlackHoleApiServer implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        acceptor = new Thread(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket socket = server.accept();
-                    synchronized (held) {
-                        held.add(socket); // read nothing, write nothing
+        acceptor = new Thread(
+                () -> {
+                    while (!server.isClosed()) {
+                        try {
+                            Socket socket = server.accept();
+                            synchronized (held) {
+                                held.add(socket); // read nothing, write nothing
+                            }
+                        } catch (IOException e) {
+                            return;
+                        }
                     }
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "black-hole-api-server");
+                },
+                "black-hole-api-server");
         acceptor.setDaemon(true);
         acceptor.start();
         config.put("sourceip-guard.cluster.enabled", "true");

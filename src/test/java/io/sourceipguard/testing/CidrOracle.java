@@ -15,8 +15,7 @@ import java.util.List;
  */
 public final class CidrOracle {
 
-    private CidrOracle() {
-    }
+    private CidrOracle() {}
 
     /** The minimal prefix blocks of {@code protectedSet} outside {@code cover}, IPv4 first, as text. */
     public static List<String> uncovered(List<IPAddress> protectedSet, List<IPAddress> cover) {
@@ -26,9 +25,12 @@ public final class CidrOracle {
             for (IPAddressSeqRange target : join(protectedSet, ipv4)) {
                 List<IPAddressSeqRange> rest = List.of(target);
                 for (IPAddressSeqRange c : covered) {
-                    rest = rest.stream().flatMap(r -> Arrays.stream(r.subtract(c))).toList();
+                    rest = rest.stream()
+                            .flatMap(r -> Arrays.stream(r.subtract(c)))
+                            .toList();
                 }
-                rest.stream().sorted(Comparator.comparing(r -> r.getLower().getValue()))
+                rest.stream()
+                        .sorted(Comparator.comparing(r -> r.getLower().getValue()))
                         .flatMap(r -> Arrays.stream(r.spanWithPrefixBlocks()))
                         .forEach(block -> out.add(text(block)));
             }
@@ -37,8 +39,10 @@ public final class CidrOracle {
     }
 
     private static List<IPAddressSeqRange> join(List<IPAddress> blocks, boolean ipv4) {
-        IPAddressSeqRange[] ranges = blocks.stream().filter(b -> b.isIPv4() == ipv4)
-                .map(IPAddress::toSequentialRange).toArray(IPAddressSeqRange[]::new);
+        IPAddressSeqRange[] ranges = blocks.stream()
+                .filter(b -> b.isIPv4() == ipv4)
+                .map(IPAddress::toSequentialRange)
+                .toArray(IPAddressSeqRange[]::new);
         List<IPAddressSeqRange> joined = new ArrayList<>(Arrays.asList(IPAddressSeqRange.join(ranges)));
         joined.sort(Comparator.comparing(r -> r.getLower().getValue()));
         return joined;

@@ -25,8 +25,7 @@ public final class Fixtures {
     public static final ObjectMapper JSON = new ObjectMapper();
     private static final YAMLMapper YAML = new YAMLMapper();
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** A manifest from fixtures/manifests (or fixtures/DIR/FILE), as the API server would send it (a JSON tree). */
     public static ObjectNode manifest(String file) {
@@ -47,8 +46,17 @@ public final class Fixtures {
 
     public static AdmissionSubject as(Operation operation, JsonNode object, JsonNode oldObject) {
         AdmissionSubject s = AdmissionSubject.ofObject(object != null ? object : oldObject);
-        return new AdmissionSubject(operation, s.group(), s.kind(), s.namespace(), s.name(),
-                operation == Operation.DELETE ? null : object, oldObject, "someone", List.of("developers"), false);
+        return new AdmissionSubject(
+                operation,
+                s.group(),
+                s.kind(),
+                s.namespace(),
+                s.name(),
+                operation == Operation.DELETE ? null : object,
+                oldObject,
+                "someone",
+                List.of("developers"),
+                false);
     }
 
     /** Applies our patch with an independent RFC 6902 implementation. */
@@ -57,7 +65,8 @@ public final class Fixtures {
     }
 
     private static Map<String, Object> op(PatchOperation op) {
-        return op.value() == null ? Map.of("op", op.op(), "path", op.path())
+        return op.value() == null
+                ? Map.of("op", op.op(), "path", op.path())
                 : Map.of("op", op.op(), "path", op.path(), "value", op.value());
     }
 
@@ -91,7 +100,8 @@ public final class Fixtures {
     }
 
     /** A cluster view over fixed ConfigMaps and Namespaces (name to labels; annotations empty), with no cluster facts. */
-    public static ClusterView clusterWith(List<JsonNode> configMaps, Map<String, ClusterView.NamespaceMeta> namespaces) {
+    public static ClusterView clusterWith(
+            List<JsonNode> configMaps, Map<String, ClusterView.NamespaceMeta> namespaces) {
         return view(configMaps, namespaces, null, null, false);
     }
 
@@ -106,7 +116,8 @@ public final class Fixtures {
         for (String taint : taints) {
             String[] keyAndEffect = taint.split(":", 2);
             String[] keyAndValue = keyAndEffect[0].split("=", 2);
-            parsed.add(new ClusterView.Taint(keyAndValue[0], keyAndValue.length > 1 ? keyAndValue[1] : "", keyAndEffect[1]));
+            parsed.add(new ClusterView.Taint(
+                    keyAndValue[0], keyAndValue.length > 1 ? keyAndValue[1] : "", keyAndEffect[1]));
         }
         return new ClusterView.NodeMeta(name, labels, parsed, List.of());
     }
@@ -118,19 +129,25 @@ public final class Fixtures {
 
     /** A connected cluster whose LoadBalancer and NodePort Services are these manifests; {@code null}: not readable yet. */
     public static ClusterView clusterWithServices(List<JsonNode> services) {
-        List<ClusterView.ServiceMeta> metas = services == null ? null : services.stream()
-                .filter(s -> List.of("LoadBalancer", "NodePort").contains(s.path("spec").path("type").asText("ClusterIP")))
-                .map(s -> new ClusterView.ServiceMeta(s.path("metadata").path("namespace").asText(""),
-                        s.path("metadata").path("name").asText(), s.path("spec").path("type").asText(),
-                        s.path("spec").path("externalTrafficPolicy").asText(""), strings(s.path("metadata").path("labels")),
-                        strings(s.path("spec").path("selector"))))
-                .toList();
+        List<ClusterView.ServiceMeta> metas = services == null
+                ? null
+                : services.stream()
+                        .filter(s -> List.of("LoadBalancer", "NodePort")
+                                .contains(s.path("spec").path("type").asText("ClusterIP")))
+                        .map(s -> new ClusterView.ServiceMeta(
+                                s.path("metadata").path("namespace").asText(""),
+                                s.path("metadata").path("name").asText(),
+                                s.path("spec").path("type").asText(),
+                                s.path("spec").path("externalTrafficPolicy").asText(""),
+                                strings(s.path("metadata").path("labels")),
+                                strings(s.path("spec").path("selector"))))
+                        .toList();
         return view(List.of(), Map.of(), List.of(), metas, true);
     }
 
     /** {@code base} with these Gateways and routes ({@code null}: not readable yet). */
-    public static ClusterView withGatewayApi(ClusterView base, List<ClusterView.GatewayMeta> gateways,
-            List<ClusterView.RouteMeta> routes) {
+    public static ClusterView withGatewayApi(
+            ClusterView base, List<ClusterView.GatewayMeta> gateways, List<ClusterView.RouteMeta> routes) {
         return new DelegatingClusterView(base) {
             @Override
             public Optional<List<GatewayMeta>> gateways() {
@@ -150,8 +167,12 @@ public final class Fixtures {
         return out;
     }
 
-    private static ClusterView view(List<JsonNode> configMaps, Map<String, ClusterView.NamespaceMeta> namespaces,
-            List<ClusterView.NodeMeta> nodes, List<ClusterView.ServiceMeta> services, boolean connected) {
+    private static ClusterView view(
+            List<JsonNode> configMaps,
+            Map<String, ClusterView.NamespaceMeta> namespaces,
+            List<ClusterView.NodeMeta> nodes,
+            List<ClusterView.ServiceMeta> services,
+            boolean connected) {
         return new ClusterView() {
             @Override
             public Optional<List<ConfigMapData>> configMaps(String namespace) {
@@ -159,8 +180,10 @@ public final class Fixtures {
                     return Optional.empty();
                 }
                 return Optional.of(configMaps.stream()
-                        .filter(cm -> namespace.equals(cm.path("metadata").path("namespace").asText()))
-                        .map(Fixtures::data).toList());
+                        .filter(cm -> namespace.equals(
+                                cm.path("metadata").path("namespace").asText()))
+                        .map(Fixtures::data)
+                        .toList());
             }
 
             @Override
@@ -187,7 +210,11 @@ public final class Fixtures {
 
     private static ClusterView.ConfigMapData data(JsonNode cm) {
         Map<String, String> data = strings(cm.path("data"));
-        cm.path("binaryData").fields().forEachRemaining(e -> data.put(e.getKey(), ClusterView.ConfigMapData.decode(e.getValue().asText())));
+        cm.path("binaryData")
+                .fields()
+                .forEachRemaining(e -> data.put(
+                        e.getKey(),
+                        ClusterView.ConfigMapData.decode(e.getValue().asText())));
         return new ClusterView.ConfigMapData(cm.path("metadata").path("name").asText(), data);
     }
 }

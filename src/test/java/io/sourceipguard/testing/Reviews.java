@@ -8,8 +8,7 @@ import java.util.UUID;
 /** AdmissionReview v1 requests shaped like the API server's, around real manifests. */
 public final class Reviews {
 
-    private Reviews() {
-    }
+    private Reviews() {}
 
     public static ObjectNode review(String operation, JsonNode object, JsonNode oldObject) {
         JsonNode subject = object != null ? object : oldObject;
@@ -23,7 +22,9 @@ public final class Reviews {
         ObjectNode request = review.putObject("request");
         request.put("uid", UUID.randomUUID().toString());
         request.putObject("kind").put("group", group).put("version", version).put("kind", kind);
-        request.putObject("resource").put("group", group).put("version", version)
+        request.putObject("resource")
+                .put("group", group)
+                .put("version", version)
                 .put("resource", kind.toLowerCase(Locale.ROOT) + "s");
         request.put("name", subject.path("metadata").path("name").asText());
         if (subject.path("metadata").has("namespace")) {

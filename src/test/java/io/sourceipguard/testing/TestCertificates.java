@@ -22,23 +22,31 @@ public class TestCertificates implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         try {
-            WebhookCertificates.ensure(DIR, "sourceip-guard", "sourceip-guard", Duration.ofDays(2), Duration.ofDays(1),
-                    Duration.ofHours(1), false);
+            WebhookCertificates.ensure(
+                    DIR,
+                    "sourceip-guard",
+                    "sourceip-guard",
+                    Duration.ofDays(2),
+                    Duration.ofDays(1),
+                    Duration.ofHours(1),
+                    false);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return Map.of(
-                "sourceip-guard.tls.cert-file", DIR.resolve(WebhookCertificates.TLS_CERT).toString(),
-                "sourceip-guard.tls.key-file", DIR.resolve(WebhookCertificates.TLS_KEY).toString());
+                "sourceip-guard.tls.cert-file",
+                        DIR.resolve(WebhookCertificates.TLS_CERT).toString(),
+                "sourceip-guard.tls.key-file",
+                        DIR.resolve(WebhookCertificates.TLS_KEY).toString());
     }
 
     @Override
-    public void stop() {
-    }
+    public void stop() {}
 
     /** A REST Assured request to the application's HTTPS port, trusting only the test CA. */
     public static io.restassured.specification.RequestSpecification https(java.net.URL url) {
-        return io.restassured.RestAssured.given().baseUri(url.toString())
+        return io.restassured.RestAssured.given()
+                .baseUri(url.toString())
                 .config(io.restassured.config.RestAssuredConfig.config()
                         .sslConfig(io.restassured.config.SSLConfig.sslConfig().trustStore(trustStore())));
     }

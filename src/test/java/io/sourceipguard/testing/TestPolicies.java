@@ -14,8 +14,7 @@ public final class TestPolicies {
 
     public static final String POOL_KEY = "kubernetes.azure.com/agentpool";
 
-    private TestPolicies() {
-    }
+    private TestPolicies() {}
 
     public static GuardConfig config(Map<String, String> overrides) {
         return StandaloneConfig.load(overrides);

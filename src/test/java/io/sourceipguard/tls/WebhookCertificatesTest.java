@@ -21,7 +21,8 @@ class WebhookCertificatesTest {
     Path dir;
 
     private List<String> ensure(boolean force) throws Exception {
-        return WebhookCertificates.ensure(dir, "guard", "ops", Duration.ofDays(10), Duration.ofDays(2), Duration.ofDays(1), force);
+        return WebhookCertificates.ensure(
+                dir, "guard", "ops", Duration.ofDays(10), Duration.ofDays(2), Duration.ofDays(1), force);
     }
 
     @Test
@@ -33,8 +34,12 @@ class WebhookCertificatesTest {
         serving.checkValidity();
         assertEquals(0, ca.getBasicConstraints(), "a CA that signs leaves only");
         assertEquals(-1, serving.getBasicConstraints(), "the serving certificate is no CA");
-        Set<String> sans = serving.getSubjectAlternativeNames().stream().map(n -> n.get(1).toString()).collect(Collectors.toSet());
-        assertEquals(Set.of("localhost", "127.0.0.1", "guard", "guard.ops", "guard.ops.svc", "guard.ops.svc.cluster.local"), sans);
+        Set<String> sans = serving.getSubjectAlternativeNames().stream()
+                .map(n -> n.get(1).toString())
+                .collect(Collectors.toSet());
+        assertEquals(
+                Set.of("localhost", "127.0.0.1", "guard", "guard.ops", "guard.ops.svc", "guard.ops.svc.cluster.local"),
+                sans);
         assertEquals(List.of("1.3.6.1.5.5.7.3.1"), serving.getExtendedKeyUsage());
         // the private key matches the certificate
         java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");
@@ -65,12 +70,14 @@ class WebhookCertificatesTest {
         ensure(true);
         assertEquals(ca, Files.readString(dir.resolve("ca.crt")));
         assertNotEquals(serving, Files.readString(dir.resolve("tls.crt")));
-        PemFiles.readCertificate(dir.resolve("tls.crt")).verify(PemFiles.readCertificate(dir.resolve("ca.crt")).getPublicKey());
+        PemFiles.readCertificate(dir.resolve("tls.crt"))
+                .verify(PemFiles.readCertificate(dir.resolve("ca.crt")).getPublicKey());
     }
 
     @Test
     void aServingCertificateInsideTheRenewalWindowIsReissued() throws Exception {
-        WebhookCertificates.ensure(dir, "guard", "ops", Duration.ofDays(10), Duration.ofHours(12), Duration.ofDays(1), false);
+        WebhookCertificates.ensure(
+                dir, "guard", "ops", Duration.ofDays(10), Duration.ofHours(12), Duration.ofDays(1), false);
         String serving = Files.readString(dir.resolve("tls.crt"));
         ensure(false);
         assertNotEquals(serving, Files.readString(dir.resolve("tls.crt")));

@@ -19,7 +19,8 @@ public record Cidr(boolean ipv6, long hi, long lo, int prefix) {
     @Override
     public String toString() {
         if (!ipv6) {
-            return (lo >>> 24) + "." + ((lo >>> 16) & 0xff) + "." + ((lo >>> 8) & 0xff) + "." + (lo & 0xff) + "/" + prefix;
+            return (lo >>> 24) + "." + ((lo >>> 16) & 0xff) + "." + ((lo >>> 8) & 0xff) + "." + (lo & 0xff) + "/"
+                    + prefix;
         }
         byte[] bytes = ByteBuffer.allocate(16).putLong(hi).putLong(lo).array();
         return new IPv6Address(bytes).toCompressedString() + "/" + prefix;

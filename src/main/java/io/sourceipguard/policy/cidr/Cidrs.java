@@ -26,8 +26,12 @@ public final class Cidrs {
 
         static Range of(Cidr block) {
             int host = block.bits() - block.prefix();
-            return new Range(block.ipv6(), block.hi(), block.lo(),
-                    block.hi() | U128.maskHi(host), block.lo() | U128.maskLo(host));
+            return new Range(
+                    block.ipv6(),
+                    block.hi(),
+                    block.lo(),
+                    block.hi() | U128.maskHi(host),
+                    block.lo() | U128.maskLo(host));
         }
 
         /** True when {@code other} starts right after this range ends or inside it. */
@@ -42,11 +46,10 @@ public final class Cidrs {
         }
     }
 
-    private static final Comparator<Range> BY_START = (a, b) -> a.ipv6 != b.ipv6 ? (a.ipv6 ? 1 : -1)
-            : U128.compare(a.startHi, a.startLo, b.startHi, b.startLo);
+    private static final Comparator<Range> BY_START =
+            (a, b) -> a.ipv6 != b.ipv6 ? (a.ipv6 ? 1 : -1) : U128.compare(a.startHi, a.startLo, b.startHi, b.startLo);
 
-    private Cidrs() {
-    }
+    private Cidrs() {}
 
     /**
      * Parses one CIDR as the ip-masq-agent does: a network address with a prefix length and no
@@ -59,14 +62,18 @@ public final class Cidrs {
         String trimmed = text.strip();
         Cidr address = trimmed.indexOf(':') < 0 ? parseIPv4(trimmed) : parseIPv6(trimmed);
         if (address == null) {
-            throw new InvalidCidrException("'" + text + "' is not a CIDR; write an address and a prefix length, such as 10.0.0.0/8");
+            throw new InvalidCidrException(
+                    "'" + text + "' is not a CIDR; write an address and a prefix length, such as 10.0.0.0/8");
         }
         int host = address.bits() - address.prefix();
-        Cidr network = new Cidr(address.ipv6(), U128.networkHi(address.hi(), host), U128.networkLo(address.lo(), host),
+        Cidr network = new Cidr(
+                address.ipv6(),
+                U128.networkHi(address.hi(), host),
+                U128.networkLo(address.lo(), host),
                 address.prefix());
         if (!network.equals(address)) {
-            throw new InvalidCidrException("'" + text + "' has host bits set; the agent refuses it. Did you mean "
-                    + network + "?");
+            throw new InvalidCidrException(
+                    "'" + text + "' has host bits set; the agent refuses it. Did you mean " + network + "?");
         }
         return network;
     }
@@ -84,8 +91,11 @@ public final class Cidrs {
                 i++;
             }
             char separator = octet < 3 ? '.' : '/';
-            if (i == start || number > 255 || (text.charAt(start) == '0' && i - start > 1)
-                    || i >= n || text.charAt(i) != separator) {
+            if (i == start
+                    || number > 255
+                    || (text.charAt(start) == '0' && i - start > 1)
+                    || i >= n
+                    || text.charAt(i) != separator) {
                 return null;
             }
             value = (value << 8) | number;
@@ -209,13 +219,21 @@ public final class Cidrs {
         int prefix = block.prefix() + 1;
         int bit = block.bits() - prefix;
         cover(new Cidr(block.ipv6(), block.hi(), block.lo(), prefix), need, avoid, out);
-        cover(new Cidr(block.ipv6(), block.hi() | (bit >= 64 ? 1L << (bit - 64) : 0),
-                block.lo() | (bit < 64 ? 1L << bit : 0), prefix), need, avoid, out);
+        cover(
+                new Cidr(
+                        block.ipv6(),
+                        block.hi() | (bit >= 64 ? 1L << (bit - 64) : 0),
+                        block.lo() | (bit < 64 ? 1L << bit : 0),
+                        prefix),
+                need,
+                avoid,
+                out);
     }
 
     private static boolean intersects(Range range, List<Range> ranges) {
         for (Range r : ranges) {
-            if (r.ipv6 == range.ipv6 && U128.compare(r.startHi, r.startLo, range.endHi, range.endLo) <= 0
+            if (r.ipv6 == range.ipv6
+                    && U128.compare(r.startHi, r.startLo, range.endHi, range.endLo) <= 0
                     && U128.compare(r.endHi, r.endLo, range.startHi, range.startLo) >= 0) {
                 return true;
             }
@@ -233,8 +251,7 @@ public final class Cidrs {
         long cursorHi = target.startHi;
         long cursorLo = target.startLo;
         for (Range range : covered) {
-            if (range.ipv6 != target.ipv6
-                    || U128.compare(range.endHi, range.endLo, cursorHi, cursorLo) < 0) {
+            if (range.ipv6 != target.ipv6 || U128.compare(range.endHi, range.endLo, cursorHi, cursorLo) < 0) {
                 continue;
             }
             if (U128.compare(range.startHi, range.startLo, target.endHi, target.endLo) > 0) {

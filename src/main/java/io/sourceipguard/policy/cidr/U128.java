@@ -6,8 +6,7 @@ package io.sourceipguard.policy.cidr;
  */
 final class U128 {
 
-    private U128() {
-    }
+    private U128() {}
 
     static int compare(long aHi, long aLo, long bHi, long bLo) {
         int byHi = Long.compareUnsigned(aHi, bHi);

@@ -12,8 +12,7 @@ import java.util.function.Predicate;
 public record MasqAgent(String name, List<Mount> mounts, Files files) {
 
     /** One ConfigMap key mounted as a file of the agent's config directory; null key and path: every key. */
-    public record Mount(String configMap, String key, String path) {
-    }
+    public record Mount(String configMap, String key, String path) {}
 
     /** Which mounted files the agent parses. */
     public enum Files {
@@ -50,7 +49,8 @@ public record MasqAgent(String name, List<Mount> mounts, Files files) {
         for (JsonNode container : spec.path("containers")) {
             v2 |= container.path("image").asText("").contains("ip-masq-agent-v2");
         }
-        String name = daemonSet.path("metadata").path("namespace").asText("") + "/" + daemonSet.path("metadata").path("name").asText("");
+        String name = daemonSet.path("metadata").path("namespace").asText("") + "/"
+                + daemonSet.path("metadata").path("name").asText("");
         return new MasqAgent("DaemonSet " + name, mounts, v2 ? Files.IP_MASQ_PREFIX : Files.IP_MASQ_AGENT_FILE);
     }
 
@@ -64,14 +64,18 @@ public record MasqAgent(String name, List<Mount> mounts, Files files) {
             return;
         }
         for (JsonNode item : configMap.path("items")) {
-            out.add(new Mount(name, item.path("key").asText(""), item.path("path").asText(item.path("key").asText(""))));
+            out.add(new Mount(
+                    name,
+                    item.path("key").asText(""),
+                    item.path("path").asText(item.path("key").asText(""))));
         }
     }
 
     /** The mounted file of {@code key} of {@code configMap}, or null when the agent does not mount it. */
     public String pathOf(String configMap, String key) {
         for (Mount mount : mounts) {
-            if (mount.configMap().equals(configMap) && (mount.key() == null || mount.key().equals(key))) {
+            if (mount.configMap().equals(configMap)
+                    && (mount.key() == null || mount.key().equals(key))) {
                 return mount.key() == null ? key : mount.path();
             }
         }
@@ -98,15 +102,26 @@ public record MasqAgent(String name, List<Mount> mounts, Files files) {
      * {@code ip-masq-agent} at path {@code ip-masq-agent}).
      */
     public static final List<MasqAgent> KNOWN = List.of(
-            new MasqAgent("azure-ip-masq-agent (ip-masq-agent-v2)", List.of(
-                    new Mount("azure-ip-masq-agent-config", "ip-masq-agent", "ip-masq-agent"),
-                    new Mount("azure-ip-masq-agent-config-reconciled", "ip-masq-agent-reconciled", "ip-masq-agent-reconciled")),
+            new MasqAgent(
+                    "azure-ip-masq-agent (ip-masq-agent-v2)",
+                    List.of(
+                            new Mount("azure-ip-masq-agent-config", "ip-masq-agent", "ip-masq-agent"),
+                            new Mount(
+                                    "azure-ip-masq-agent-config-reconciled",
+                                    "ip-masq-agent-reconciled",
+                                    "ip-masq-agent-reconciled")),
                     Files.IP_MASQ_PREFIX),
-            new MasqAgent("ip-masq-agent-v2", List.of(
-                    new Mount("ip-masq-agent-config", "ip-masq-agent", "ip-masq-agent"),
-                    new Mount("ip-masq-agent-config-reconciled", "ip-masq-agent-reconciled", "ip-masq-agent-reconciled")),
+            new MasqAgent(
+                    "ip-masq-agent-v2",
+                    List.of(
+                            new Mount("ip-masq-agent-config", "ip-masq-agent", "ip-masq-agent"),
+                            new Mount(
+                                    "ip-masq-agent-config-reconciled",
+                                    "ip-masq-agent-reconciled",
+                                    "ip-masq-agent-reconciled")),
                     Files.IP_MASQ_PREFIX),
-            new MasqAgent("ip-masq-agent (upstream or Cilium)", List.of(
-                    new Mount("ip-masq-agent", "config", "ip-masq-agent")),
+            new MasqAgent(
+                    "ip-masq-agent (upstream or Cilium)",
+                    List.of(new Mount("ip-masq-agent", "config", "ip-masq-agent")),
                     Files.IP_MASQ_AGENT_FILE));
 }

@@ -49,17 +49,19 @@ public record MasqConfig(
     // A CIDR or duration as written: plain when it has the shape of one (YAML reads that back as the same text),
     // else double-quoted with JSON's escapes, a subset of YAML's. An entry such as '&d00::/8' would otherwise be
     // read as an anchor, 'yes' as a boolean, '12:30' as a number.
-    private static final java.util.regex.Pattern PLAIN =
-            java.util.regex.Pattern.compile("[0-9A-Fa-f][0-9A-Fa-f:.]*/[0-9]{1,3}|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+");
+    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile(
+            "[0-9A-Fa-f][0-9A-Fa-f:.]*/[0-9]{1,3}|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+");
 
     private static String scalar(String text) {
         if (PLAIN.matcher(text).matches()) {
             return text;
         }
-        return "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
+        return "\""
+                + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance()
+                        .quoteAsString(text)) + "\"";
     }
 
     /** The field names, exactly as the agents spell them. */
-    public static final List<String> FIELDS = List.of(
-            "nonMasqueradeCIDRs", "masqLinkLocal", "masqLinkLocalIPv6", "resyncInterval", "cidrLimit");
+    public static final List<String> FIELDS =
+            List.of("nonMasqueradeCIDRs", "masqLinkLocal", "masqLinkLocalIPv6", "resyncInterval", "cidrLimit");
 }

@@ -50,8 +50,7 @@ public final class MasqConfigParser {
         }
     };
 
-    private MasqConfigParser() {
-    }
+    private MasqConfigParser() {}
 
     /** Parses one config value; results are immutable and cached by text, so repeats are free. */
     public static Result parse(String text) {
@@ -83,8 +82,10 @@ public final class MasqConfigParser {
             return new Result(new MasqConfig(null, null, null, null, null), List.of());
         }
         if (!root.isObject()) {
-            return new Result(null, List.of("must be a mapping of fields (" + String.join(", ", MasqConfig.FIELDS)
-                    + "), not a " + root.getNodeType().name().toLowerCase(Locale.ROOT)));
+            return new Result(
+                    null,
+                    List.of("must be a mapping of fields (" + String.join(", ", MasqConfig.FIELDS) + "), not a "
+                            + root.getNodeType().name().toLowerCase(Locale.ROOT)));
         }
         List<String> problems = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
@@ -104,8 +105,8 @@ public final class MasqConfigParser {
 
     private static String unknownField(String field) {
         for (String known : MasqConfig.FIELDS) {
-            if (known.equalsIgnoreCase(field) || editDistance(known.toLowerCase(Locale.ROOT),
-                    field.toLowerCase(Locale.ROOT)) <= 2) {
+            if (known.equalsIgnoreCase(field)
+                    || editDistance(known.toLowerCase(Locale.ROOT), field.toLowerCase(Locale.ROOT)) <= 2) {
                 return "unknown field '" + field + "' (the agent ignores it); did you mean '" + known + "'?";
             }
         }

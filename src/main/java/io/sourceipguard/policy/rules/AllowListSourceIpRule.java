@@ -3,17 +3,17 @@ package io.sourceipguard.policy.rules;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sourceipguard.policy.AdmissionSubject;
 import io.sourceipguard.policy.ClusterView;
+import io.sourceipguard.policy.ClusterView.RouteMeta;
 import io.sourceipguard.policy.ClusterView.ServiceMeta;
 import io.sourceipguard.policy.Finding;
 import io.sourceipguard.policy.Metadata;
 import io.sourceipguard.policy.Operation;
 import io.sourceipguard.policy.Rule;
-import io.sourceipguard.policy.ClusterView.RouteMeta;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -62,8 +62,9 @@ public final class AllowListSourceIpRule implements Rule {
 
     @Override
     public boolean appliesTo(AdmissionSubject subject) {
-        return (subject.is("networking.k8s.io", "Ingress") || subject.is("traefik.io", "Middleware")
-                || subject.is("gateway.envoyproxy.io", "SecurityPolicy"))
+        return (subject.is("networking.k8s.io", "Ingress")
+                        || subject.is("traefik.io", "Middleware")
+                        || subject.is("gateway.envoyproxy.io", "SecurityPolicy"))
                 && (subject.operation() == Operation.CREATE || subject.operation() == Operation.UPDATE);
     }
 
@@ -83,16 +84,22 @@ public final class AllowListSourceIpRule implements Rule {
             if (list != null && !list.isBlank()) {
                 IngressLink.Link link = IngressLink.of(ingress, cluster);
                 if (link.services() != null && link.services().isEmpty()) {
-                    return Finding.pass(ID).withNote(link.how() + ", and no LoadBalancer or NodePort Service selects its pods:"
-                            + " whether the allow-list sees client IPs was not checked");
+                    return Finding.pass(ID)
+                            .withNote(link.how() + ", and no LoadBalancer or NodePort Service selects its pods:"
+                                    + " whether the allow-list sees client IPs was not checked");
                 }
-                Predicate<ServiceMeta> fronts = link.services() != null ? link.services()::contains
+                Predicate<ServiceMeta> fronts = link.services() != null
+                        ? link.services()::contains
                         : s -> "ingress-nginx".equals(s.labels().get(NAME))
                                 && "controller".equals(s.labels().get("app.kubernetes.io/component"));
-                Finding finding = judge(annotation + "=" + list + (link.services() != null ? " (" + link.how() + ")" : ""),
-                        "ingress-nginx", cluster, fronts);
+                Finding finding = judge(
+                        annotation + "=" + list + (link.services() != null ? " (" + link.how() + ")" : ""),
+                        "ingress-nginx",
+                        cluster,
+                        fronts);
                 // which link was used, when it matters: a Local counterpart passes silently
-                return link.services() != null || finding.outcome() != io.sourceipguard.policy.Outcome.WARN ? finding
+                return link.services() != null || finding.outcome() != io.sourceipguard.policy.Outcome.WARN
+                        ? finding
                         : finding.withNote(link.how());
             }
         }
@@ -106,11 +113,16 @@ public final class AllowListSourceIpRule implements Rule {
                 continue;
             }
             if (list.path("ipStrategy").isObject()) {
-                return Finding.pass(ID).withNote("spec." + field + ".ipStrategy reads the client from X-Forwarded-For:"
-                        + " the Service's externalTrafficPolicy does not change what it sees");
+                return Finding.pass(ID)
+                        .withNote("spec." + field + ".ipStrategy reads the client from X-Forwarded-For:"
+                                + " the Service's externalTrafficPolicy does not change what it sees");
             }
-            return judge("spec." + field + ".sourceRange " + list.path("sourceRange"), "Traefik", cluster,
-                    s -> "traefik".equals(s.labels().get(NAME)) || "traefik".equals(s.labels().get("app")));
+            return judge(
+                    "spec." + field + ".sourceRange " + list.path("sourceRange"),
+                    "Traefik",
+                    cluster,
+                    s -> "traefik".equals(s.labels().get(NAME))
+                            || "traefik".equals(s.labels().get("app")));
         }
         return Finding.skip(ID, "no client IP allow-list");
     }
@@ -139,37 +151,54 @@ public final class AllowListSourceIpRule implements Rule {
             } else if (ROUTE_KINDS.contains(kind)) {
                 Optional<List<RouteMeta>> routes = cluster.routes();
                 if (routes.isEmpty()) {
-                    return Finding.pass(ID).withNote("clientCIDRs on " + kind + " " + name + ": the routes cannot be read"
-                            + (cluster.hasCluster() ? " yet" : " (no Kubernetes API)") + ", so the Gateway in front of it and"
-                            + " whether the list sees node IPs were not checked");
+                    return Finding.pass(ID)
+                            .withNote("clientCIDRs on " + kind + " " + name + ": the routes cannot be read"
+                                    + (cluster.hasCluster() ? " yet" : " (no Kubernetes API)")
+                                    + ", so the Gateway in front of it and"
+                                    + " whether the list sees node IPs were not checked");
                 }
-                Optional<RouteMeta> route = routes.get().stream().filter(r -> kind.equals(r.kind())
-                        && subject.namespace().equals(r.namespace()) && name.equals(r.name())).findFirst();
+                Optional<RouteMeta> route = routes.get().stream()
+                        .filter(r -> kind.equals(r.kind())
+                                && subject.namespace().equals(r.namespace())
+                                && name.equals(r.name()))
+                        .findFirst();
                 List<String> parents = route.map(r -> r.parents().stream()
-                        .filter(p -> "Gateway".equals(p.kind()) && GATEWAY_API.equals(p.group()))
-                        .map(p -> p.namespace() + "/" + p.name()).toList()).orElse(List.of());
+                                .filter(p -> "Gateway".equals(p.kind()) && GATEWAY_API.equals(p.group()))
+                                .map(p -> p.namespace() + "/" + p.name())
+                                .toList())
+                        .orElse(List.of());
                 if (parents.isEmpty()) {
-                    return Finding.pass(ID).withNote("clientCIDRs on " + kind + " " + subject.namespace() + "/" + name + ", which "
-                            + (route.isEmpty() ? "does not exist (yet)" : "names no Gateway in its parentRefs")
-                            + ": whether the list sees node IPs was not checked");
+                    return Finding.pass(ID)
+                            .withNote("clientCIDRs on " + kind + " " + subject.namespace() + "/" + name + ", which "
+                                    + (route.isEmpty() ? "does not exist (yet)" : "names no Gateway in its parentRefs")
+                                    + ": whether the list sees node IPs was not checked");
                 }
                 gateways.addAll(parents);
                 links.add(kind + " " + name + " → Gateway " + String.join(", ", parents));
             } else {
-                return Finding.pass(ID).withNote("clientCIDRs on a " + kind + " target: the Gateway in front of it is not"
-                        + " looked up, so whether the list sees node IPs was not checked");
+                return Finding.pass(ID)
+                        .withNote("clientCIDRs on a " + kind + " target: the Gateway in front of it is not"
+                                + " looked up, so whether the list sees node IPs was not checked");
             }
         }
-        if (policy.path("spec").path("targetSelectors").isArray() && !policy.path("spec").path("targetSelectors").isEmpty()) {
-            return Finding.pass(ID).withNote("clientCIDRs on targetSelectors: the objects they select are not looked up,"
-                    + " so whether the list sees node IPs was not checked");
+        if (policy.path("spec").path("targetSelectors").isArray()
+                && !policy.path("spec").path("targetSelectors").isEmpty()) {
+            return Finding.pass(ID)
+                    .withNote("clientCIDRs on targetSelectors: the objects they select are not looked up,"
+                            + " so whether the list sees node IPs was not checked");
         }
-        String what = "spec.authorization clientCIDRs " + cidrs + (links.isEmpty() ? "" : " (" + String.join("; ", links) + ")");
-        Finding finding = judge(what, "Envoy Gateway", cluster, s -> gateways.contains(
-                s.labels().get("gateway.envoyproxy.io/owning-gateway-namespace") + "/" + s.labels().get(ReconcilingOwner.ENVOY_GATEWAY_OWNER)));
+        String what = "spec.authorization clientCIDRs " + cidrs
+                + (links.isEmpty() ? "" : " (" + String.join("; ", links) + ")");
+        Finding finding = judge(
+                what,
+                "Envoy Gateway",
+                cluster,
+                s -> gateways.contains(s.labels().get("gateway.envoyproxy.io/owning-gateway-namespace") + "/"
+                        + s.labels().get(ReconcilingOwner.ENVOY_GATEWAY_OWNER)));
         // A ClientTrafficPolicy may take the client from X-Forwarded-For or the proxy protocol instead.
         return finding.outcome() == io.sourceipguard.policy.Outcome.WARN
-                ? finding.withNote("unless a ClientTrafficPolicy takes the client IP from X-Forwarded-For or the proxy protocol")
+                ? finding.withNote(
+                        "unless a ClientTrafficPolicy takes the client IP from X-Forwarded-For or the proxy protocol")
                 : finding;
     }
 
@@ -177,25 +206,34 @@ public final class AllowListSourceIpRule implements Rule {
     private static Finding judge(String list, String controller, ClusterView cluster, Predicate<ServiceMeta> fronts) {
         Optional<List<ServiceMeta>> services = cluster.services();
         if (services.isEmpty()) {
-            return Finding.pass(ID).withNote(cluster.hasCluster()
-                    ? "the Services cannot be read yet: whether " + controller + " sees client IPs was not checked"
-                    : "cluster facts were not checked (no Kubernetes API): whether " + controller + " sees client IPs is unknown");
+            return Finding.pass(ID)
+                    .withNote(
+                            cluster.hasCluster()
+                                    ? "the Services cannot be read yet: whether " + controller
+                                            + " sees client IPs was not checked"
+                                    : "cluster facts were not checked (no Kubernetes API): whether " + controller
+                                            + " sees client IPs is unknown");
         }
         List<ServiceMeta> front = services.get().stream().filter(fronts).toList();
         if (front.isEmpty()) {
-            return Finding.pass(ID).withNote("no LoadBalancer or NodePort Service of " + controller
-                    + " found: whether the allow-list sees client IPs was not checked");
+            return Finding.pass(ID)
+                    .withNote("no LoadBalancer or NodePort Service of " + controller
+                            + " found: whether the allow-list sees client IPs was not checked");
         }
-        List<ServiceMeta> translating = front.stream().filter(s -> !s.keepsClientIp()).toList();
+        List<ServiceMeta> translating =
+                front.stream().filter(s -> !s.keepsClientIp()).toList();
         if (translating.isEmpty()) {
             return Finding.pass(ID);
         }
         if (translating.size() < front.size()) {
-            return Finding.pass(ID).withNote("of the " + controller + " Services, " + names(translating)
-                    + " are Cluster and the others Local: cannot tell which one fronts " + list);
+            return Finding.pass(ID)
+                    .withNote("of the " + controller + " Services, " + names(translating)
+                            + " are Cluster and the others Local: cannot tell which one fronts " + list);
         }
-        return Finding.warn(ID, list + " will see node IPs, not clients: " + controller + " Service " + names(translating)
-                + " has externalTrafficPolicy Cluster, so every node SNATs; set it to Local");
+        return Finding.warn(
+                ID,
+                list + " will see node IPs, not clients: " + controller + " Service " + names(translating)
+                        + " has externalTrafficPolicy Cluster, so every node SNATs; set it to Local");
     }
 
     private static String names(List<ServiceMeta> services) {

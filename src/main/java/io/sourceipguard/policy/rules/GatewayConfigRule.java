@@ -62,9 +62,10 @@ public final class GatewayConfigRule implements Rule {
 
     @Override
     public boolean appliesTo(AdmissionSubject subject) {
-        return (subject.is("gateway.envoyproxy.io", "EnvoyProxy") || subject.is("gateway.nginx.org", "NginxProxy")
-                || subject.is("cilium.io", "CiliumGatewayClassConfig")
-                || (subject.is("", "ConfigMap") && IstioGatewayOverlays.holdsOverlays(subject.object())))
+        return (subject.is("gateway.envoyproxy.io", "EnvoyProxy")
+                        || subject.is("gateway.nginx.org", "NginxProxy")
+                        || subject.is("cilium.io", "CiliumGatewayClassConfig")
+                        || (subject.is("", "ConfigMap") && IstioGatewayOverlays.holdsOverlays(subject.object())))
                 && (subject.operation() == Operation.CREATE || subject.operation() == Operation.UPDATE);
     }
 
@@ -75,16 +76,19 @@ public final class GatewayConfigRule implements Rule {
             return istio.evaluate(subject, cluster);
         }
         String apiVersion = object.path("apiVersion").asText("");
-        if (!object.isObject() || (!object.path("spec").isMissingNode() && !object.path("spec").isObject())) {
+        if (!object.isObject()
+                || (!object.path("spec").isMissingNode() && !object.path("spec").isObject())) {
             return Finding.skip(ID, "spec is not an object: left alone");
         }
         Changes changes = new Changes(object);
         switch (subject.kind() + " " + apiVersion) {
             case "EnvoyProxy gateway.envoyproxy.io/v1alpha1" -> envoyProxy(object, changes, cluster);
             case "NginxProxy gateway.nginx.org/v1alpha2" -> nginxProxy(object, changes, cluster);
-            case "CiliumGatewayClassConfig cilium.io/v2alpha1" -> changes.setUnlessLocal(List.of("spec", "service"), false);
+            case "CiliumGatewayClassConfig cilium.io/v2alpha1" ->
+                changes.setUnlessLocal(List.of("spec", "service"), false);
             default -> {
-                return Finding.skip(ID, subject.kind() + " " + apiVersion + " is not a version whose fields are known: left alone");
+                return Finding.skip(
+                        ID, subject.kind() + " " + apiVersion + " is not a version whose fields are known: left alone");
             }
         }
         return changes.finding();
@@ -92,7 +96,8 @@ public final class GatewayConfigRule implements Rule {
 
     private void envoyProxy(JsonNode object, Changes changes, ClusterView cluster) {
         JsonNode provider = object.path("spec").path("provider");
-        if (!provider.isMissingNode() && !"Kubernetes".equals(provider.path("type").asText(""))) {
+        if (!provider.isMissingNode()
+                && !"Kubernetes".equals(provider.path("type").asText(""))) {
             changes.skip = "spec.provider.type is " + provider.path("type").asText("(not set)")
                     + ", not Kubernetes: Envoy Gateway does not create the data plane, left alone";
             return;
@@ -102,9 +107,13 @@ public final class GatewayConfigRule implements Rule {
             IngressPool found = IngressPool.of(pool, cluster);
             if (found.withheld() == null) {
                 ObjectNode fresh = JSON.objectNode().put("type", "Kubernetes");
-                fresh.putObject("kubernetes").putObject("envoyDeployment").putObject("pod").putObject(NODE_SELECTOR)
+                fresh.putObject("kubernetes")
+                        .putObject("envoyDeployment")
+                        .putObject("pod")
+                        .putObject(NODE_SELECTOR)
                         .put(pool.poolLabelKey(), pool.poolLabelValue());
-                changes.add(Changes.set(object, List.of("spec", "provider"), fresh),
+                changes.add(
+                        Changes.set(object, List.of("spec", "provider"), fresh),
                         "set spec.provider.kubernetes.envoyDeployment.pod.nodeSelector " + poolText());
             }
             changes.poolNote(found, poolText());
@@ -112,7 +121,8 @@ public final class GatewayConfigRule implements Rule {
         }
         List<String> kubernetes = List.of("spec", "provider", "kubernetes");
         changes.setUnlessLocal(append(kubernetes, "envoyService"), true);
-        boolean daemonSet = object.at("/spec/provider/kubernetes/envoyDaemonSet").isObject();
+        boolean daemonSet =
+                object.at("/spec/provider/kubernetes/envoyDaemonSet").isObject();
         changes.pin(append(kubernetes, daemonSet ? "envoyDaemonSet" : "envoyDeployment", "pod"), pool, cluster);
     }
 
@@ -161,7 +171,8 @@ public final class GatewayConfigRule implements Rule {
             if (unset ? defaultLocal : LOCAL.equals(current.asText())) {
                 return;
             }
-            add(set(object, append(service, "externalTrafficPolicy"), TextNode.valueOf(LOCAL)),
+            add(
+                    set(object, append(service, "externalTrafficPolicy"), TextNode.valueOf(LOCAL)),
                     "set " + String.join(".", service) + ".externalTrafficPolicy=Local (was "
                             + (unset ? "unset, which means Cluster" : current.asText()) + ")");
         }
@@ -174,10 +185,15 @@ public final class GatewayConfigRule implements Rule {
             }
             IngressPool found = IngressPool.of(pool, cluster);
             if (found.withheld() == null) {
-                add(set(object, append(pod, NODE_SELECTOR, pool.poolLabelKey()), TextNode.valueOf(pool.poolLabelValue())),
+                add(
+                        set(
+                                object,
+                                append(pod, NODE_SELECTOR, pool.poolLabelKey()),
+                                TextNode.valueOf(pool.poolLabelValue())),
                         "set " + String.join(".", pod) + ".nodeSelector " + text);
                 if (current != null) {
-                    notes.add("corrected nodeSelector " + pool.poolLabelKey() + "=" + current.asText() + " to the ingress pool " + text);
+                    notes.add("corrected nodeSelector " + pool.poolLabelKey() + "=" + current.asText()
+                            + " to the ingress pool " + text);
                 }
             }
             poolNote(found, text);
@@ -195,7 +211,8 @@ public final class GatewayConfigRule implements Rule {
             if (skip != null) {
                 return Finding.skip(ID, skip);
             }
-            Finding finding = patch.isEmpty() ? Finding.pass(ID) : Finding.mutate(ID, String.join(", ", actions), patch);
+            Finding finding =
+                    patch.isEmpty() ? Finding.pass(ID) : Finding.mutate(ID, String.join(", ", actions), patch);
             for (String note : notes) {
                 finding = finding.withNote(note);
             }
@@ -227,7 +244,8 @@ public final class GatewayConfigRule implements Rule {
                 pointer.append('/').append(PatchOperation.escape(segment));
                 JsonNode child = node.get(segment);
                 if (i == path.size() - 1) {
-                    return child == null ? PatchOperation.add(pointer.toString(), value)
+                    return child == null
+                            ? PatchOperation.add(pointer.toString(), value)
                             : PatchOperation.replace(pointer.toString(), value);
                 }
                 if (child == null || child.isNull()) {
@@ -237,7 +255,8 @@ public final class GatewayConfigRule implements Rule {
                         parent.set(path.get(j), nested);
                         nested = parent;
                     }
-                    return child == null ? PatchOperation.add(pointer.toString(), nested)
+                    return child == null
+                            ? PatchOperation.add(pointer.toString(), nested)
                             : PatchOperation.replace(pointer.toString(), nested);
                 }
                 if (!child.isObject()) {

@@ -32,8 +32,8 @@ public final class IngressNodePoolRule implements Rule {
     public static final String ID = "ingress-node-pool";
 
     private static final String POD_SPEC = "/spec/template/spec";
-    private static final String TERMS = POD_SPEC
-            + "/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms";
+    private static final String TERMS =
+            POD_SPEC + "/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms";
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     // Cilium's Envoy DaemonSet (install/kubernetes/cilium/templates/cilium-envoy/daemonset.yaml).
     private static final String PER_NODE_PROXY = "cilium-envoy";
@@ -59,7 +59,9 @@ public final class IngressNodePoolRule implements Rule {
 
     @Override
     public boolean appliesTo(AdmissionSubject subject) {
-        return (subject.is("apps", "Deployment") || subject.is("apps", "DaemonSet") || subject.is("apps", "StatefulSet"))
+        return (subject.is("apps", "Deployment")
+                        || subject.is("apps", "DaemonSet")
+                        || subject.is("apps", "StatefulSet"))
                 && (subject.operation() == Operation.CREATE || subject.operation() == Operation.UPDATE);
     }
 
@@ -89,9 +91,11 @@ public final class IngressNodePoolRule implements Rule {
             actions.add("keep pods on the " + pool + " pool");
         }
         if (PER_NODE_PROXY.equals(Metadata.label(workload, NAME_LABEL))) {
-            return Finding.warn(ID, "left unpinned: " + PER_NODE_PROXY + " runs one Envoy on every node, which serves"
-                    + " that node's Gateway traffic, so it cannot be pinned; keep traffic on the pool with the Gateway"
-                    + " Service instead (CiliumGatewayClassConfig spec.service.externalTrafficPolicy: Local)");
+            return Finding.warn(
+                    ID,
+                    "left unpinned: " + PER_NODE_PROXY + " runs one Envoy on every node, which serves"
+                            + " that node's Gateway traffic, so it cannot be pinned; keep traffic on the pool with the Gateway"
+                            + " Service instead (CiliumGatewayClassConfig spec.service.externalTrafficPolicy: Local)");
         }
         Optional<String> owner = ReconcilingOwner.steer(workload, ReconcilingOwner.Field.NODE_SELECTOR);
         if (owner.isPresent()) {
@@ -99,7 +103,8 @@ public final class IngressNodePoolRule implements Rule {
         }
         if (found.withheld() != null) {
             // Pinning to a pool no node carries leaves every new pod Pending: admit unchanged.
-            return Finding.warn(ID, "left unpinned: " + found.withheld() + " (would " + String.join(", ", actions) + ")");
+            return Finding.warn(
+                    ID, "left unpinned: " + found.withheld() + " (would " + String.join(", ", actions) + ")");
         }
         Finding finding = Finding.mutate(ID, String.join(", ", actions), patch);
         for (String note : notes) {
@@ -115,7 +120,8 @@ public final class IngressNodePoolRule implements Rule {
         return finding;
     }
 
-    private void pinNodeSelector(JsonNode podSpec, List<PatchOperation> patch, List<String> actions, List<String> notes) {
+    private void pinNodeSelector(
+            JsonNode podSpec, List<PatchOperation> patch, List<String> actions, List<String> notes) {
         String key = settings.poolLabelKey();
         TextNode value = TextNode.valueOf(settings.poolLabelValue());
         JsonNode selector = podSpec.get("nodeSelector");
@@ -141,8 +147,10 @@ public final class IngressNodePoolRule implements Rule {
     // Required node affinity terms are ORed; when none of them admits the pool, the pods could
     // never schedule beside the nodeSelector, so each expression that excludes it is rewritten.
     private void correctAffinity(JsonNode podSpec, List<PatchOperation> patch, List<String> notes) {
-        JsonNode terms = podSpec.path("affinity").path("nodeAffinity")
-                .path("requiredDuringSchedulingIgnoredDuringExecution").path("nodeSelectorTerms");
+        JsonNode terms = podSpec.path("affinity")
+                .path("nodeAffinity")
+                .path("requiredDuringSchedulingIgnoredDuringExecution")
+                .path("nodeSelectorTerms");
         if (!terms.isArray() || terms.isEmpty()) {
             return;
         }
@@ -175,7 +183,8 @@ public final class IngressNodePoolRule implements Rule {
             case "In" -> !listed;
             case "NotIn" -> listed;
             case "DoesNotExist" -> true;
-            case "Gt", "Lt" -> !comparesTrue(operator, expression.path("values").path(0).asText());
+            case "Gt", "Lt" ->
+                !comparesTrue(operator, expression.path("values").path(0).asText());
             default -> false;
         };
     }
@@ -198,8 +207,11 @@ public final class IngressNodePoolRule implements Rule {
         return expression;
     }
 
-    private static void tolerate(JsonNode podSpec, List<IngressPoolSettings.Toleration> wanted,
-            List<PatchOperation> patch, List<String> actions) {
+    private static void tolerate(
+            JsonNode podSpec,
+            List<IngressPoolSettings.Toleration> wanted,
+            List<PatchOperation> patch,
+            List<String> actions) {
         JsonNode tolerations = podSpec.get("tolerations");
         boolean exists = tolerations != null && tolerations.isArray();
         ArrayNode added = JSON.arrayNode();
@@ -242,7 +254,8 @@ public final class IngressNodePoolRule implements Rule {
         String operator = existing.path("operator").asText("Equal");
         String effect = existing.path("effect").asText("");
         boolean keyOk = key.isEmpty() ? "Exists".equals(operator) : key.equals(wanted.key());
-        boolean valueOk = "Exists".equals(operator) || existing.path("value").asText("").equals(wanted.value());
+        boolean valueOk =
+                "Exists".equals(operator) || existing.path("value").asText("").equals(wanted.value());
         boolean effectOk = effect.isEmpty() || effect.equals(wanted.effect());
         return keyOk && valueOk && effectOk;
     }

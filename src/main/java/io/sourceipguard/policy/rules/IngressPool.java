@@ -17,19 +17,29 @@ record IngressPool(String withheld, List<IngressPoolSettings.Toleration> taints,
     static IngressPool of(IngressPoolSettings settings, ClusterView cluster) {
         String pool = settings.poolLabelKey() + "=" + settings.poolLabelValue();
         if (!cluster.hasCluster()) {
-            return new IngressPool(null, List.of(), "cluster facts were not checked (no Kubernetes API): pinned to " + pool
-                    + " without knowing whether a node carries it");
+            return new IngressPool(
+                    null,
+                    List.of(),
+                    "cluster facts were not checked (no Kubernetes API): pinned to " + pool
+                            + " without knowing whether a node carries it");
         }
         Optional<List<NodeMeta>> nodes = cluster.nodes();
         if (nodes.isEmpty()) {
-            return new IngressPool("the Nodes cannot be read yet, and a pin to a pool no node carries would leave every new"
-                    + " pod Pending", List.of(), null);
+            return new IngressPool(
+                    "the Nodes cannot be read yet, and a pin to a pool no node carries would leave every new"
+                            + " pod Pending",
+                    List.of(),
+                    null);
         }
         List<NodeMeta> members = nodes.get().stream()
-                .filter(n -> settings.poolLabelValue().equals(n.labels().get(settings.poolLabelKey()))).toList();
+                .filter(n -> settings.poolLabelValue().equals(n.labels().get(settings.poolLabelKey())))
+                .toList();
         if (members.isEmpty()) {
-            return new IngressPool("no node carries " + pool + " (pinned pods would stay Pending); create that pool or set"
-                    + " rules.ingress-node-pool.pool-label-value", List.of(), null);
+            return new IngressPool(
+                    "no node carries " + pool + " (pinned pods would stay Pending); create that pool or set"
+                            + " rules.ingress-node-pool.pool-label-value",
+                    List.of(),
+                    null);
         }
         Set<IngressPoolSettings.Toleration> taints = new LinkedHashSet<>();
         for (NodeMeta node : members) {

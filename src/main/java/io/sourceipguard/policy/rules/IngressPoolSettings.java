@@ -8,14 +8,10 @@ import java.util.Optional;
  * controller, and optionally the taint of the pool that they must tolerate.
  */
 public record IngressPoolSettings(
-        String poolLabelKey,
-        String poolLabelValue,
-        List<WorkloadSelector> selectors,
-        Optional<Toleration> toleration) {
+        String poolLabelKey, String poolLabelValue, List<WorkloadSelector> selectors, Optional<Toleration> toleration) {
 
     /** A toleration to add for the ingress pool's taint ({@code operator: Equal}). */
-    public record Toleration(String key, String value, String effect) {
-    }
+    public record Toleration(String key, String value, String effect) {}
 
     public IngressPoolSettings {
         selectors = List.copyOf(selectors);

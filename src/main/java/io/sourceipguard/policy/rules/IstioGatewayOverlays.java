@@ -42,10 +42,11 @@ final class IstioGatewayOverlays {
     static final String CLASS_DEFAULTS = "gateway.istio.io/defaults-for-class";
     // Istio's own annotation for the generated Service's type (istio/api annotation NetworkingServiceType).
     static final String SERVICE_TYPE = "networking.istio.io/service-type";
-    // The waypoint class renders a ClusterIP Service (deploymentcontroller.go, classInfos: defaultServiceType ClusterIP).
+    // The waypoint class renders a ClusterIP Service (deploymentcontroller.go, classInfos: defaultServiceType
+    // ClusterIP).
     private static final Set<String> CLUSTER_IP_CLASSES = Set.of("istio-waypoint");
-    private static final Set<String> SUPPORTED = Set.of("deployment", "service", "serviceAccount",
-            "horizontalPodAutoscaler", "podDisruptionBudget");
+    private static final Set<String> SUPPORTED =
+            Set.of("deployment", "service", "serviceAccount", "horizontalPodAutoscaler", "podDisruptionBudget");
     private static final List<String> ETP = List.of("spec", "externalTrafficPolicy");
     private static final List<String> POD = List.of("spec", "template", "spec");
     private static final YAMLMapper YAML = new YAMLMapper();
@@ -74,34 +75,47 @@ final class IstioGatewayOverlays {
         String reader;
         if (klass != null) {
             if (!istioNamespaces.contains(subject.namespace())) {
-                return Finding.skip(GatewayConfigRule.ID, CLASS_DEFAULTS + " is read only in Istio's own namespace ("
-                        + String.join(", ", istioNamespaces) + ": rules.gateway-config.istio-namespaces), not in "
-                        + subject.namespace() + ": left alone");
+                return Finding.skip(
+                        GatewayConfigRule.ID,
+                        CLASS_DEFAULTS + " is read only in Istio's own namespace ("
+                                + String.join(", ", istioNamespaces)
+                                + ": rules.gateway-config.istio-namespaces), not in "
+                                + subject.namespace() + ": left alone");
             }
             reader = "class " + klass;
-            shaped = gateways.map(all -> all.stream().filter(g -> klass.equals(g.className())).toList());
+            shaped = gateways.map(
+                    all -> all.stream().filter(g -> klass.equals(g.className())).toList());
         } else {
             if (gateways.isEmpty()) {
-                return Finding.pass(GatewayConfigRule.ID).withNote("not labelled " + CLASS_DEFAULTS + ", and the Gateways"
-                        + (cluster.hasCluster() ? " cannot be read yet" : " were not in the input")
-                        + ": whether a parametersRef names it was not checked, left alone");
+                return Finding.pass(GatewayConfigRule.ID)
+                        .withNote("not labelled " + CLASS_DEFAULTS + ", and the Gateways"
+                                + (cluster.hasCluster() ? " cannot be read yet" : " were not in the input")
+                                + ": whether a parametersRef names it was not checked, left alone");
             }
             List<GatewayMeta> referencing = gateways.get().stream()
-                    .filter(g -> g.namespace().equals(subject.namespace()) && g.parametersName().equals(subject.name())
-                            && "ConfigMap".equals(g.parametersKind()) && g.parametersGroup().isEmpty())
+                    .filter(g -> g.namespace().equals(subject.namespace())
+                            && g.parametersName().equals(subject.name())
+                            && "ConfigMap".equals(g.parametersKind())
+                            && g.parametersGroup().isEmpty())
                     .toList();
             if (referencing.isEmpty()) {
-                return Finding.skip(GatewayConfigRule.ID, "no Gateway's spec.infrastructure.parametersRef names it and it is"
-                        + " not labelled " + CLASS_DEFAULTS + ": Istio does not read it");
+                return Finding.skip(
+                        GatewayConfigRule.ID,
+                        "no Gateway's spec.infrastructure.parametersRef names it and it is" + " not labelled "
+                                + CLASS_DEFAULTS + ": Istio does not read it");
             }
-            reader = "Gateway " + String.join(", ", referencing.stream().map(GatewayMeta::displayName).toList());
+            reader = "Gateway "
+                    + String.join(
+                            ", ",
+                            referencing.stream().map(GatewayMeta::displayName).toList());
             shaped = Optional.of(referencing);
         }
         JsonNode data = configMap.path("data");
         data.fieldNames().forEachRemaining(key -> {
             if (!SUPPORTED.contains(key)) {
-                notes.add("data key '" + key + "' is no overlay Istio supports (" + String.join(", ", SUPPORTED.stream().sorted().toList())
-                        + "): Istio refuses to render " + reader + " until it is removed");
+                notes.add("data key '" + key + "' is no overlay Istio supports ("
+                        + String.join(", ", SUPPORTED.stream().sorted().toList()) + "): Istio refuses to render "
+                        + reader + " until it is removed");
             }
         });
         List<PatchOperation> patch = new ArrayList<>();
@@ -114,7 +128,8 @@ final class IstioGatewayOverlays {
             edit(data, "service", leftAlone, patch, actions, overlay -> {
                 String type = overlay.scalar(List.of("spec", "type"));
                 if (type != null && !"LoadBalancer".equals(type) && !"NodePort".equals(type)) {
-                    notes.add("the service overlay sets spec.type " + type + ", where externalTrafficPolicy may not be set");
+                    notes.add("the service overlay sets spec.type " + type
+                            + ", where externalTrafficPolicy may not be set");
                     return null;
                 }
                 if ("Local".equals(overlay.scalar(ETP))) {
@@ -135,7 +150,8 @@ final class IstioGatewayOverlays {
         }
         Finding finding;
         if (!patch.isEmpty()) {
-            finding = Finding.mutate(GatewayConfigRule.ID, String.join(", ", actions) + " (read by Istio for " + reader + ")", patch);
+            finding = Finding.mutate(
+                    GatewayConfigRule.ID, String.join(", ", actions) + " (read by Istio for " + reader + ")", patch);
         } else if (!leftAlone.isEmpty()) {
             finding = Finding.warn(GatewayConfigRule.ID, String.join("; ", leftAlone));
             leftAlone.clear();
@@ -158,14 +174,22 @@ final class IstioGatewayOverlays {
             return "class " + klass + " renders ClusterIP Services";
         }
         if (shaped.isEmpty()) {
-            return cluster.hasCluster() ? "the Gateways of class " + klass + " cannot be read yet, and one that asks for a"
-                    + " ClusterIP Service (" + SERVICE_TYPE + ") would be refused with it" : null;
+            return cluster.hasCluster()
+                    ? "the Gateways of class " + klass + " cannot be read yet, and one that asks for a"
+                            + " ClusterIP Service (" + SERVICE_TYPE + ") would be refused with it"
+                    : null;
         }
         List<String> clusterIp = shaped.get().stream()
-                .filter(g -> { String t = g.annotations().get(SERVICE_TYPE); return t != null && !"LoadBalancer".equals(t) && !"NodePort".equals(t); })
-                .map(GatewayMeta::displayName).toList();
-        return clusterIp.isEmpty() ? null : "Gateway " + String.join(", ", clusterIp) + " asks for another Service type ("
-                + SERVICE_TYPE + "), where the API server refuses externalTrafficPolicy";
+                .filter(g -> {
+                    String t = g.annotations().get(SERVICE_TYPE);
+                    return t != null && !"LoadBalancer".equals(t) && !"NodePort".equals(t);
+                })
+                .map(GatewayMeta::displayName)
+                .toList();
+        return clusterIp.isEmpty()
+                ? null
+                : "Gateway " + String.join(", ", clusterIp) + " asks for another Service type (" + SERVICE_TYPE
+                        + "), where the API server refuses externalTrafficPolicy";
     }
 
     private String pin(YamlOverlay overlay, IngressPool found, String text, List<String> notes) {
@@ -202,8 +226,9 @@ final class IstioGatewayOverlays {
                 toleration.put("effect", taint.effect());
             }
             if (existing.isMissingNode() && done.stream().noneMatch(d -> d.startsWith("a toleration"))) {
-                notes.add("the deployment overlay's tolerations replace those of Istio's template (strategic merge has no"
-                        + " merge key for them): list there any other taint its pods must tolerate");
+                notes.add(
+                        "the deployment overlay's tolerations replace those of Istio's template (strategic merge has no"
+                                + " merge key for them): list there any other taint its pods must tolerate");
             }
             if (!overlay.append(tolerationsPath, toleration)) {
                 return "";
@@ -218,8 +243,13 @@ final class IstioGatewayOverlays {
         String apply(YamlOverlay overlay);
     }
 
-    private static void edit(JsonNode data, String key, List<String> leftAlone, List<PatchOperation> patch,
-            List<String> actions, Edit edit) {
+    private static void edit(
+            JsonNode data,
+            String key,
+            List<String> leftAlone,
+            List<PatchOperation> patch,
+            List<String> actions,
+            Edit edit) {
         JsonNode current = data.get(key);
         if (current != null && !current.isTextual()) {
             return;

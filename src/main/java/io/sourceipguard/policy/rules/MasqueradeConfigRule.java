@@ -43,11 +43,12 @@ public final class MasqueradeConfigRule implements Rule {
     private static final List<Cidr> EVERYTHING = List.of(cidr("0.0.0.0/0"), cidr("::/0"));
     // Where the cluster's own ranges are unknown on an overlay network, these may be the pod
     // range and get the benefit of the doubt (RFC 1918 and RFC 6598); a public range never does.
-    private static final List<Cidr> PRIVATE = List.of(cidr("10.0.0.0/8"), cidr("172.16.0.0/12"),
-            cidr("192.168.0.0/16"), cidr("100.64.0.0/10"));
-    private static final String EGRESS_ADVICE = "For stable per-workload source IPs at the firewall on this network, use"
-            + " AKS Static Egress Gateway (a StaticGatewayConfiguration and the pod annotation"
-            + " kubernetes.azure.com/static-gateway-configuration) or pod subnet networking.";
+    private static final List<Cidr> PRIVATE =
+            List.of(cidr("10.0.0.0/8"), cidr("172.16.0.0/12"), cidr("192.168.0.0/16"), cidr("100.64.0.0/10"));
+    private static final String EGRESS_ADVICE =
+            "For stable per-workload source IPs at the firewall on this network, use"
+                    + " AKS Static Egress Gateway (a StaticGatewayConfiguration and the pod annotation"
+                    + " kubernetes.azure.com/static-gateway-configuration) or pod subnet networking.";
 
     private final MasqSettings settings;
 
@@ -67,7 +68,8 @@ public final class MasqueradeConfigRule implements Rule {
 
     @Override
     public boolean appliesTo(AdmissionSubject subject) {
-        return subject.is("", "ConfigMap") && subject.operation() != Operation.CONNECT
+        return subject.is("", "ConfigMap")
+                && subject.operation() != Operation.CONNECT
                 && settings.isMasqConfig(subject.namespace(), subject.name());
     }
 
@@ -88,62 +90,78 @@ public final class MasqueradeConfigRule implements Rule {
             if (network.kind != PodNetwork.ROUTABLE) {
                 return Finding.pass(ID);
             }
-            return Finding.deny(ID, "deleting " + subject.displayName() + " would let the ip-masq-agent masquerade "
-                    + "pod traffic again, so the firewall sees node IPs; edit its nonMasqueradeCIDRs instead.");
+            return Finding.deny(
+                    ID,
+                    "deleting " + subject.displayName() + " would let the ip-masq-agent masquerade "
+                            + "pod traffic again, so the firewall sees node IPs; edit its nonMasqueradeCIDRs instead.");
         }
         Map<String, String> data = dataOf(subject.object());
         Optional<List<ConfigMapData>> siblingMaps = cluster.configMaps(subject.namespace());
         Map<String, Map<String, String>> siblingData = new LinkedHashMap<>();
         List<Cidr> platformBlocks = new ArrayList<>();
         siblingMaps.ifPresent(all -> all.stream()
-                .filter(cm -> settings.isMasqConfig(subject.namespace(), cm.name()) && !cm.name().equals(subject.name()))
+                .filter(cm -> settings.isMasqConfig(subject.namespace(), cm.name())
+                        && !cm.name().equals(subject.name()))
                 .forEach(cm -> {
                     siblingData.put(cm.name(), cm.data());
                     if (settings.isPlatformConfig(cm.name())) {
-                        configsOf(cm.data(), k -> settings.isConfigKey(k)).forEach(c -> platformBlocks.addAll(blocks(c)));
+                        configsOf(cm.data(), k -> settings.isConfigKey(k))
+                                .forEach(c -> platformBlocks.addAll(blocks(c)));
                     }
                 }));
         // The agents the cluster runs (from their DaemonSets), else the known agents' own mounts.
         List<MasqAgent> running = cluster.masqAgents().orElse(List.of()).stream()
-                .filter(a -> settings.names().stream().anyMatch(a::mounts)).toList();
+                .filter(a -> settings.names().stream().anyMatch(a::mounts))
+                .toList();
         List<MasqAgent> agents = running.isEmpty() ? MasqAgent.KNOWN : running;
-        List<MasqAgent> readers = agents.stream().filter(a -> a.mounts(subject.name())).toList();
+        List<MasqAgent> readers =
+                agents.stream().filter(a -> a.mounts(subject.name())).toList();
         List<Reading> readings = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         if (readers.isEmpty()) {
             // A name no known agent mounts (configured by hand): every config-looking key of every name counts.
             List<MasqConfig> siblings = new ArrayList<>();
             siblingData.values().forEach(d -> siblings.addAll(configsOf(d, settings::isConfigKey)));
-            List<String> keys = data.keySet().stream().filter(settings::isConfigKey).toList();
-            readings.add(new Reading("the ip-masq-agent", keys, siblings, keys.isEmpty() ? "ip-masq-agent" : keys.get(0)));
+            List<String> keys =
+                    data.keySet().stream().filter(settings::isConfigKey).toList();
+            readings.add(
+                    new Reading("the ip-masq-agent", keys, siblings, keys.isEmpty() ? "ip-masq-agent" : keys.get(0)));
         } else {
             for (MasqAgent agent : readers) {
-                List<String> keys = data.keySet().stream().filter(k -> reads(agent, subject.name(), k)).toList();
+                List<String> keys = data.keySet().stream()
+                        .filter(k -> reads(agent, subject.name(), k))
+                        .toList();
                 List<MasqConfig> siblings = new ArrayList<>();
                 siblingData.forEach((name, d) -> siblings.addAll(configsOf(d, k -> reads(agent, name, k))));
                 String fixKey = agent.mounts().stream()
                         .filter(m -> m.configMap().equals(subject.name()) && m.key() != null && agent.reads(m.path()))
-                        .map(MasqAgent.Mount::key).findFirst().orElse("ip-masq-agent");
+                        .map(MasqAgent.Mount::key)
+                        .findFirst()
+                        .orElse("ip-masq-agent");
                 readings.add(new Reading(agent.name(), keys, siblings, fixKey));
             }
             List<String> read = readings.stream().flatMap(r -> r.keys.stream()).toList();
             for (String key : data.keySet()) {
                 if (!read.contains(key) && settings.isConfigKey(key)) {
                     notes.add("data key '" + key + "' is read by no agent that mounts " + subject.name() + " ("
-                            + String.join(", ", readers.stream().map(MasqAgent::name).toList())
+                            + String.join(
+                                    ", ", readers.stream().map(MasqAgent::name).toList())
                             + "): it masquerades nothing and gives no coverage");
                 }
             }
         }
         Map<String, MasqConfig> files = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
-        readings.stream().flatMap(r -> r.keys.stream()).distinct()
+        readings.stream()
+                .flatMap(r -> r.keys.stream())
+                .distinct()
                 .forEach(key -> read(key, data.get(key), files, problems));
         if (!problems.isEmpty()) {
             List<String> shown = problems.subList(0, Math.min(SHOWN_PROBLEMS, problems.size()));
             String more = problems.size() > SHOWN_PROBLEMS ? " (+" + (problems.size() - SHOWN_PROBLEMS) + " more)" : "";
-            return Finding.deny(ID, subject.displayName() + " would stop the ip-masq-agent: "
-                    + String.join("; ", shown) + more + ".");
+            return Finding.deny(
+                    ID,
+                    subject.displayName() + " would stop the ip-masq-agent: " + String.join("; ", shown) + more + ".");
         }
         Finding finding = null;
         for (Reading reading : readings) {
@@ -154,15 +172,21 @@ public final class MasqueradeConfigRule implements Rule {
             switch (network.kind) {
                 case ROUTABLE -> judgement.coverage();
                 case OVERLAY -> judgement.egress(network, clusterRanges(cluster, platformBlocks));
-                case POD_SUBNET -> judgement.notes.add("pod subnet network (" + network.basis + "): the pod IP is the"
-                        + " source whatever the agent does, so coverage is not demanded");
+                case POD_SUBNET ->
+                    judgement.notes.add("pod subnet network (" + network.basis + "): the pod IP is the"
+                            + " source whatever the agent does, so coverage is not demanded");
             }
             Finding judged = judgement.finding();
             if (readings.size() > 1 && judged.outcome() == Outcome.DENY) {
-                judged = new Finding(ID, Outcome.DENY, "as " + reading.agent + " reads it, " + judged.message(),
-                        judged.patch(), judged.notes());
+                judged = new Finding(
+                        ID,
+                        Outcome.DENY,
+                        "as " + reading.agent + " reads it, " + judged.message(),
+                        judged.patch(),
+                        judged.notes());
             }
-            notes.addAll(judgement.notes.stream().filter(n -> !notes.contains(n)).toList());
+            notes.addAll(
+                    judgement.notes.stream().filter(n -> !notes.contains(n)).toList());
             if (finding == null || (judged.outcome() == Outcome.DENY && finding.outcome() != Outcome.DENY)) {
                 finding = judged;
             }
@@ -171,7 +195,8 @@ public final class MasqueradeConfigRule implements Rule {
             finding = finding.withNote(network.note);
         }
         if (siblingMaps.isEmpty()) {
-            finding = finding.withNote("sibling ip-masq-agent configs could not be read; judged " + subject.name() + " alone");
+            finding = finding.withNote(
+                    "sibling ip-masq-agent configs could not be read; judged " + subject.name() + " alone");
         }
         for (String note : notes) {
             finding = finding.withNote(note);
@@ -185,20 +210,23 @@ public final class MasqueradeConfigRule implements Rule {
     }
 
     /** What one agent reads of this ConfigMap (keys, and the key a fix goes to) and of its siblings. */
-    private record Reading(String agent, List<String> keys, List<MasqConfig> siblings, String fixKey) {
-    }
+    private record Reading(String agent, List<String> keys, List<MasqConfig> siblings, String fixKey) {}
 
     /** The pod network, how it is known, and what a user should be told about that. */
-    private record Network(PodNetwork kind, String basis, String note) {
-    }
+    private record Network(PodNetwork kind, String basis, String note) {}
 
     private Network network(ClusterView cluster) {
         if (settings.podNetwork() != null) {
-            return new Network(settings.podNetwork(), "rules.masquerade-config.pod-network="
-                    + settings.podNetwork().label(), null);
+            return new Network(
+                    settings.podNetwork(),
+                    "rules.masquerade-config.pod-network="
+                            + settings.podNetwork().label(),
+                    null);
         }
         if (!cluster.hasCluster()) {
-            return new Network(PodNetwork.ROUTABLE, "no cluster to read, judged as routable",
+            return new Network(
+                    PodNetwork.ROUTABLE,
+                    "no cluster to read, judged as routable",
                     "cluster facts were not checked (no Kubernetes API): judged as a routable pod network; for an"
                             + " overlay or kubenet cluster, configure rules.masquerade-config.pod-network");
         }
@@ -206,8 +234,11 @@ public final class MasqueradeConfigRule implements Rule {
         PodNetwork.Detected detected = nodes.map(PodNetwork::detect).orElse(null);
         if (detected == null) {
             String why = nodes.isEmpty() ? "the Nodes cannot be read yet" : "the cluster has no Nodes";
-            return new Network(PodNetwork.OVERLAY, why + ", judged as overlay", why + ", so the pod network is unknown:"
-                    + " judged as overlay, which never asks to stop masquerading beyond the cluster's own ranges");
+            return new Network(
+                    PodNetwork.OVERLAY,
+                    why + ", judged as overlay",
+                    why + ", so the pod network is unknown:"
+                            + " judged as overlay, which never asks to stop masquerading beyond the cluster's own ranges");
         }
         return new Network(detected.network(), detected.evidence(), null);
     }
@@ -217,8 +248,7 @@ public final class MasqueradeConfigRule implements Rule {
      * reconciled its config (AKS writes the pod CIDR there); the Nodes' pod CIDRs are only slices
      * of the pod range, a lower bound, so private ranges beyond them keep the benefit of the doubt.
      */
-    private record ClusterRanges(List<Cidr> known, boolean exact) {
-    }
+    private record ClusterRanges(List<Cidr> known, boolean exact) {}
 
     private ClusterRanges clusterRanges(ClusterView cluster, List<Cidr> platformBlocks) {
         if (!settings.clusterCidrs().isEmpty()) {
@@ -228,13 +258,14 @@ public final class MasqueradeConfigRule implements Rule {
             return new ClusterRanges(platformBlocks, true);
         }
         List<Cidr> slices = new ArrayList<>();
-        cluster.nodes().ifPresent(nodes -> nodes.forEach(node -> node.podCidrs().forEach(text -> {
-            try {
-                slices.add(Cidrs.parse(text));
-            } catch (InvalidCidrException ignored) {
-                // a Node's spec is validated by the API server; nothing else to learn from it
-            }
-        })));
+        cluster.nodes()
+                .ifPresent(nodes -> nodes.forEach(node -> node.podCidrs().forEach(text -> {
+                    try {
+                        slices.add(Cidrs.parse(text));
+                    } catch (InvalidCidrException ignored) {
+                        // a Node's spec is validated by the API server; nothing else to learn from it
+                    }
+                })));
         return new ClusterRanges(slices, false);
     }
 
@@ -290,8 +321,10 @@ public final class MasqueradeConfigRule implements Rule {
             }
             if (!linkLocal.isEmpty()) {
                 needLinkLocal = true;
-                problems.add("leaves link-local 169.254.0.0/16 unmasqueraded (masqLinkLocal is not true in any config file),"
-                        + " so pod traffic to " + String.join(", ", linkLocal) + " (IMDS) keeps the pod IP and is refused");
+                problems.add(
+                        "leaves link-local 169.254.0.0/16 unmasqueraded (masqLinkLocal is not true in any config file),"
+                                + " so pod traffic to " + String.join(", ", linkLocal)
+                                + " (IMDS) keeps the pod IP and is refused");
             }
         }
 
@@ -301,7 +334,8 @@ public final class MasqueradeConfigRule implements Rule {
             List<Cidr> gaps = Cidrs.uncovered(target, union);
             if (!gaps.isEmpty()) {
                 required.addAll(gaps);
-                problems.add("masquerades pod traffic to " + text(gaps) + ", so the firewall sees node IPs instead of pod IPs");
+                problems.add("masquerades pod traffic to " + text(gaps)
+                        + ", so the firewall sees node IPs instead of pod IPs");
             }
         }
 
@@ -318,16 +352,21 @@ public final class MasqueradeConfigRule implements Rule {
                     + "), pod IPs exist only inside the cluster: traffic that keeps a pod source cannot be answered from"
                     + " outside it. " + EGRESS_ADVICE;
             if (!outside.isEmpty()) {
-                problems.add("stops masquerading pod traffic to " + text(outside) + ", outside the cluster's own ranges ("
-                        + (ranges.exact() ? text(ranges.known()) : "not known exactly; only private and shared ranges may"
-                        + " be the pod range") + "), which cuts the pods' egress there");
+                problems.add(
+                        "stops masquerading pod traffic to " + text(outside) + ", outside the cluster's own ranges ("
+                                + (ranges.exact()
+                                        ? text(ranges.known())
+                                        : "not known exactly; only private and shared ranges may" + " be the pod range")
+                                + "), which cuts the pods' egress there");
             }
             // own ∩ (allowed − known): what is admitted only because it may be the pod range
-            List<Cidr> doubtful = ranges.exact() ? List.of()
+            List<Cidr> doubtful = ranges.exact()
+                    ? List.of()
                     : Cidrs.uncovered(Cidrs.uncovered(own, Cidrs.uncovered(own, PRIVATE)), ranges.known());
             if (!doubtful.isEmpty()) {
                 notes.add("the cluster's pod ranges are not known exactly (set rules.masquerade-config.cluster-cidrs): "
-                        + text(doubtful) + " is admitted as possibly the pod range, but cuts egress there if it is not");
+                        + text(doubtful)
+                        + " is admitted as possibly the pod range, but cuts egress there if it is not");
             }
         }
 
@@ -340,20 +379,28 @@ public final class MasqueradeConfigRule implements Rule {
             List<Cidr> list = Cidrs.shortestCover(keep, forbidden);
             String key = files.isEmpty() ? fixKey : files.keySet().iterator().next();
             MasqConfig base = files.getOrDefault(key, new MasqConfig(null, null, null, null, null));
-            MasqConfig fixed = base.with(list.stream().map(Cidr::toString).toList(),
-                    needLinkLocal ? Boolean.TRUE : base.masqLinkLocal());
+            MasqConfig fixed = base.with(
+                    list.stream().map(Cidr::toString).toList(), needLinkLocal ? Boolean.TRUE : base.masqLinkLocal());
             int limit = base.cidrLimit() != null ? base.cidrLimit() : settings.cidrLimit();
             List<PatchOperation> fix = new ArrayList<>();
             fix.add(file(key, fixed));
             for (Map.Entry<String, MasqConfig> other : files.entrySet()) {
                 if (!other.getKey().equals(key)) {
-                    fix.add(file(other.getKey(), other.getValue().with(List.of(), other.getValue().masqLinkLocal())));
+                    fix.add(file(
+                            other.getKey(),
+                            other.getValue().with(List.of(), other.getValue().masqLinkLocal())));
                 }
             }
-            StringBuilder message = new StringBuilder(subject.displayName()).append(' ')
-                    .append(String.join("; it ", problems)).append('.').append(why)
-                    .append(" The complete fix: set data key '").append(key).append("' to nonMasqueradeCIDRs: [")
-                    .append(text(list)).append(']');
+            StringBuilder message = new StringBuilder(subject.displayName())
+                    .append(' ')
+                    .append(String.join("; it ", problems))
+                    .append('.')
+                    .append(why)
+                    .append(" The complete fix: set data key '")
+                    .append(key)
+                    .append("' to nonMasqueradeCIDRs: [")
+                    .append(text(list))
+                    .append(']');
             if (needLinkLocal) {
                 message.append(" and masqLinkLocal: true");
             }
@@ -362,7 +409,8 @@ public final class MasqueradeConfigRule implements Rule {
             }
             message.append(" (").append(list.size()).append(list.size() == 1 ? " block" : " blocks");
             if (list.size() > limit) {
-                message.append("; no shorter list exists, and it exceeds the agent's limit of ").append(limit)
+                message.append("; no shorter list exists, and it exceeds the agent's limit of ")
+                        .append(limit)
                         .append(": narrow rules.masquerade-config.protected-cidrs");
             }
             message.append(").");
@@ -449,7 +497,9 @@ public final class MasqueradeConfigRule implements Rule {
             Map.Entry<String, JsonNode> entry = it.next();
             data.put(entry.getKey(), entry.getValue().asText(""));
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = configMap.path("binaryData").fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it =
+                        configMap.path("binaryData").fields();
+                it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             data.put(entry.getKey(), ConfigMapData.decode(entry.getValue().asText("")));
         }

@@ -40,8 +40,7 @@ public enum PodNetwork {
     }
 
     /** The pod network the nodes show, and which nodes said so. */
-    public record Detected(PodNetwork network, String evidence) {
-    }
+    public record Detected(PodNetwork network, String evidence) {}
 
     /**
      * Reads the network from the nodes; null when there are none to read. Mixed clusters are
@@ -69,17 +68,24 @@ public enum PodNetwork {
             }
         }
         if (overlay != null) {
-            return new Detected(OVERLAY, "node " + overlay.name() + " is labelled " + POD_NETWORK_TYPE + "=overlay or "
-                    + OVERLAY_LABEL + "=true");
+            return new Detected(
+                    OVERLAY,
+                    "node " + overlay.name() + " is labelled " + POD_NETWORK_TYPE + "=overlay or " + OVERLAY_LABEL
+                            + "=true");
         }
         if (kubenet != null) {
-            return new Detected(OVERLAY, "node " + kubenet.name() + " has spec.podCIDR and no AKS pod network label (kubenet)");
+            return new Detected(
+                    OVERLAY, "node " + kubenet.name() + " has spec.podCIDR and no AKS pod network label (kubenet)");
         }
         if (routable != null) {
-            return new Detected(ROUTABLE, "node " + routable.name() + " has no pod CIDR and no overlay or pod subnet label"
-                    + " (flat Azure CNI)");
+            return new Detected(
+                    ROUTABLE,
+                    "node " + routable.name() + " has no pod CIDR and no overlay or pod subnet label"
+                            + " (flat Azure CNI)");
         }
-        return new Detected(POD_SUBNET, "node " + podSubnet.name() + " is labelled " + POD_NETWORK_TYPE + "="
-                + podSubnet.labels().get(POD_NETWORK_TYPE));
+        return new Detected(
+                POD_SUBNET,
+                "node " + podSubnet.name() + " is labelled " + POD_NETWORK_TYPE + "="
+                        + podSubnet.labels().get(POD_NETWORK_TYPE));
     }
 }

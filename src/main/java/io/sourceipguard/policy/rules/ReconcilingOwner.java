@@ -15,7 +15,10 @@ import java.util.Optional;
 final class ReconcilingOwner {
 
     /** The field the webhook would set: the steering advice differs. */
-    enum Field { EXTERNAL_TRAFFIC_POLICY, NODE_SELECTOR }
+    enum Field {
+        EXTERNAL_TRAFFIC_POLICY,
+        NODE_SELECTOR
+    }
 
     // Envoy Gateway: internal/infrastructure/kubernetes/proxy/resource.go labels every generated object.
     static final String ENVOY_GATEWAY_MANAGED_BY = "envoy-gateway";
@@ -31,23 +34,25 @@ final class ReconcilingOwner {
     static final String HELM_RELEASE = "meta.helm.sh/release-name";
     static final String HELM_NAMESPACE = "meta.helm.sh/release-namespace";
 
-    private ReconcilingOwner() {
-    }
+    private ReconcilingOwner() {}
 
     /** The owner that would reconcile {@code field} back, with where to set it instead; empty when none is known. */
     static Optional<String> steer(JsonNode object, Field field) {
         boolean etp = field == Field.EXTERNAL_TRAFFIC_POLICY;
-        if (ENVOY_GATEWAY_MANAGED_BY.equals(Metadata.label(object, MANAGED_BY)) || Metadata.label(object, ENVOY_GATEWAY_OWNER) != null) {
-            return Optional.of("Envoy Gateway reconciles it: set " + (etp
-                    ? "spec.provider.kubernetes.envoyService.externalTrafficPolicy: Local"
-                    : "spec.provider.kubernetes.envoyDeployment.pod.nodeSelector")
+        if (ENVOY_GATEWAY_MANAGED_BY.equals(Metadata.label(object, MANAGED_BY))
+                || Metadata.label(object, ENVOY_GATEWAY_OWNER) != null) {
+            return Optional.of("Envoy Gateway reconciles it: set "
+                    + (etp
+                            ? "spec.provider.kubernetes.envoyService.externalTrafficPolicy: Local"
+                            : "spec.provider.kubernetes.envoyDeployment.pod.nodeSelector")
                     + " in the EnvoyProxy of its GatewayClass or Gateway (rule gateway-config does on write)");
         }
         String gateway = Metadata.label(object, GATEWAY_NAME);
         if (Metadata.label(object, ISTIO_MANAGED) != null) {
-            return Optional.of("Istio reconciles it for Gateway " + gateway + ": set the '" + (etp ? "service" : "deployment")
-                    + "' overlay in the ConfigMap of the Gateway's spec.infrastructure.parametersRef, or of the class's"
-                    + " ConfigMap labelled gateway.istio.io/defaults-for-class");
+            return Optional.of(
+                    "Istio reconciles it for Gateway " + gateway + ": set the '" + (etp ? "service" : "deployment")
+                            + "' overlay in the ConfigMap of the Gateway's spec.infrastructure.parametersRef, or of the class's"
+                            + " ConfigMap labelled gateway.istio.io/defaults-for-class");
         }
         if (Metadata.label(object, CILIUM_OWNER) != null) {
             return Optional.of("Cilium reconciles it: set spec.service.externalTrafficPolicy: Local in the"
@@ -55,13 +60,16 @@ final class ReconcilingOwner {
         }
         if (gateway != null) {
             return Optional.of("the controller of Gateway " + gateway + " reconciles it: set it in the Gateway's or"
-                    + " GatewayClass's parametersRef (NGINX Gateway Fabric: NginxProxy " + (etp
-                    ? "spec.kubernetes.service.externalTrafficPolicy" : "spec.kubernetes.deployment.pod.nodeSelector")
+                    + " GatewayClass's parametersRef (NGINX Gateway Fabric: NginxProxy "
+                    + (etp
+                            ? "spec.kubernetes.service.externalTrafficPolicy"
+                            : "spec.kubernetes.deployment.pod.nodeSelector")
                     + "; rule gateway-config does on write)");
         }
         for (JsonNode owner : object.path("metadata").path("ownerReferences")) {
             if (owner.path("controller").asBoolean(false)) {
-                return Optional.of(owner.path("kind").asText("?") + " " + owner.path("name").asText("?")
+                return Optional.of(owner.path("kind").asText("?") + " "
+                        + owner.path("name").asText("?")
                         + " owns it (ownerReferences controller: true) and reconciles it: set the field in that owner");
             }
         }
@@ -79,9 +87,12 @@ final class ReconcilingOwner {
             return Optional.empty();
         }
         String namespace = Metadata.annotation(object, HELM_NAMESPACE);
-        return Optional.of("Helm release " + (namespace == null ? "" : namespace + "/") + release + " installed it: set the"
-                + " chart value too (" + (field == Field.EXTERNAL_TRAFFIC_POLICY
-                ? "ingress-nginx controller.service.externalTrafficPolicy, Traefik service.spec.externalTrafficPolicy"
-                : "ingress-nginx controller.nodeSelector, Traefik nodeSelector") + ", ...)");
+        return Optional.of(
+                "Helm release " + (namespace == null ? "" : namespace + "/") + release + " installed it: set the"
+                        + " chart value too ("
+                        + (field == Field.EXTERNAL_TRAFFIC_POLICY
+                                ? "ingress-nginx controller.service.externalTrafficPolicy, Traefik service.spec.externalTrafficPolicy"
+                                : "ingress-nginx controller.nodeSelector, Traefik nodeSelector")
+                        + ", ...)");
     }
 }

@@ -11,18 +11,18 @@ import java.util.function.Function;
 public final class RuleSet {
 
     /** A rule's id and how it is built from the settings. */
-    private record Entry(String id, Function<PolicySettings, Rule> build) {
-    }
+    private record Entry(String id, Function<PolicySettings, Rule> build) {}
 
     private static final List<Entry> TABLE = List.of(
-            new Entry(ServiceExternalTrafficPolicyRule.ID, s -> new ServiceExternalTrafficPolicyRule(s.serviceIncludeNodePort())),
+            new Entry(
+                    ServiceExternalTrafficPolicyRule.ID,
+                    s -> new ServiceExternalTrafficPolicyRule(s.serviceIncludeNodePort())),
             new Entry(IngressNodePoolRule.ID, s -> new IngressNodePoolRule(s.ingressPool())),
             new Entry(GatewayConfigRule.ID, s -> new GatewayConfigRule(s.ingressPool(), s.istioNamespaces())),
             new Entry(MasqueradeConfigRule.ID, s -> new MasqueradeConfigRule(s.masq())),
             new Entry(AllowListSourceIpRule.ID, s -> new AllowListSourceIpRule()));
 
-    private RuleSet() {
-    }
+    private RuleSet() {}
 
     public static List<Rule> all(PolicySettings settings) {
         return TABLE.stream().map(e -> e.build().apply(settings)).toList();

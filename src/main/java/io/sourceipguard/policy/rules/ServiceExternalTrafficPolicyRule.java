@@ -60,10 +60,14 @@ public final class ServiceExternalTrafficPolicyRule implements Rule {
         JsonNode policy = spec.get("externalTrafficPolicy");
         Finding fix;
         if (policy == null || policy.isNull()) {
-            fix = Finding.mutate(ID, "set spec.externalTrafficPolicy=Local (was unset, which means Cluster)",
+            fix = Finding.mutate(
+                    ID,
+                    "set spec.externalTrafficPolicy=Local (was unset, which means Cluster)",
                     List.of(PatchOperation.add(PATH, TextNode.valueOf(LOCAL))));
         } else if (CLUSTER.equals(policy.asText())) {
-            fix = Finding.mutate(ID, "set spec.externalTrafficPolicy=Local (was Cluster)",
+            fix = Finding.mutate(
+                    ID,
+                    "set spec.externalTrafficPolicy=Local (was Cluster)",
                     List.of(PatchOperation.replace(PATH, TextNode.valueOf(LOCAL))));
         } else {
             // Local complies; any other value is invalid and the API server rejects it on its own.
@@ -71,11 +75,13 @@ public final class ServiceExternalTrafficPolicyRule implements Rule {
         }
         // A controller that writes the field back would loop against our patch: steer the source. No fix
         // either, so that report --write-fixed does not write what the controller would undo.
-        Optional<String> owner = ReconcilingOwner.steer(subject.object(), ReconcilingOwner.Field.EXTERNAL_TRAFFIC_POLICY);
+        Optional<String> owner =
+                ReconcilingOwner.steer(subject.object(), ReconcilingOwner.Field.EXTERNAL_TRAFFIC_POLICY);
         if (owner.isPresent()) {
             return Finding.warn(ID, "left as is: " + owner.get() + " (would " + fix.message() + ")");
         }
-        Optional<String> helm = ReconcilingOwner.helmValue(subject.object(), ReconcilingOwner.Field.EXTERNAL_TRAFFIC_POLICY);
+        Optional<String> helm =
+                ReconcilingOwner.helmValue(subject.object(), ReconcilingOwner.Field.EXTERNAL_TRAFFIC_POLICY);
         return fix.outcome() == Outcome.MUTATE && helm.isPresent() ? fix.withNote(helm.get()) : fix;
     }
 }

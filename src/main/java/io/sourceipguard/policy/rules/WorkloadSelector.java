@@ -30,7 +30,8 @@ public final class WorkloadSelector {
 
     /** Parses the selector text; throws IllegalArgumentException with a message naming the bad term. */
     public static WorkloadSelector parse(String text) {
-        Map<String, String> labels = new java.util.LinkedHashMap<>(); // in the order written: the generated policies are stable
+        Map<String, String> labels =
+                new java.util.LinkedHashMap<>(); // in the order written: the generated policies are stable
         List<String> keys = new ArrayList<>();
         List<String> images = new ArrayList<>();
         for (String raw : text.split(",", -1)) { // -1 keeps a trailing empty term, refused like any empty term
@@ -38,7 +39,8 @@ public final class WorkloadSelector {
             if (term.startsWith("image:")) {
                 String image = term.substring("image:".length()).strip();
                 if (image.isEmpty()) {
-                    throw new IllegalArgumentException("selector '" + text + "': image: needs the text an image must contain");
+                    throw new IllegalArgumentException(
+                            "selector '" + text + "': image: needs the text an image must contain");
                 }
                 images.add(image);
                 continue;
@@ -49,17 +51,21 @@ public final class WorkloadSelector {
                 continue;
             }
             String key = eq < 0 ? "" : term.substring(0, eq).strip();
-            String value = eq < 0 ? "" : term.substring(term.startsWith("==", eq) ? eq + 2 : eq + 1).strip();
+            String value = eq < 0
+                    ? ""
+                    : term.substring(term.startsWith("==", eq) ? eq + 2 : eq + 1)
+                            .strip();
             if (key.isEmpty() || value.isEmpty()) {
-                throw new IllegalArgumentException("selector '" + text + "': term '" + term
-                        + "' must be key=value, key or image:<text>");
+                throw new IllegalArgumentException(
+                        "selector '" + text + "': term '" + term + "' must be key=value, key or image:<text>");
             }
             labels.put(key, value);
         }
         if (labels.isEmpty() && keys.isEmpty() && images.isEmpty()) {
             throw new IllegalArgumentException("selector '" + text + "' is empty");
         }
-        return new WorkloadSelector(text, java.util.Collections.unmodifiableMap(labels), List.copyOf(keys), List.copyOf(images));
+        return new WorkloadSelector(
+                text, java.util.Collections.unmodifiableMap(labels), List.copyOf(keys), List.copyOf(images));
     }
 
     /** The label terms, matched against the workload's labels or its pod template's. */

@@ -39,7 +39,9 @@ final class YamlOverlay {
         try {
             node = yaml().compose(new StringReader(text));
         } catch (YAMLException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+            String why = e.getMessage() == null
+                    ? e.getClass().getSimpleName()
+                    : e.getMessage().lines().findFirst().orElse("");
             throw new IllegalArgumentException("not YAML (" + why + ")");
         }
         if (node == null) {
@@ -146,8 +148,13 @@ final class YamlOverlay {
     }
 
     private static ScalarNode scalarNode(String value, ScalarNode like) {
-        boolean plain = PLAIN.matcher(value).matches() && !KEYWORD.matcher(value).matches();
-        ScalarNode node = new ScalarNode(Tag.STR, value, null, null,
+        boolean plain =
+                PLAIN.matcher(value).matches() && !KEYWORD.matcher(value).matches();
+        ScalarNode node = new ScalarNode(
+                Tag.STR,
+                value,
+                null,
+                null,
                 plain ? DumperOptions.ScalarStyle.PLAIN : DumperOptions.ScalarStyle.DOUBLE_QUOTED);
         if (like != null) {
             node.setBlockComments(like.getBlockComments());
@@ -168,7 +175,10 @@ final class YamlOverlay {
         dump.setIndicatorIndent(2);
         dump.setIndentWithIndicator(true);
         dump.setWidth(Integer.MAX_VALUE);
-        return new Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(load),
-                new org.yaml.snakeyaml.representer.Representer(dump), dump, load);
+        return new Yaml(
+                new org.yaml.snakeyaml.constructor.SafeConstructor(load),
+                new org.yaml.snakeyaml.representer.Representer(dump),
+                dump,
+                load);
     }
 }

@@ -12,9 +12,17 @@ public final class MarkdownFormat implements ReportFormat {
         StringBuilder text = new StringBuilder();
         text.append("| rule | kind | namespace/name | result | message |\n| --- | --- | --- | --- | --- |\n");
         for (ReportRow row : report.rows()) {
-            text.append("| ").append(cell(row.rule())).append(" | ").append(cell(row.kind())).append(" | ")
-                    .append(cell(row.objectName())).append(" | ").append(cell(row.result())).append(" | ")
-                    .append(cell(row.message())).append(" |\n");
+            text.append("| ")
+                    .append(cell(row.rule()))
+                    .append(" | ")
+                    .append(cell(row.kind()))
+                    .append(" | ")
+                    .append(cell(row.objectName()))
+                    .append(" | ")
+                    .append(cell(row.result()))
+                    .append(" | ")
+                    .append(cell(row.message()))
+                    .append(" |\n");
         }
         text.append('\n').append(TableFormat.summary(report)).append('\n');
         out.print(text);

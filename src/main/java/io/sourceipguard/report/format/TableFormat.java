@@ -46,10 +46,14 @@ public final class TableFormat implements ReportFormat {
 
     /** "3 objects, 9 findings: 1 pass, 2 mutate, 1 deny, 0 exempt, 5 skip". */
     static String summary(Report report) {
-        long objects = report.rows().stream().map(r -> r.source() + "\u0000" + r.objectName()).distinct().count();
+        long objects = report.rows().stream()
+                .map(r -> r.source() + "\u0000" + r.objectName())
+                .distinct()
+                .count();
         Map<Outcome, Integer> counts = report.summary();
-        return objects + " objects, " + report.rows().size() + " findings: " + counts.entrySet().stream()
-                .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT))
-                .collect(Collectors.joining(", "));
+        return objects + " objects, " + report.rows().size() + " findings: "
+                + counts.entrySet().stream()
+                        .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT))
+                        .collect(Collectors.joining(", "));
     }
 }

@@ -24,19 +24,22 @@ import net.jqwik.api.constraints.Size;
 class CidrsPropertiesTest {
 
     @Property(tries = 500)
-    void ipv4GapsAreTheOracles(@ForAll("v4Blocks") @Size(max = 12) List<IPAddress> cover,
+    void ipv4GapsAreTheOracles(
+            @ForAll("v4Blocks") @Size(max = 12) List<IPAddress> cover,
             @ForAll("v4Blocks") @Size(min = 1, max = 3) List<IPAddress> protectedSet) {
         assertSameAsOracle(protectedSet, cover);
     }
 
     @Property(tries = 500)
-    void ipv6GapsAreTheOracles(@ForAll("v6Blocks") @Size(max = 12) List<IPAddress> cover,
+    void ipv6GapsAreTheOracles(
+            @ForAll("v6Blocks") @Size(max = 12) List<IPAddress> cover,
             @ForAll("v6Blocks") @Size(min = 1, max = 3) List<IPAddress> protectedSet) {
         assertSameAsOracle(protectedSet, cover);
     }
 
     @Property(tries = 200)
-    void mixedFamiliesAreJudgedApart(@ForAll("v4Blocks") @Size(max = 6) List<IPAddress> cover4,
+    void mixedFamiliesAreJudgedApart(
+            @ForAll("v4Blocks") @Size(max = 6) List<IPAddress> cover4,
             @ForAll("v6Blocks") @Size(max = 6) List<IPAddress> cover6,
             @ForAll("v4Blocks") @Size(min = 1, max = 2) List<IPAddress> protected4,
             @ForAll("v6Blocks") @Size(min = 1, max = 2) List<IPAddress> protected6) {
@@ -51,10 +54,14 @@ class CidrsPropertiesTest {
     // outside forbidden and no forbidden address, and no list can be shorter than the number of
     // maximal forbidden-free prefix blocks that hold needed addresses.
     @Property(tries = 500)
-    void shortestCoverCoversWhatItMustAndNothingItMustNot(@ForAll("v4Blocks") @Size(min = 1, max = 6) List<IPAddress> must,
-            @ForAll("v4Blocks") @Size(max = 4) List<IPAddress> forbidden, @ForAll("v4Address") IPAddress probe) {
+    void shortestCoverCoversWhatItMustAndNothingItMustNot(
+            @ForAll("v4Blocks") @Size(min = 1, max = 6) List<IPAddress> must,
+            @ForAll("v4Blocks") @Size(max = 4) List<IPAddress> forbidden,
+            @ForAll("v4Address") IPAddress probe) {
         List<Cidr> cover = Cidrs.shortestCover(cidrs(must), cidrs(forbidden));
-        List<IPAddress> blocks = cover.stream().map(c -> new inet.ipaddr.IPAddressString(c.toString()).getAddress()).toList();
+        List<IPAddress> blocks = cover.stream()
+                .map(c -> new inet.ipaddr.IPAddressString(c.toString()).getAddress())
+                .toList();
         // must − forbidden ⊆ cover, by the library's own subtraction
         List<IPAddress> cover2 = new java.util.ArrayList<>(blocks);
         cover2.addAll(forbidden);
@@ -66,7 +73,8 @@ class CidrsPropertiesTest {
             }
         }
         // a probe in must and not forbidden is covered; a forbidden probe never is
-        boolean needed = must.stream().anyMatch(b -> b.contains(probe)) && forbidden.stream().noneMatch(b -> b.contains(probe));
+        boolean needed = must.stream().anyMatch(b -> b.contains(probe))
+                && forbidden.stream().noneMatch(b -> b.contains(probe));
         boolean covered = blocks.stream().anyMatch(b -> b.contains(probe));
         if (needed) {
             assertTrue(covered, probe + " is needed");
@@ -90,13 +98,17 @@ class CidrsPropertiesTest {
     }
 
     @Property(tries = 200)
-    void everythingButTwoAddressesTakesAtMost62Blocks(@ForAll("v4Address") IPAddress a, @ForAll("v4Address") IPAddress b) {
-        List<Cidr> cover = Cidrs.shortestCover(cidrs(List.of(CidrOracle.ipv4Block(0, 0))),
-                cidrs(List.of(a.toPrefixBlock(32), b.toPrefixBlock(32))));
+    void everythingButTwoAddressesTakesAtMost62Blocks(
+            @ForAll("v4Address") IPAddress a, @ForAll("v4Address") IPAddress b) {
+        List<Cidr> cover = Cidrs.shortestCover(
+                cidrs(List.of(CidrOracle.ipv4Block(0, 0))), cidrs(List.of(a.toPrefixBlock(32), b.toPrefixBlock(32))));
         // removing one address leaves 32 blocks; a second one splits up to 31 more, minus what they share
         assertTrue(cover.size() <= 62, cover.size() + " blocks");
-        assertEquals(List.of(), CidrOracle.uncovered(List.of(CidrOracle.ipv4Block(0, 0)),
-                cidrsBack(cover, a.toPrefixBlock(32), b.toPrefixBlock(32))));
+        assertEquals(
+                List.of(),
+                CidrOracle.uncovered(
+                        List.of(CidrOracle.ipv4Block(0, 0)),
+                        cidrsBack(cover, a.toPrefixBlock(32), b.toPrefixBlock(32))));
     }
 
     private static List<IPAddress> cidrsBack(List<Cidr> cover, IPAddress... plus) {
@@ -107,8 +119,8 @@ class CidrsPropertiesTest {
     }
 
     @Property(tries = 300)
-    void unionContainsExactlyTheBlocks(@ForAll("v4Blocks") @Size(max = 12) List<IPAddress> blocks,
-            @ForAll("v4Address") IPAddress probe) {
+    void unionContainsExactlyTheBlocks(
+            @ForAll("v4Blocks") @Size(max = 12) List<IPAddress> blocks, @ForAll("v4Address") IPAddress probe) {
         boolean inSome = blocks.stream().anyMatch(b -> b.contains(probe));
         List<Cidrs.Range> union = Cidrs.union(cidrs(blocks));
         long p = probe.getValue().longValue();
@@ -120,7 +132,9 @@ class CidrsPropertiesTest {
     }
 
     private static void assertSameAsOracle(List<IPAddress> protectedSet, List<IPAddress> cover) {
-        List<String> fast = Cidrs.uncovered(cidrs(protectedSet), cidrs(cover)).stream().map(Cidr::toString).toList();
+        List<String> fast = Cidrs.uncovered(cidrs(protectedSet), cidrs(cover)).stream()
+                .map(Cidr::toString)
+                .toList();
         assertEquals(CidrOracle.uncovered(protectedSet, cover), fast);
     }
 
@@ -145,8 +159,10 @@ class CidrsPropertiesTest {
 
     // clustered in 10/8 or at the top and bottom of the space, so blocks meet and touch the edges
     private static Arbitrary<Integer> v4Bits() {
-        return Arbitraries.oneOf(Arbitraries.integers().between(0, (1 << 24) - 1).map(i -> (10 << 24) | i),
-                Arbitraries.integers().between(0, 4096), Arbitraries.integers().between(-4096, -1),
+        return Arbitraries.oneOf(
+                Arbitraries.integers().between(0, (1 << 24) - 1).map(i -> (10 << 24) | i),
+                Arbitraries.integers().between(0, 4096),
+                Arbitraries.integers().between(-4096, -1),
                 Arbitraries.integers());
     }
 
@@ -163,7 +179,7 @@ class CidrsPropertiesTest {
                         case 0 -> b[0] = (byte) 0xfd; // clustered in fd00::/8
                         case 1 -> java.util.Arrays.fill(b, 0, 14, (byte) 0); // near ::
                         case 2 -> java.util.Arrays.fill(b, 0, 14, (byte) 0xff); // near the top
-                        default -> { } // anywhere
+                        default -> {} // anywhere
                     }
                     return new IPv6Address(b, prefix).toPrefixBlock();
                 });

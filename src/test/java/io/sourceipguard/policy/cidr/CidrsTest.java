@@ -27,28 +27,51 @@ class CidrsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "10.0.0.0", "10.0.0.0/33", "10.0.0/8", "010.0.0.0/8", "10.0.0.0-10.0.0.255",
-            "*.0.0.0/8", "fd00::/129", "banana/8", "10.0.0.0/8/8", "256.0.0.0/8", "0x0a000000/8"})
+    @ValueSource(
+            strings = {
+                "",
+                " ",
+                "10.0.0.0",
+                "10.0.0.0/33",
+                "10.0.0/8",
+                "010.0.0.0/8",
+                "10.0.0.0-10.0.0.255",
+                "*.0.0.0/8",
+                "fd00::/129",
+                "banana/8",
+                "10.0.0.0/8/8",
+                "256.0.0.0/8",
+                "0x0a000000/8"
+            })
     void refusesWhatTheAgentCannotParse(String text) {
         assertThrows(InvalidCidrException.class, () -> Cidrs.parse(text));
     }
 
     @Test
     void uncoveredOfTheWholeInternetMinusRfc1918IsTheMinimalComplement() {
-        List<Cidr> gaps = Cidrs.uncovered(List.of(cidr("0.0.0.0/0")),
-                List.of(cidr("10.0.0.0/8"), cidr("172.16.0.0/12"), cidr("192.168.0.0/16")));
+        List<Cidr> gaps = Cidrs.uncovered(
+                List.of(cidr("0.0.0.0/0")), List.of(cidr("10.0.0.0/8"), cidr("172.16.0.0/12"), cidr("192.168.0.0/16")));
         List<String> text = gaps.stream().map(Cidr::toString).toList();
         assertEquals("0.0.0.0/5", text.get(0));
         assertEquals("8.0.0.0/7", text.get(1));
         assertEquals("11.0.0.0/8", text.get(2));
-        assertEquals(List.of("172.0.0.0/12", "172.32.0.0/11"), text.subList(text.indexOf("172.0.0.0/12"), text.indexOf("172.0.0.0/12") + 2));
+        assertEquals(
+                List.of("172.0.0.0/12", "172.32.0.0/11"),
+                text.subList(text.indexOf("172.0.0.0/12"), text.indexOf("172.0.0.0/12") + 2));
         assertTrue(text.contains("192.169.0.0/16"));
     }
 
     @Test
     void fullyCoveredIsEmptyEvenWhenCoverIsFragmentedAndOverlapping() {
-        assertEquals(List.of(), Cidrs.uncovered(List.of(cidr("10.0.0.0/8")),
-                List.of(cidr("10.0.0.0/9"), cidr("10.128.0.0/10"), cidr("10.192.0.0/10"), cidr("10.64.0.0/16"))));
+        assertEquals(
+                List.of(),
+                Cidrs.uncovered(
+                        List.of(cidr("10.0.0.0/8")),
+                        List.of(
+                                cidr("10.0.0.0/9"),
+                                cidr("10.128.0.0/10"),
+                                cidr("10.192.0.0/10"),
+                                cidr("10.64.0.0/16"))));
     }
 
     @Test
@@ -59,12 +82,23 @@ class CidrsTest {
 
     @Test
     void edgesOfTheAddressSpace() {
-        assertEquals(List.of("0.0.0.0/32"), Cidrs.uncovered(List.of(cidr("0.0.0.0/31")), List.of(cidr("0.0.0.1/32")))
-                .stream().map(Cidr::toString).toList());
-        assertEquals(List.of("255.255.255.254/32"), Cidrs.uncovered(List.of(cidr("255.255.255.254/31")),
-                List.of(cidr("255.255.255.255/32"))).stream().map(Cidr::toString).toList());
-        assertEquals(List.of("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/128"), Cidrs.uncovered(
-                List.of(cidr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127")),
-                List.of(cidr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"))).stream().map(Cidr::toString).toList());
+        assertEquals(
+                List.of("0.0.0.0/32"),
+                Cidrs.uncovered(List.of(cidr("0.0.0.0/31")), List.of(cidr("0.0.0.1/32"))).stream()
+                        .map(Cidr::toString)
+                        .toList());
+        assertEquals(
+                List.of("255.255.255.254/32"),
+                Cidrs.uncovered(List.of(cidr("255.255.255.254/31")), List.of(cidr("255.255.255.255/32"))).stream()
+                        .map(Cidr::toString)
+                        .toList());
+        assertEquals(
+                List.of("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/128"),
+                Cidrs.uncovered(
+                                List.of(cidr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127")),
+                                List.of(cidr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128")))
+                        .stream()
+                        .map(Cidr::toString)
+                        .toList());
     }
 }

@@ -31,7 +31,8 @@ class MasqConfigParserTest {
 
     @Test
     void readsJson() {
-        MasqConfigParser.Result r = MasqConfigParser.parse("{\"nonMasqueradeCIDRs\":[\"0.0.0.0/0\"],\"masqLinkLocal\":true}");
+        MasqConfigParser.Result r =
+                MasqConfigParser.parse("{\"nonMasqueradeCIDRs\":[\"0.0.0.0/0\"],\"masqLinkLocal\":true}");
         assertTrue(r.ok());
         assertEquals(List.of("0.0.0.0/0"), r.config().nonMasqueradeCIDRs());
     }
@@ -48,27 +49,34 @@ class MasqConfigParserTest {
     void aTypoInTheCidrFieldIsNamedWithTheRightSpelling() {
         MasqConfigParser.Result r = MasqConfigParser.parse("nonMasqueradeCidrs:\n  - 0.0.0.0/0\n");
         assertFalse(r.ok());
-        assertEquals(List.of("unknown field 'nonMasqueradeCidrs' (the agent ignores it); did you mean 'nonMasqueradeCIDRs'?"),
+        assertEquals(
+                List.of(
+                        "unknown field 'nonMasqueradeCidrs' (the agent ignores it); did you mean 'nonMasqueradeCIDRs'?"),
                 r.problems());
     }
 
     @Test
     void anUnrelatedUnknownFieldListsTheKnownOnes() {
         MasqConfigParser.Result r = MasqConfigParser.parse("snatTarget: 1.2.3.4\n");
-        assertTrue(r.problems().get(0).contains("known fields are nonMasqueradeCIDRs, masqLinkLocal"), r.problems().toString());
+        assertTrue(
+                r.problems().get(0).contains("known fields are nonMasqueradeCIDRs, masqLinkLocal"),
+                r.problems().toString());
     }
 
     @Test
     void syntaxErrorsNameTheLine() {
         MasqConfigParser.Result r = MasqConfigParser.parse("nonMasqueradeCIDRs:\n  - 10.0.0.0/8\n - oops: [\n");
         assertFalse(r.ok());
-        assertTrue(r.problems().get(0).startsWith("does not parse as YAML or JSON"), r.problems().toString());
+        assertTrue(
+                r.problems().get(0).startsWith("does not parse as YAML or JSON"),
+                r.problems().toString());
         assertTrue(r.problems().get(0).contains("line 3"), r.problems().toString());
     }
 
     @Test
     void duplicateKeysAreRefused() {
-        assertFalse(MasqConfigParser.parse("masqLinkLocal: true\nmasqLinkLocal: false\n").ok());
+        assertFalse(MasqConfigParser.parse("masqLinkLocal: true\nmasqLinkLocal: false\n")
+                .ok());
     }
 
     @Test
@@ -96,6 +104,8 @@ class MasqConfigParserTest {
     @Test
     void aScalarDocumentIsNotAConfig() {
         MasqConfigParser.Result r = MasqConfigParser.parse("10.0.0.0/8");
-        assertTrue(r.problems().get(0).startsWith("must be a mapping of fields"), r.problems().toString());
+        assertTrue(
+                r.problems().get(0).startsWith("must be a mapping of fields"),
+                r.problems().toString());
     }
 }

@@ -23,34 +23,46 @@ import org.junit.jupiter.api.Test;
 class GatewayConfigRuleTest {
 
     private static final String ESC = "kubernetes.azure.com~1agentpool";
-    private final GatewayConfigRule rule = new GatewayConfigRule(TestPolicies.defaults().ingressPool(),
-            TestPolicies.defaults().istioNamespaces());
-    private final ClusterView withPool = Fixtures.clusterWithNodes(List.of(),
-            List.of(Fixtures.node("aks-ingress-0", Map.of(POOL_KEY, "ingress"))));
+    private final GatewayConfigRule rule = new GatewayConfigRule(
+            TestPolicies.defaults().ingressPool(), TestPolicies.defaults().istioNamespaces());
+    private final ClusterView withPool =
+            Fixtures.clusterWithNodes(List.of(), List.of(Fixtures.node("aks-ingress-0", Map.of(POOL_KEY, "ingress"))));
 
     private JsonNode mutated(ObjectNode object, Set<String> paths) {
         Finding finding = rule.evaluate(createSubject(object), withPool);
         assertEquals(Outcome.MUTATE, finding.outcome(), finding.message());
         JsonNode patched = apply(object, finding.patch());
         assertEquals(paths, changedPaths(object, patched));
-        assertEquals(Outcome.PASS, rule.evaluate(createSubject(patched), withPool).outcome(), "idempotent");
+        assertEquals(
+                Outcome.PASS, rule.evaluate(createSubject(patched), withPool).outcome(), "idempotent");
         return patched;
     }
 
     @Test
     void envoyProxyGetsThePoolAndKeepsItsDefaultLocalService() {
-        JsonNode patched = mutated(manifest("envoy-gateway-envoyproxy.yaml"),
+        JsonNode patched = mutated(
+                manifest("envoy-gateway-envoyproxy.yaml"),
                 Set.of("/spec/provider/kubernetes/envoyDeployment/pod/nodeSelector"));
-        assertEquals("ingress", patched.at("/spec/provider/kubernetes/envoyDeployment/pod/nodeSelector").path(POOL_KEY).asText());
+        assertEquals(
+                "ingress",
+                patched.at("/spec/provider/kubernetes/envoyDeployment/pod/nodeSelector")
+                        .path(POOL_KEY)
+                        .asText());
     }
 
     @Test
     void envoyProxyWithClusterIsSetToLocal() {
         ObjectNode proxy = manifest("envoy-gateway-envoyproxy.yaml");
         ((ObjectNode) proxy.at("/spec/provider/kubernetes/envoyService")).put("externalTrafficPolicy", "Cluster");
-        JsonNode patched = mutated(proxy, Set.of("/spec/provider/kubernetes/envoyService/externalTrafficPolicy",
-                "/spec/provider/kubernetes/envoyDeployment/pod/nodeSelector"));
-        assertEquals("Local", patched.at("/spec/provider/kubernetes/envoyService/externalTrafficPolicy").asText());
+        JsonNode patched = mutated(
+                proxy,
+                Set.of(
+                        "/spec/provider/kubernetes/envoyService/externalTrafficPolicy",
+                        "/spec/provider/kubernetes/envoyDeployment/pod/nodeSelector"));
+        assertEquals(
+                "Local",
+                patched.at("/spec/provider/kubernetes/envoyService/externalTrafficPolicy")
+                        .asText());
     }
 
     @Test
@@ -60,7 +72,10 @@ class GatewayConfigRuleTest {
                  "spec":{"logging":{"level":{"default":"warn"}}}}""");
         JsonNode patched = mutated(proxy, Set.of("/spec/provider"));
         assertEquals("Kubernetes", patched.at("/spec/provider/type").asText());
-        assertEquals("ingress", patched.at("/spec/provider/kubernetes/envoyDeployment/pod/nodeSelector/" + ESC).asText());
+        assertEquals(
+                "ingress",
+                patched.at("/spec/provider/kubernetes/envoyDeployment/pod/nodeSelector/" + ESC)
+                        .asText());
     }
 
     @Test
@@ -68,9 +83,16 @@ class GatewayConfigRuleTest {
         ObjectNode proxy = manifest("envoy-gateway-envoyproxy.yaml");
         ObjectNode kubernetes = (ObjectNode) proxy.at("/spec/provider/kubernetes");
         kubernetes.remove("envoyDeployment");
-        kubernetes.putObject("envoyDaemonSet").putObject("pod").putObject("nodeSelector").put("kubernetes.io/os", "linux");
+        kubernetes
+                .putObject("envoyDaemonSet")
+                .putObject("pod")
+                .putObject("nodeSelector")
+                .put("kubernetes.io/os", "linux");
         JsonNode patched = mutated(proxy, Set.of("/spec/provider/kubernetes/envoyDaemonSet/pod/nodeSelector/" + ESC));
-        assertEquals("linux", patched.at("/spec/provider/kubernetes/envoyDaemonSet/pod/nodeSelector/kubernetes.io~1os").asText());
+        assertEquals(
+                "linux",
+                patched.at("/spec/provider/kubernetes/envoyDaemonSet/pod/nodeSelector/kubernetes.io~1os")
+                        .asText());
     }
 
     @Test
@@ -83,8 +105,12 @@ class GatewayConfigRuleTest {
     @Test
     void nginxProxyGetsThePool() {
         JsonNode patched = mutated(manifest("nginx-gateway-fabric-nginxproxy.yaml"), Set.of("/spec/kubernetes"));
-        assertEquals("ingress", patched.at("/spec/kubernetes/deployment/pod/nodeSelector/" + ESC).asText());
-        assertEquals("2", patched.at("/spec/upstreamZoneAutoSizing/bufferMultiplier").asText(), "other fields kept");
+        assertEquals(
+                "ingress",
+                patched.at("/spec/kubernetes/deployment/pod/nodeSelector/" + ESC)
+                        .asText());
+        assertEquals(
+                "2", patched.at("/spec/upstreamZoneAutoSizing/bufferMultiplier").asText(), "other fields kept");
     }
 
     @Test
@@ -98,7 +124,8 @@ class GatewayConfigRuleTest {
 
     @Test
     void ciliumClassConfigDefaultsToClusterSoLocalIsAdded() {
-        JsonNode patched = mutated(manifest("cilium-gatewayclassconfig.yaml"), Set.of("/spec/service/externalTrafficPolicy"));
+        JsonNode patched =
+                mutated(manifest("cilium-gatewayclassconfig.yaml"), Set.of("/spec/service/externalTrafficPolicy"));
         assertEquals("NodePort", patched.at("/spec/service/type").asText());
     }
 
@@ -116,9 +143,12 @@ class GatewayConfigRuleTest {
         ((ObjectNode) proxy.at("/spec/provider/kubernetes/envoyService")).put("externalTrafficPolicy", "Cluster");
         Finding finding = rule.evaluate(createSubject(proxy), Fixtures.clusterWithNodes(List.of(), List.of()));
         assertEquals(Outcome.MUTATE, finding.outcome());
-        assertEquals(Set.of("/spec/provider/kubernetes/envoyService/externalTrafficPolicy"),
+        assertEquals(
+                Set.of("/spec/provider/kubernetes/envoyService/externalTrafficPolicy"),
                 changedPaths(proxy, apply(proxy, finding.patch())));
-        assertTrue(finding.notes().get(0).contains("no node carries"), finding.notes().toString());
+        assertTrue(
+                finding.notes().get(0).contains("no node carries"),
+                finding.notes().toString());
     }
 
     @Test
@@ -132,6 +162,7 @@ class GatewayConfigRuleTest {
         assertTrue(finding.patch().isEmpty());
         ObjectNode noSpec = manifest("envoy-gateway-envoyproxy.yaml");
         noSpec.put("spec", 3);
-        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(noSpec), withPool).outcome());
+        assertEquals(
+                Outcome.SKIP, rule.evaluate(createSubject(noSpec), withPool).outcome());
     }
 }

@@ -21,25 +21,29 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class GatewayDataPlanesTest {
 
-    private final IngressNodePoolRule pool = new IngressNodePoolRule(TestPolicies.defaults().ingressPool());
+    private final IngressNodePoolRule pool =
+            new IngressNodePoolRule(TestPolicies.defaults().ingressPool());
     private final ServiceExternalTrafficPolicyRule service = new ServiceExternalTrafficPolicyRule(true);
 
     @ParameterizedTest
     @CsvSource({
         "envoy-gateway-proxy-deployment.yaml, EnvoyProxy",
         "istio-gateway-deployment.yaml, gateway.istio.io/defaults-for-class",
-        "nginx-gateway-fabric-nginx-deployment.yaml, NginxProxy spec.kubernetes.deployment.pod.nodeSelector"})
+        "nginx-gateway-fabric-nginx-deployment.yaml, NginxProxy spec.kubernetes.deployment.pod.nodeSelector"
+    })
     void gatewayDataPlanesAreRecognisedAndSteeredAtTheirSource(String fixture, String source) {
         Finding finding = pool.evaluate(createSubject(manifest(fixture)), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.WARN, finding.outcome(), finding.message());
         assertTrue(finding.patch().isEmpty(), "no patch a controller would undo");
         assertTrue(finding.message().contains(source), finding.message());
-        assertTrue(finding.message().contains("nodeSelector kubernetes.azure.com/agentpool=ingress"), finding.message());
+        assertTrue(
+                finding.message().contains("nodeSelector kubernetes.azure.com/agentpool=ingress"), finding.message());
     }
 
     @Test
     void ciliumsPerNodeEnvoyIsReportedNotPinned() {
-        Finding finding = pool.evaluate(createSubject(manifest("cilium-envoy-daemonset.yaml")), ClusterView.UNAVAILABLE);
+        Finding finding =
+                pool.evaluate(createSubject(manifest("cilium-envoy-daemonset.yaml")), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.WARN, finding.outcome());
         assertTrue(finding.patch().isEmpty());
         assertTrue(finding.message().contains("cannot be pinned"), finding.message());
@@ -51,24 +55,33 @@ class GatewayDataPlanesTest {
         ObjectNode workload = manifest("nginx-gateway-fabric-nginx-deployment.yaml");
         // Written by hand (kubectl apply), not by a controller: no owner to fight.
         ((ObjectNode) workload.get("metadata")).remove("labels");
-        assertEquals(Outcome.MUTATE, pool.evaluate(createSubject(workload), ClusterView.UNAVAILABLE).outcome());
+        assertEquals(
+                Outcome.MUTATE,
+                pool.evaluate(createSubject(workload), ClusterView.UNAVAILABLE).outcome());
     }
 
     @ParameterizedTest
     @CsvSource({
         "envoy-gateway-proxy-service.yaml",
         "nginx-gateway-fabric-nginx-service.yaml",
-        "cilium-gateway-service.yaml"})
+        "cilium-gateway-service.yaml"
+    })
     void gatewayServicesThatAreLocalPass(String fixture) {
-        assertEquals(Outcome.PASS, service.evaluate(createSubject(manifest(fixture)), ClusterView.UNAVAILABLE).outcome());
+        assertEquals(
+                Outcome.PASS,
+                service.evaluate(createSubject(manifest(fixture)), ClusterView.UNAVAILABLE)
+                        .outcome());
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "istio-gateway-service.yaml | Istio reconciles it for Gateway default: set the 'service' overlay",
-        "envoy-gateway-proxy-service.yaml | spec.provider.kubernetes.envoyService.externalTrafficPolicy: Local",
-        "cilium-gateway-service.yaml | CiliumGatewayClassConfig",
-        "nginx-gateway-fabric-nginx-service.yaml | NginxProxy spec.kubernetes.service.externalTrafficPolicy"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "istio-gateway-service.yaml | Istio reconciles it for Gateway default: set the 'service' overlay",
+                "envoy-gateway-proxy-service.yaml | spec.provider.kubernetes.envoyService.externalTrafficPolicy: Local",
+                "cilium-gateway-service.yaml | CiliumGatewayClassConfig",
+                "nginx-gateway-fabric-nginx-service.yaml | NginxProxy spec.kubernetes.service.externalTrafficPolicy"
+            })
     void aControllerOwnedClusterServiceIsWarnedNotPatched(String fixture, String source) {
         ObjectNode svc = manifest(fixture);
         ((ObjectNode) svc.get("spec")).put("externalTrafficPolicy", "Cluster");
@@ -83,19 +96,29 @@ class GatewayDataPlanesTest {
     // Helm writes only on install and upgrade, and each such write is patched again: no loop to avoid.
     void aHelmReleaseIsPatchedAndItsChartValueNamed() {
         ObjectNode svc = manifest("ingress-nginx-controller-service-cluster.yaml");
-        ((ObjectNode) svc.get("metadata")).putObject("annotations")
-                .put("meta.helm.sh/release-name", "ingress-nginx").put("meta.helm.sh/release-namespace", "ingress");
+        ((ObjectNode) svc.get("metadata"))
+                .putObject("annotations")
+                .put("meta.helm.sh/release-name", "ingress-nginx")
+                .put("meta.helm.sh/release-namespace", "ingress");
         Finding finding = service.evaluate(createSubject(svc), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.MUTATE, finding.outcome());
-        assertTrue(finding.notes().stream().anyMatch(n -> n.startsWith("Helm release ingress/ingress-nginx installed it")
-                && n.contains("controller.service.externalTrafficPolicy")), finding.notes().toString());
+        assertTrue(
+                finding.notes().stream()
+                        .anyMatch(n -> n.startsWith("Helm release ingress/ingress-nginx installed it")
+                                && n.contains("controller.service.externalTrafficPolicy")),
+                finding.notes().toString());
     }
 
     @Test
     void anOwnerReferenceThatControlsIsNamed() {
         ObjectNode svc = manifest("ingress-nginx-controller-service-cluster.yaml");
-        ((ObjectNode) svc.get("metadata")).putArray("ownerReferences").addObject()
-                .put("apiVersion", "example.io/v1").put("kind", "Proxy").put("name", "edge").put("controller", true);
+        ((ObjectNode) svc.get("metadata"))
+                .putArray("ownerReferences")
+                .addObject()
+                .put("apiVersion", "example.io/v1")
+                .put("kind", "Proxy")
+                .put("name", "edge")
+                .put("controller", true);
         Finding finding = service.evaluate(createSubject(svc), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.WARN, finding.outcome());
         assertTrue(finding.message().contains("Proxy edge owns it"), finding.message());
@@ -104,9 +127,15 @@ class GatewayDataPlanesTest {
     @Test
     void anOwnerReferenceThatDoesNotControlIsNoOwner() {
         ObjectNode svc = manifest("ingress-nginx-controller-service-cluster.yaml");
-        ((ObjectNode) svc.get("metadata")).putArray("ownerReferences").addObject()
-                .put("apiVersion", "example.io/v1").put("kind", "Proxy").put("name", "edge");
-        assertEquals(Outcome.MUTATE, service.evaluate(createSubject(svc), ClusterView.UNAVAILABLE).outcome());
+        ((ObjectNode) svc.get("metadata"))
+                .putArray("ownerReferences")
+                .addObject()
+                .put("apiVersion", "example.io/v1")
+                .put("kind", "Proxy")
+                .put("name", "edge");
+        assertEquals(
+                Outcome.MUTATE,
+                service.evaluate(createSubject(svc), ClusterView.UNAVAILABLE).outcome());
     }
 
     @Test
@@ -119,7 +148,8 @@ class GatewayDataPlanesTest {
     @Test
     void anEmptyTermIsRefusedWhereverItStands() {
         for (String text : new String[] {"app=web,,tier=edge", "app=web,", ",app=web"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WorkloadSelector.parse(text));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> WorkloadSelector.parse(text));
             assertTrue(e.getMessage().contains("term ''"), e.getMessage());
         }
     }

@@ -28,9 +28,10 @@ class IstioGatewayOverlaysTest {
     private static final String CLASS_DEFAULTS = "istio-gateway-class-defaults-configmap.yaml";
     private static final String OPTIONS = "istio-gateway-options-configmap.yaml";
     private static final YAMLMapper YAML = new YAMLMapper();
-    private final GatewayConfigRule rule = new GatewayConfigRule(TestPolicies.defaults().ingressPool(),
-            TestPolicies.defaults().istioNamespaces());
-    private final ClusterView taintedPool = Fixtures.clusterWithNodes(List.of(),
+    private final GatewayConfigRule rule = new GatewayConfigRule(
+            TestPolicies.defaults().ingressPool(), TestPolicies.defaults().istioNamespaces());
+    private final ClusterView taintedPool = Fixtures.clusterWithNodes(
+            List.of(),
             List.of(Fixtures.node("aks-ingress-0", Map.of(POOL_KEY, "ingress"), "dedicated=ingress:NoSchedule")));
 
     private static ClusterView gateways(ClusterView base, GatewayMeta... gateways) {
@@ -49,7 +50,8 @@ class IstioGatewayOverlaysTest {
         Finding finding = rule.evaluate(createSubject(configMap), cluster);
         assertEquals(Outcome.MUTATE, finding.outcome(), finding.message() + " " + finding.notes());
         JsonNode patched = apply(configMap, finding.patch());
-        assertEquals(Outcome.PASS, rule.evaluate(createSubject(patched), cluster).outcome(), "idempotent");
+        assertEquals(
+                Outcome.PASS, rule.evaluate(createSubject(patched), cluster).outcome(), "idempotent");
         return patched;
     }
 
@@ -58,12 +60,18 @@ class IstioGatewayOverlaysTest {
         ObjectNode configMap = manifest(CLASS_DEFAULTS);
         JsonNode patched = mutated(configMap, gateways(taintedPool));
         assertEquals(Set.of("/data/deployment", "/data/service"), changedPaths(configMap, patched));
-        assertEquals("Local", overlay(patched, "service").at("/spec/externalTrafficPolicy").asText());
+        assertEquals(
+                "Local",
+                overlay(patched, "service").at("/spec/externalTrafficPolicy").asText());
         // the deployment overlay: exactly the user's fields, plus the pool and its taint
         ObjectNode expected = (ObjectNode) overlay(configMap, "deployment");
         ObjectNode pod = expected.with("spec").with("template").with("spec");
         pod.putObject("nodeSelector").put(POOL_KEY, "ingress");
-        pod.putArray("tolerations").addObject().put("key", "dedicated").put("operator", "Equal").put("value", "ingress")
+        pod.putArray("tolerations")
+                .addObject()
+                .put("key", "dedicated")
+                .put("operator", "Equal")
+                .put("value", "ingress")
                 .put("effect", "NoSchedule");
         assertEquals(expected, overlay(patched, "deployment"));
     }
@@ -75,11 +83,14 @@ class IstioGatewayOverlaysTest {
         ObjectNode service = (ObjectNode) overlay(configMap, "service");
         ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Local");
         assertEquals(service, overlay(patched, "service"));
-        assertEquals("delete", overlay(patched, "service").at("/spec/ports/0/$patch").asText());
+        assertEquals(
+                "delete", overlay(patched, "service").at("/spec/ports/0/$patch").asText());
         ObjectNode deployment = (ObjectNode) overlay(configMap, "deployment");
         assertTrue(deployment.at("/metadata/annotations").isNull(), "the docs' overlay, read as written");
         JsonNode after = overlay(patched, "deployment");
-        assertEquals("ingress", after.at("/spec/template/spec/nodeSelector").path(POOL_KEY).asText());
+        assertEquals(
+                "ingress",
+                after.at("/spec/template/spec/nodeSelector").path(POOL_KEY).asText());
         ((ObjectNode) after.at("/spec/template/spec")).remove(List.of("nodeSelector", "tolerations"));
         assertEquals(deployment, after);
         assertEquals(configMap.at("/data/horizontalPodAutoscaler"), patched.at("/data/horizontalPodAutoscaler"));
@@ -97,7 +108,9 @@ class IstioGatewayOverlaysTest {
                         kubernetes.io/os: linux  # only Linux nodes
                 """;
         ((ObjectNode) configMap.get("data")).put("deployment", yaml);
-        String after = mutated(configMap, gateways(taintedPool, gateway())).at("/data/deployment").asText();
+        String after = mutated(configMap, gateways(taintedPool, gateway()))
+                .at("/data/deployment")
+                .asText();
         assertTrue(after.startsWith("# sized for the load test\n"), after);
         assertTrue(after.contains("kubernetes.io/os: linux # only Linux nodes"), after);
         assertTrue(after.contains(POOL_KEY + ": ingress"), after);
@@ -119,7 +132,10 @@ class IstioGatewayOverlaysTest {
         finding = rule.evaluate(createSubject(configMap), gateways(taintedPool, gateway()));
         assertEquals(Outcome.MUTATE, finding.outcome());
         assertEquals(Set.of("/data/service"), changedPaths(configMap, apply(configMap, finding.patch())));
-        assertTrue(finding.notes().toString().contains("left data key 'deployment' alone: a field on the way is not a mapping"),
+        assertTrue(
+                finding.notes()
+                        .toString()
+                        .contains("left data key 'deployment' alone: a field on the way is not a mapping"),
                 finding.notes().toString());
     }
 
@@ -127,28 +143,44 @@ class IstioGatewayOverlaysTest {
     void onlyConfigMapsIstioReadsAreChanged() {
         ObjectNode elsewhere = manifest(CLASS_DEFAULTS);
         ((ObjectNode) elsewhere.get("metadata")).put("namespace", "default");
-        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(elsewhere), gateways(taintedPool)).outcome());
+        assertEquals(
+                Outcome.SKIP,
+                rule.evaluate(createSubject(elsewhere), gateways(taintedPool)).outcome());
         ObjectNode options = manifest(OPTIONS);
-        assertEquals(Outcome.SKIP, rule.evaluate(createSubject(options), gateways(taintedPool)).outcome(), "no parametersRef names it");
+        assertEquals(
+                Outcome.SKIP,
+                rule.evaluate(createSubject(options), gateways(taintedPool)).outcome(),
+                "no parametersRef names it");
         Finding unknown = rule.evaluate(createSubject(options), Fixtures.withGatewayApi(taintedPool, null, null));
         assertEquals(Outcome.PASS, unknown.outcome());
         assertTrue(unknown.patch().isEmpty());
-        assertTrue(unknown.notes().get(0).contains("Gateways cannot be read yet"), unknown.notes().toString());
+        assertTrue(
+                unknown.notes().get(0).contains("Gateways cannot be read yet"),
+                unknown.notes().toString());
         ObjectNode plain = manifest(OPTIONS);
         ((ObjectNode) plain.get("data")).remove(List.of("service", "deployment"));
-        assertTrue(!rule.appliesTo(createSubject(plain)), "a ConfigMap without a service or deployment overlay is not looked at");
+        assertTrue(
+                !rule.appliesTo(createSubject(plain)),
+                "a ConfigMap without a service or deployment overlay is not looked at");
     }
 
     @Test
     void aClusterIpServiceNeverGetsThePolicy() {
-        GatewayMeta clusterIp = new GatewayMeta("default", "internal", "istio",
-                Map.of(IstioGatewayOverlays.SERVICE_TYPE, "ClusterIP"), "", "", "");
+        GatewayMeta clusterIp = new GatewayMeta(
+                "default", "internal", "istio", Map.of(IstioGatewayOverlays.SERVICE_TYPE, "ClusterIP"), "", "", "");
         Finding finding = rule.evaluate(createSubject(manifest(CLASS_DEFAULTS)), gateways(taintedPool, clusterIp));
-        assertEquals(Set.of("/data/deployment"), changedPaths(manifest(CLASS_DEFAULTS), apply(manifest(CLASS_DEFAULTS), finding.patch())));
-        assertTrue(finding.notes().toString().contains("default/internal asks for another Service type"), finding.notes().toString());
+        assertEquals(
+                Set.of("/data/deployment"),
+                changedPaths(manifest(CLASS_DEFAULTS), apply(manifest(CLASS_DEFAULTS), finding.patch())));
+        assertTrue(
+                finding.notes().toString().contains("default/internal asks for another Service type"),
+                finding.notes().toString());
         // the class's Gateways unknown: the policy is withheld; the waypoint class is ClusterIP
-        finding = rule.evaluate(createSubject(manifest(CLASS_DEFAULTS)), Fixtures.withGatewayApi(taintedPool, null, List.of()));
-        assertTrue(finding.notes().toString().contains("cannot be read yet"), finding.notes().toString());
+        finding = rule.evaluate(
+                createSubject(manifest(CLASS_DEFAULTS)), Fixtures.withGatewayApi(taintedPool, null, List.of()));
+        assertTrue(
+                finding.notes().toString().contains("cannot be read yet"),
+                finding.notes().toString());
         ObjectNode waypoint = manifest(CLASS_DEFAULTS);
         ((ObjectNode) waypoint.at("/metadata/labels")).put(IstioGatewayOverlays.CLASS_DEFAULTS, "istio-waypoint");
         finding = rule.evaluate(createSubject(waypoint), gateways(taintedPool));
@@ -162,14 +194,19 @@ class IstioGatewayOverlaysTest {
     @Test
     void thePoolFollowsTheThreeStatesOfTheIngressRule() {
         ObjectNode configMap = manifest(CLASS_DEFAULTS);
-        ClusterView noPool = gateways(Fixtures.clusterWithNodes(List.of(), List.of(Fixtures.node("aks-system-0", Map.of()))));
+        ClusterView noPool =
+                gateways(Fixtures.clusterWithNodes(List.of(), List.of(Fixtures.node("aks-system-0", Map.of()))));
         Finding finding = rule.evaluate(createSubject(configMap), noPool);
         assertEquals(Set.of("/data/service"), changedPaths(configMap, apply(configMap, finding.patch())));
-        assertTrue(finding.notes().toString().contains("no node carries " + POOL_KEY + "=ingress"), finding.notes().toString());
+        assertTrue(
+                finding.notes().toString().contains("no node carries " + POOL_KEY + "=ingress"),
+                finding.notes().toString());
         ClusterView nodesUnread = gateways(Fixtures.clusterWithNodes(List.of(), null));
         finding = rule.evaluate(createSubject(configMap), nodesUnread);
         assertEquals(Set.of("/data/service"), changedPaths(configMap, apply(configMap, finding.patch())));
-        assertTrue(finding.notes().toString().contains("Nodes cannot be read yet"), finding.notes().toString());
+        assertTrue(
+                finding.notes().toString().contains("Nodes cannot be read yet"),
+                finding.notes().toString());
     }
 
     @Test
@@ -177,6 +214,8 @@ class IstioGatewayOverlaysTest {
         ObjectNode configMap = manifest(CLASS_DEFAULTS);
         ((ObjectNode) configMap.get("data")).put("hpa", "spec: {}\n");
         Finding finding = rule.evaluate(createSubject(configMap), gateways(taintedPool));
-        assertTrue(finding.notes().toString().contains("data key 'hpa' is no overlay Istio supports"), finding.notes().toString());
+        assertTrue(
+                finding.notes().toString().contains("data key 'hpa' is no overlay Istio supports"),
+                finding.notes().toString());
     }
 }

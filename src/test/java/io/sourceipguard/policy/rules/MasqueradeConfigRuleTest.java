@@ -26,7 +26,9 @@ class MasqueradeConfigRuleTest {
     private static final String MUST = "sourceip-guard.rules.masquerade-config.must-masquerade-cidrs";
     private static final ClusterView NO_SIBLINGS = clusterWith(List.of());
     // All of IPv4 but IMDS and 168.63.129.16, link-local masqueraded: AKS's own eBPF config.
-    private static final String COMPLETE = manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml").at("/data/config").asText();
+    private static final String COMPLETE = manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml")
+            .at("/data/config")
+            .asText();
 
     private static MasqueradeConfigRule rule(Map<String, String> config) {
         return new MasqueradeConfigRule(TestPolicies.settings(config).masq());
@@ -42,12 +44,16 @@ class MasqueradeConfigRuleTest {
 
     @Test
     void theAksDefaultsHidePodIpsFromTheInternetAndTheDenialListsTheGaps() {
-        Finding finding = rule(Map.of()).evaluate(createSubject(manifest("aks-azure-ip-masq-agent-config.yaml")), NO_SIBLINGS);
+        Finding finding =
+                rule(Map.of()).evaluate(createSubject(manifest("aks-azure-ip-masq-agent-config.yaml")), NO_SIBLINGS);
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().startsWith("kube-system/azure-ip-masq-agent-config "), finding.message());
         assertTrue(finding.message().contains("masquerades pod traffic to 0.0.0.0/5, 8.0.0.0/7, "), finding.message());
-        assertTrue(finding.message().contains("The complete fix: set data key 'ip-masq-agent' to nonMasqueradeCIDRs: "
-                + "[0.0.0.0/1, 128.0.0.0/3, "), finding.message());
+        assertTrue(
+                finding.message()
+                        .contains("The complete fix: set data key 'ip-masq-agent' to nonMasqueradeCIDRs: "
+                                + "[0.0.0.0/1, 128.0.0.0/3, "),
+                finding.message());
         assertTrue(finding.message().contains("and masqLinkLocal: true (55 blocks)."), finding.message());
         assertTrue(!finding.message().contains("more"), "never a list cut short: " + finding.message());
     }
@@ -56,12 +62,13 @@ class MasqueradeConfigRuleTest {
     // masqLinkLocal: false does not decide these rows (the IMDS checks have tests of their own).
     @ParameterizedTest(name = "{0} protecting {1} -> {2}")
     @CsvSource({
-            "aks-azure-ip-masq-agent-config.yaml, 10.224.0.0/12, PASS",
-            "aks-azure-ip-masq-agent-config.yaml, 10.0.0.0/8, DENY",
-            "aks-azure-ip-masq-agent-config-reconciled.yaml, 10.224.0.0/12, PASS",
-            "aks-azure-ip-masq-agent-config-reconciled-overlay.yaml, 10.244.0.0/16, PASS",
-            "upstream-ip-masq-agent-config.yaml, 172.16.0.0/12, PASS",
-            "upstream-ip-masq-agent-config.yaml, 0.0.0.0/0, DENY"})
+        "aks-azure-ip-masq-agent-config.yaml, 10.224.0.0/12, PASS",
+        "aks-azure-ip-masq-agent-config.yaml, 10.0.0.0/8, DENY",
+        "aks-azure-ip-masq-agent-config-reconciled.yaml, 10.224.0.0/12, PASS",
+        "aks-azure-ip-masq-agent-config-reconciled-overlay.yaml, 10.244.0.0/16, PASS",
+        "upstream-ip-masq-agent-config.yaml, 172.16.0.0/12, PASS",
+        "upstream-ip-masq-agent-config.yaml, 0.0.0.0/0, DENY"
+    })
     void realConfigsAgainstAProtectedRange(String fixture, String protectedCidr, Outcome expected) {
         Finding finding = rule(Map.of(PROTECTED, protectedCidr, MUST, "168.63.129.16/32"))
                 .evaluate(createSubject(manifest(fixture)), NO_SIBLINGS);
@@ -71,11 +78,17 @@ class MasqueradeConfigRuleTest {
     @Test
     void aSiblingThatCompletesTheCoverageMakesItPass() {
         ObjectNode user = config("azure-ip-masq-agent-config", "ip-masq-agent", "nonMasqueradeCIDRs: [0.0.0.0/1]");
-        ObjectNode sibling = config("azure-ip-masq-agent-config-reconciled", "ip-masq-agent-reconciled",
+        ObjectNode sibling = config(
+                "azure-ip-masq-agent-config-reconciled",
+                "ip-masq-agent-reconciled",
                 "nonMasqueradeCIDRs: [128.0.0.0/1]\nmasqLinkLocal: true");
         MasqueradeConfigRule rule = rule(Map.of());
-        assertEquals(Outcome.DENY, rule.evaluate(createSubject(user), NO_SIBLINGS).outcome());
-        assertEquals(Outcome.PASS, rule.evaluate(createSubject(user), clusterWith(List.of(user, sibling))).outcome());
+        assertEquals(
+                Outcome.DENY, rule.evaluate(createSubject(user), NO_SIBLINGS).outcome());
+        assertEquals(
+                Outcome.PASS,
+                rule.evaluate(createSubject(user), clusterWith(List.of(user, sibling)))
+                        .outcome());
     }
 
     @Test
@@ -83,28 +96,37 @@ class MasqueradeConfigRuleTest {
         ObjectNode user = config("azure-ip-masq-agent-config", "ip-masq-agent", COMPLETE);
         Finding finding = rule(Map.of()).evaluate(createSubject(user), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.PASS, finding.outcome());
-        assertTrue(finding.notes().stream().anyMatch(n -> n.contains("could not be read")), finding.notes().toString());
+        assertTrue(
+                finding.notes().stream().anyMatch(n -> n.contains("could not be read")),
+                finding.notes().toString());
     }
 
     @Test
     void siblingsInOtherNamespacesOrWithOtherNamesDoNotCount() {
         ObjectNode user = config("azure-ip-masq-agent-config", "ip-masq-agent", "nonMasqueradeCIDRs: [0.0.0.0/1]");
         ObjectNode stranger = config("something-else", "ip-masq-agent", "nonMasqueradeCIDRs: [128.0.0.0/1]");
-        assertEquals(Outcome.DENY, rule(Map.of()).evaluate(createSubject(user), clusterWith(List.of(stranger))).outcome());
+        assertEquals(
+                Outcome.DENY,
+                rule(Map.of())
+                        .evaluate(createSubject(user), clusterWith(List.of(stranger)))
+                        .outcome());
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "'nonMasqueradeCIDRs: [\"\"]' | empty CIDR entry",
-            "'nonMasqueradeCIDRs: [10.0.0.1/8]' | has host bits set",
-            "'nonMasqueradeCIDRs: [not-a-cidr]' | is not a CIDR",
-            "'nonMasqueradeCIDRs: [fd00::/8, 0.0.0.0/0]' | IPv6 is not enabled",
-            "'nonMasqueradeCidrs: [0.0.0.0/0]' | did you mean 'nonMasqueradeCIDRs'",
-            "'nonMasqueradeCIDRs: [0.0.0.0/0' | does not parse as YAML or JSON",
-            "'{cidrLimit: 1, nonMasqueradeCIDRs: [0.0.0.0/1, 128.0.0.0/1]}' | more than the limit of 1"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "'nonMasqueradeCIDRs: [\"\"]' | empty CIDR entry",
+                "'nonMasqueradeCIDRs: [10.0.0.1/8]' | has host bits set",
+                "'nonMasqueradeCIDRs: [not-a-cidr]' | is not a CIDR",
+                "'nonMasqueradeCIDRs: [fd00::/8, 0.0.0.0/0]' | IPv6 is not enabled",
+                "'nonMasqueradeCidrs: [0.0.0.0/0]' | did you mean 'nonMasqueradeCIDRs'",
+                "'nonMasqueradeCIDRs: [0.0.0.0/0' | does not parse as YAML or JSON",
+                "'{cidrLimit: 1, nonMasqueradeCIDRs: [0.0.0.0/1, 128.0.0.0/1]}' | more than the limit of 1"
+            })
     void configsTheAgentWouldRejectAreDeniedWithTheReason(String value, String expected) {
-        Finding finding = rule(Map.of()).evaluate(createSubject(config("azure-ip-masq-agent-config", "ip-masq-agent", value)),
-                NO_SIBLINGS);
+        Finding finding = rule(Map.of())
+                .evaluate(createSubject(config("azure-ip-masq-agent-config", "ip-masq-agent", value)), NO_SIBLINGS);
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains(expected), finding.message());
         assertTrue(finding.message().contains("data key 'ip-masq-agent'"), finding.message());
@@ -116,16 +138,19 @@ class MasqueradeConfigRuleTest {
         for (int i = 0; i < 63; i++) {
             many.append("  - 10.").append(i).append(".0.0/16\n");
         }
-        Finding finding = rule(Map.of()).evaluate(createSubject(config("ip-masq-agent", "config", many.toString())), NO_SIBLINGS);
+        Finding finding =
+                rule(Map.of()).evaluate(createSubject(config("ip-masq-agent", "config", many.toString())), NO_SIBLINGS);
         assertTrue(finding.message().contains("lists 65 CIDRs, more than the limit of 64"), finding.message());
     }
 
     @Test
     void ipv6IsJudgedWhenEnabled() {
-        MasqueradeConfigRule rule = rule(Map.of(PROTECTED, "0.0.0.0/0,::/0",
-                "sourceip-guard.rules.masquerade-config.ipv6-enabled", "true"));
-        Finding finding = rule.evaluate(createSubject(config("azure-ip-masq-agent-config", "ip-masq-agent",
-                "nonMasqueradeCIDRs: [0.0.0.0/0, '::/1']")), NO_SIBLINGS);
+        MasqueradeConfigRule rule = rule(
+                Map.of(PROTECTED, "0.0.0.0/0,::/0", "sourceip-guard.rules.masquerade-config.ipv6-enabled", "true"));
+        Finding finding = rule.evaluate(
+                createSubject(config(
+                        "azure-ip-masq-agent-config", "ip-masq-agent", "nonMasqueradeCIDRs: [0.0.0.0/0, '::/1']")),
+                NO_SIBLINGS);
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains("masquerades pod traffic to 8000::/1,"), finding.message());
     }
@@ -134,7 +159,9 @@ class MasqueradeConfigRuleTest {
     void keysTheAgentDoesNotReadAreIgnored() {
         ObjectNode cm = config("azure-ip-masq-agent-config", "ip-masq-agent", COMPLETE);
         ((ObjectNode) cm.get("data")).put("README", "not yaml: [");
-        assertEquals(Outcome.PASS, rule(Map.of()).evaluate(createSubject(cm), NO_SIBLINGS).outcome());
+        assertEquals(
+                Outcome.PASS,
+                rule(Map.of()).evaluate(createSubject(cm), NO_SIBLINGS).outcome());
     }
 
     @Test

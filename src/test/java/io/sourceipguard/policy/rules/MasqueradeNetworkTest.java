@@ -33,11 +33,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 class MasqueradeNetworkTest {
 
     private static final String USER = "azure-ip-masq-agent-config";
-    private static final Map<String, String> OVERLAY = Map.of("kubernetes.azure.com/podnetwork-type", "overlay",
-            "kubernetes.azure.com/azure-cni-overlay", "true");
+    private static final Map<String, String> OVERLAY =
+            Map.of("kubernetes.azure.com/podnetwork-type", "overlay", "kubernetes.azure.com/azure-cni-overlay", "true");
     private static final Map<String, String> FLAT = Map.of("kubernetes.azure.com/agentpool", "system");
     private static final Map<String, String> POD_SUBNET = Map.of("kubernetes.azure.com/podnetwork-type", "vnet");
-    private static final String COMPLETE = manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml").at("/data/config").asText();
+    private static final String COMPLETE = manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml")
+            .at("/data/config")
+            .asText();
 
     private static MasqueradeConfigRule rule(Map<String, String> config) {
         return new MasqueradeConfigRule(TestPolicies.settings(config).masq());
@@ -73,22 +75,33 @@ class MasqueradeNetworkTest {
         ObjectNode user = config(USER, COMPLETE);
         Finding finding = rule().evaluate(createSubject(user), overlayCluster(reconciled));
         assertEquals(Outcome.DENY, finding.outcome());
-        assertTrue(finding.message().contains("outside the cluster's own ranges (10.244.0.0/16), which cuts the pods' egress"),
+        assertTrue(
+                finding.message()
+                        .contains("outside the cluster's own ranges (10.244.0.0/16), which cuts the pods' egress"),
                 finding.message());
         assertTrue(finding.message().contains("pod IPs exist only inside the cluster"), finding.message());
         assertTrue(finding.message().contains("kubernetes.azure.com/static-gateway-configuration"), finding.message());
-        assertTrue(finding.message().contains("The complete fix: set data key 'ip-masq-agent' to nonMasqueradeCIDRs: "
-                + "[10.244.0.0/16] (1 block)."), finding.message());
+        assertTrue(
+                finding.message()
+                        .contains("The complete fix: set data key 'ip-masq-agent' to nonMasqueradeCIDRs: "
+                                + "[10.244.0.0/16] (1 block)."),
+                finding.message());
     }
 
     @Test
     void theFieldReportsFixIsNeverAskedForOnOverlay() {
         // AKS's own user config shape on overlay: the old rule asked to add 0.0.0.0/0, the outage itself.
         ObjectNode user = config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true");
-        Finding finding = rule().evaluate(createSubject(user), clusterWithNodes(List.of(),
-                List.of(new ClusterView.NodeMeta("aks-1", OVERLAY, List.of(), List.of("10.244.0.0/24")))));
+        Finding finding = rule().evaluate(
+                        createSubject(user),
+                        clusterWithNodes(
+                                List.of(),
+                                List.of(new ClusterView.NodeMeta(
+                                        "aks-1", OVERLAY, List.of(), List.of("10.244.0.0/24")))));
         assertEquals(Outcome.PASS, finding.outcome(), finding.message());
-        assertTrue(finding.notes().stream().anyMatch(n -> n.contains("10.244.1.0/24, 10.244.2.0/23")), finding.notes().toString());
+        assertTrue(
+                finding.notes().stream().anyMatch(n -> n.contains("10.244.1.0/24, 10.244.2.0/23")),
+                finding.notes().toString());
     }
 
     @Test
@@ -96,20 +109,27 @@ class MasqueradeNetworkTest {
         ObjectNode privateOnly = config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true");
         Finding admitted = rule().evaluate(createSubject(privateOnly), overlayCluster());
         assertEquals(Outcome.PASS, admitted.outcome());
-        assertTrue(admitted.notes().stream().anyMatch(n -> n.contains("pod ranges are not known exactly")
-                && n.contains("10.244.0.0/16")), admitted.notes().toString());
+        assertTrue(
+                admitted.notes().stream()
+                        .anyMatch(n -> n.contains("pod ranges are not known exactly") && n.contains("10.244.0.0/16")),
+                admitted.notes().toString());
         ObjectNode everything = config(USER, COMPLETE);
         Finding denied = rule().evaluate(createSubject(everything), overlayCluster());
         assertEquals(Outcome.DENY, denied.outcome());
-        assertTrue(denied.message().contains("nonMasqueradeCIDRs: [10.0.0.0/8, 100.64.0.0/10, 172.16.0.0/12, 192.168.0.0/16]"),
+        assertTrue(
+                denied.message()
+                        .contains("nonMasqueradeCIDRs: [10.0.0.0/8, 100.64.0.0/10, 172.16.0.0/12, 192.168.0.0/16]"),
                 denied.message());
     }
 
     @Test
     void configuredClusterCidrsWin() {
         ObjectNode user = config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true");
-        Finding finding = rule(Map.of("sourceip-guard.rules.masquerade-config.pod-network", "overlay",
-                "sourceip-guard.rules.masquerade-config.cluster-cidrs", "192.168.0.0/16"))
+        Finding finding = rule(Map.of(
+                        "sourceip-guard.rules.masquerade-config.pod-network",
+                        "overlay",
+                        "sourceip-guard.rules.masquerade-config.cluster-cidrs",
+                        "192.168.0.0/16"))
                 .evaluate(createSubject(user), ClusterView.UNAVAILABLE);
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains("rules.masquerade-config.pod-network=overlay"), finding.message());
@@ -118,38 +138,53 @@ class MasqueradeNetworkTest {
     @Test
     void kubenetNodesAreJudgedAsOverlay() {
         ObjectNode user = config(USER, COMPLETE);
-        Finding finding = rule().evaluate(createSubject(user), clusterWithNodes(List.of(),
-                List.of(nodeWithPodCidr("aks-kubenet-0", "10.244.1.0/24"))));
+        Finding finding = rule().evaluate(
+                        createSubject(user),
+                        clusterWithNodes(List.of(), List.of(nodeWithPodCidr("aks-kubenet-0", "10.244.1.0/24"))));
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains("(kubenet)"), finding.message());
-        assertTrue(finding.message().contains("[10.0.0.0/8, 100.64.0.0/10, 172.16.0.0/12, 192.168.0.0/16]"), finding.message());
+        assertTrue(
+                finding.message().contains("[10.0.0.0/8, 100.64.0.0/10, 172.16.0.0/12, 192.168.0.0/16]"),
+                finding.message());
     }
 
     @Test
     void oneOverlayNodeInAMixedClusterDecides() {
         ObjectNode user = config(USER, COMPLETE);
-        Finding finding = rule().evaluate(createSubject(user), clusterWithNodes(List.of(),
-                List.of(node("flat-0", FLAT), node("overlay-0", OVERLAY))));
+        Finding finding = rule().evaluate(
+                        createSubject(user),
+                        clusterWithNodes(List.of(), List.of(node("flat-0", FLAT), node("overlay-0", OVERLAY))));
         assertEquals(Outcome.DENY, finding.outcome());
     }
 
     @Test
     void flatAzureCniDemandsCoverageAsTheFieldReportAsks() {
         ObjectNode user = config(USER, "nonMasqueradeCIDRs: [10.224.0.0/12]\nmasqLinkLocal: true");
-        Finding finding = rule().evaluate(createSubject(user), clusterWithNodes(List.of(), List.of(node("aks-system-0", FLAT))));
+        Finding finding =
+                rule().evaluate(createSubject(user), clusterWithNodes(List.of(), List.of(node("aks-system-0", FLAT))));
         assertEquals(Outcome.DENY, finding.outcome());
         assertTrue(finding.message().contains("so the firewall sees node IPs instead of pod IPs"), finding.message());
-        assertEquals(Outcome.PASS, rule().evaluate(createSubject(config(USER, COMPLETE)),
-                clusterWithNodes(List.of(), List.of(node("aks-system-0", FLAT)))).outcome());
+        assertEquals(
+                Outcome.PASS,
+                rule().evaluate(
+                                createSubject(config(USER, COMPLETE)),
+                                clusterWithNodes(List.of(), List.of(node("aks-system-0", FLAT))))
+                        .outcome());
     }
 
     @Test
     void aPodSubnetHasNothingToEnforceButImds() {
         ClusterView cluster = clusterWithNodes(List.of(), List.of(node("aks-1", POD_SUBNET)));
-        Finding finding = rule().evaluate(createSubject(config(USER, "nonMasqueradeCIDRs: [10.0.0.0/8]\nmasqLinkLocal: true")), cluster);
+        Finding finding = rule().evaluate(
+                        createSubject(config(USER, "nonMasqueradeCIDRs: [10.0.0.0/8]\nmasqLinkLocal: true")), cluster);
         assertEquals(Outcome.PASS, finding.outcome());
-        assertTrue(finding.notes().stream().anyMatch(n -> n.contains("pod subnet network")), finding.notes().toString());
-        assertEquals(Outcome.DENY, rule().evaluate(createSubject(config(USER, "nonMasqueradeCIDRs: [10.0.0.0/8]")), cluster).outcome(),
+        assertTrue(
+                finding.notes().stream().anyMatch(n -> n.contains("pod subnet network")),
+                finding.notes().toString());
+        assertEquals(
+                Outcome.DENY,
+                rule().evaluate(createSubject(config(USER, "nonMasqueradeCIDRs: [10.0.0.0/8]")), cluster)
+                        .outcome(),
                 "link-local left unmasqueraded breaks IMDS whatever the network");
     }
 
@@ -158,28 +193,39 @@ class MasqueradeNetworkTest {
         ClusterView unsynced = clusterWithNodes(List.of(), null);
         Finding everything = rule().evaluate(createSubject(config(USER, COMPLETE)), unsynced);
         assertEquals(Outcome.DENY, everything.outcome());
-        Finding aksShape = rule().evaluate(createSubject(config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true")),
-                unsynced);
+        Finding aksShape = rule().evaluate(
+                        createSubject(config(USER, "nonMasqueradeCIDRs: [10.244.0.0/16]\nmasqLinkLocal: true")),
+                        unsynced);
         assertEquals(Outcome.PASS, aksShape.outcome());
-        assertTrue(aksShape.notes().stream().anyMatch(n -> n.contains("Nodes cannot be read yet")
-                && n.contains("judged as overlay")), aksShape.notes().toString());
+        assertTrue(
+                aksShape.notes().stream()
+                        .anyMatch(n -> n.contains("Nodes cannot be read yet") && n.contains("judged as overlay")),
+                aksShape.notes().toString());
     }
 
     @Test
     void withoutAnyClusterTheConfigurationDecidesAndSaysSo() {
         Finding finding = rule().evaluate(createSubject(config(USER, COMPLETE)), clusterWith(List.of()));
         assertEquals(Outcome.PASS, finding.outcome());
-        assertTrue(finding.notes().stream().anyMatch(n -> n.contains("cluster facts were not checked")), finding.notes().toString());
+        assertTrue(
+                finding.notes().stream().anyMatch(n -> n.contains("cluster facts were not checked")),
+                finding.notes().toString());
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "'nonMasqueradeCIDRs: [0.0.0.0/0]\nmasqLinkLocal: true' | 169.254.169.254/32, 168.63.129.16/32",
-            "'nonMasqueradeCIDRs: [168.63.0.0/16]\nmasqLinkLocal: true' | 168.63.129.16/32"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "'nonMasqueradeCIDRs: [0.0.0.0/0]\nmasqLinkLocal: true' | 169.254.169.254/32, 168.63.129.16/32",
+                "'nonMasqueradeCIDRs: [168.63.0.0/16]\nmasqLinkLocal: true' | 168.63.129.16/32"
+            })
     void destinationsThatAnswerOnlyTheNodeMustStayMasqueraded(String value, String named) {
         Finding finding = rule().evaluate(createSubject(config(USER, value)), clusterWith(List.of()));
         assertEquals(Outcome.DENY, finding.outcome());
-        assertTrue(finding.message().contains("stops masquerading pod traffic to " + named + ", which answers only the node's own IP"),
+        assertTrue(
+                finding.message()
+                        .contains("stops masquerading pod traffic to " + named
+                                + ", which answers only the node's own IP"),
                 finding.message());
     }
 
@@ -192,12 +238,17 @@ class MasqueradeNetworkTest {
         assertTrue(alone.message().contains("and masqLinkLocal: true"), alone.message());
         // Azure's agent ORs the switch over its files: AKS's reconciled config sets it.
         ObjectNode reconciled = manifest("aks-azure-ip-masq-agent-config-reconciled.yaml");
-        assertEquals(Outcome.PASS, rule().evaluate(createSubject(config(USER, cidrs)), clusterWith(List.of(reconciled))).outcome());
+        assertEquals(
+                Outcome.PASS,
+                rule().evaluate(createSubject(config(USER, cidrs)), clusterWith(List.of(reconciled)))
+                        .outcome());
     }
 
     @Test
     void aksOwnEbpfConfigPassesAsItIs() {
-        Finding finding = rule().evaluate(createSubject(manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml")), clusterWith(List.of()));
+        Finding finding = rule().evaluate(
+                        createSubject(manifest("ebpf/aks-azure-dns-imds-ip-masq-agent-config.yaml")),
+                        clusterWith(List.of()));
         assertEquals(Outcome.PASS, finding.outcome(), finding.message());
     }
 
@@ -206,7 +257,8 @@ class MasqueradeNetworkTest {
         ObjectNode reconciled = manifest("aks-azure-ip-masq-agent-config-reconciled.yaml");
         Finding finding = rule().evaluate(createSubject(reconciled), clusterWith(List.of()));
         assertEquals(Outcome.WARN, finding.outcome());
-        assertTrue(finding.message().startsWith("admitted: the platform writes azure-ip-masq-agent-config-reconciled"),
+        assertTrue(
+                finding.message().startsWith("admitted: the platform writes azure-ip-masq-agent-config-reconciled"),
                 finding.message());
         assertFalse(finding.patch().isEmpty(), "the fix is kept for the report");
         Finding deleted = rule().evaluate(Fixtures.as(Operation.DELETE, null, reconciled), clusterWith(List.of()));
@@ -215,29 +267,37 @@ class MasqueradeNetworkTest {
 
     @Test
     void deletingTheUserConfigOnOverlayBreaksNothing() {
-        Finding finding = rule().evaluate(Fixtures.as(Operation.DELETE, null, config(USER, COMPLETE)), overlayCluster());
+        Finding finding =
+                rule().evaluate(Fixtures.as(Operation.DELETE, null, config(USER, COMPLETE)), overlayCluster());
         assertEquals(Outcome.PASS, finding.outcome());
     }
 
     // The complete fix, applied as it is, passes: on every network and for every real config.
     @ParameterizedTest(name = "{0} on {1}")
     @CsvSource({
-            "aks-azure-ip-masq-agent-config.yaml, routable",
-            "aks-azure-ip-masq-agent-config.yaml, overlay",
-            "upstream-ip-masq-agent-config.yaml, routable",
-            "upstream-ip-masq-agent-config.yaml, overlay",
-            "upstream-ip-masq-agent-config.yaml, pod-subnet",
-            "aks-azure-ip-masq-agent-config-reconciled.yaml, routable"})
+        "aks-azure-ip-masq-agent-config.yaml, routable",
+        "aks-azure-ip-masq-agent-config.yaml, overlay",
+        "upstream-ip-masq-agent-config.yaml, routable",
+        "upstream-ip-masq-agent-config.yaml, overlay",
+        "upstream-ip-masq-agent-config.yaml, pod-subnet",
+        "aks-azure-ip-masq-agent-config-reconciled.yaml, routable"
+    })
     void theFixPassesWhenApplied(String fixture, String network) {
-        MasqueradeConfigRule rule = rule(Map.of("sourceip-guard.rules.masquerade-config.pod-network", network,
-                "sourceip-guard.rules.masquerade-config.cluster-cidrs", "10.244.0.0/16",
-                "sourceip-guard.rules.masquerade-config.platform-names", "none"));
+        MasqueradeConfigRule rule = rule(Map.of(
+                "sourceip-guard.rules.masquerade-config.pod-network",
+                network,
+                "sourceip-guard.rules.masquerade-config.cluster-cidrs",
+                "10.244.0.0/16",
+                "sourceip-guard.rules.masquerade-config.platform-names",
+                "none"));
         ObjectNode cm = manifest(fixture);
         Finding finding = rule.evaluate(createSubject(cm), clusterWith(List.of()));
         assertEquals(Outcome.DENY, finding.outcome());
         JsonNode fixed = apply(cm, finding.patch());
-        assertEquals(List.of("/data/" + cm.path("data").fieldNames().next()),
-                List.copyOf(Fixtures.changedPaths(cm, fixed)), "only the config file changes");
+        assertEquals(
+                List.of("/data/" + cm.path("data").fieldNames().next()),
+                List.copyOf(Fixtures.changedPaths(cm, fixed)),
+                "only the config file changes");
         Finding after = rule.evaluate(createSubject(fixed), clusterWith(List.of()));
         assertEquals(Outcome.PASS, after.outcome(), after.message());
     }
@@ -250,19 +310,31 @@ class MasqueradeNetworkTest {
         cm.with("data").put("config", COMPLETE);
         Finding finding = rule().evaluate(createSubject(cm), clusterWith(List.of()));
         assertEquals(Outcome.DENY, finding.outcome(), "Azure's agent reads only key ip-masq-agent of " + USER);
-        assertTrue(finding.notes().stream().anyMatch(n -> n.startsWith("data key 'config' is read by no agent that mounts "
-                + USER + " (azure-ip-masq-agent (ip-masq-agent-v2))")), finding.notes().toString());
+        assertTrue(
+                finding.notes().stream()
+                        .anyMatch(n -> n.startsWith("data key 'config' is read by no agent that mounts " + USER
+                                + " (azure-ip-masq-agent (ip-masq-agent-v2))")),
+                finding.notes().toString());
     }
 
     @Test
     void binaryDataIsReadLikeData() {
         ObjectNode cm = config(USER, "unused");
         ((ObjectNode) cm.get("data")).remove("ip-masq-agent");
-        cm.putObject("binaryData").put("ip-masq-agent",
-                java.util.Base64.getEncoder().encodeToString(COMPLETE.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        assertEquals(Outcome.PASS, rule().evaluate(createSubject(cm), clusterWith(List.of())).outcome());
-        cm.with("binaryData").put("ip-masq-agent", java.util.Base64.getEncoder().encodeToString(
-                "nonMasqueradeCidrs: []".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        cm.putObject("binaryData")
+                .put(
+                        "ip-masq-agent",
+                        java.util.Base64.getEncoder()
+                                .encodeToString(COMPLETE.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals(
+                Outcome.PASS,
+                rule().evaluate(createSubject(cm), clusterWith(List.of())).outcome());
+        cm.with("binaryData")
+                .put(
+                        "ip-masq-agent",
+                        java.util.Base64.getEncoder()
+                                .encodeToString(
+                                        "nonMasqueradeCidrs: []".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         Finding broken = rule().evaluate(createSubject(cm), clusterWith(List.of()));
         assertTrue(broken.message().contains("did you mean 'nonMasqueradeCIDRs'"), broken.message());
     }
@@ -274,8 +346,14 @@ class MasqueradeNetworkTest {
         ObjectNode unmounted = mounted.deepCopy();
         ObjectNode data = (ObjectNode) unmounted.get("data");
         data.set("ip-masq-agent", data.remove("ip-masq-agent-reconciled"));
-        assertEquals(Outcome.PASS, rule().evaluate(createSubject(user), clusterWith(List.of(mounted))).outcome());
-        assertEquals(Outcome.DENY, rule().evaluate(createSubject(user), clusterWith(List.of(unmounted))).outcome());
+        assertEquals(
+                Outcome.PASS,
+                rule().evaluate(createSubject(user), clusterWith(List.of(mounted)))
+                        .outcome());
+        assertEquals(
+                Outcome.DENY,
+                rule().evaluate(createSubject(user), clusterWith(List.of(unmounted)))
+                        .outcome());
     }
 
     @Test
@@ -286,7 +364,9 @@ class MasqueradeNetworkTest {
         cm.putObject("data").put("config", COMPLETE).put("ip-masq-agent-extra", "nonMasqueradeCIDRs: [not-a-cidr]");
         Finding finding = rule().evaluate(createSubject(cm), clusterWith(List.of()));
         assertEquals(Outcome.PASS, finding.outcome(), "the extra key is never parsed: " + finding.message());
-        assertTrue(finding.notes().stream().anyMatch(n -> n.startsWith("data key 'ip-masq-agent-extra' is read by no agent")),
+        assertTrue(
+                finding.notes().stream()
+                        .anyMatch(n -> n.startsWith("data key 'ip-masq-agent-extra' is read by no agent")),
                 finding.notes().toString());
     }
 
@@ -306,10 +386,14 @@ class MasqueradeNetworkTest {
         ((ObjectNode) underConfig.get("data")).removeAll().put("config", COMPLETE);
         Finding unread = rule().evaluate(createSubject(underConfig), v2);
         assertEquals(Outcome.DENY, unread.outcome(), "the DaemonSet mounts only key ip-masq-agent");
-        assertTrue(unread.notes().stream().anyMatch(n -> n.contains("read by no agent that mounts ip-masq-agent-config"
-                + " (DaemonSet kube-system/ip-masq-agent)")), unread.notes().toString());
+        assertTrue(
+                unread.notes().stream()
+                        .anyMatch(n -> n.contains("read by no agent that mounts ip-masq-agent-config"
+                                + " (DaemonSet kube-system/ip-masq-agent)")),
+                unread.notes().toString());
         ((ObjectNode) underConfig.get("data")).removeAll().put("ip-masq-agent", COMPLETE);
-        assertEquals(Outcome.PASS, rule().evaluate(createSubject(underConfig), v2).outcome());
+        assertEquals(
+                Outcome.PASS, rule().evaluate(createSubject(underConfig), v2).outcome());
     }
 
     @Test

@@ -24,25 +24,30 @@ class ServiceExternalTrafficPolicyRuleTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({
-            "ingress-nginx-controller-service-cluster.yaml, MUTATE",
-            "traefik-service.yaml, MUTATE",
-            "haproxytech-ingress-service.yaml, MUTATE",
-            "nodeport-service.yaml, MUTATE",
-            "ingress-nginx-controller-service.yaml, PASS",
-            "contour-envoy-service.yaml, PASS",
-            "clusterip-service.yaml, SKIP",
-            "headless-service.yaml, SKIP",
-            "externalname-service.yaml, SKIP"})
+        "ingress-nginx-controller-service-cluster.yaml, MUTATE",
+        "traefik-service.yaml, MUTATE",
+        "haproxytech-ingress-service.yaml, MUTATE",
+        "nodeport-service.yaml, MUTATE",
+        "ingress-nginx-controller-service.yaml, PASS",
+        "contour-envoy-service.yaml, PASS",
+        "clusterip-service.yaml, SKIP",
+        "headless-service.yaml, SKIP",
+        "externalname-service.yaml, SKIP"
+    })
     void realServices(String fixture, Outcome expected) {
         ObjectNode service = manifest(fixture);
         Finding finding = rule.evaluate(createSubject(service), ClusterView.UNAVAILABLE);
         assertEquals(expected, finding.outcome(), finding.message());
         if (expected == Outcome.MUTATE) {
             JsonNode patched = apply(service, finding.patch());
-            assertEquals("Local", patched.path("spec").path("externalTrafficPolicy").asText());
+            assertEquals(
+                    "Local", patched.path("spec").path("externalTrafficPolicy").asText());
             assertEquals(Set.of("/spec/externalTrafficPolicy"), changedPaths(service, patched));
             // idempotent: the patched object needs no further patch
-            assertEquals(Outcome.PASS, rule.evaluate(createSubject(patched), ClusterView.UNAVAILABLE).outcome());
+            assertEquals(
+                    Outcome.PASS,
+                    rule.evaluate(createSubject(patched), ClusterView.UNAVAILABLE)
+                            .outcome());
         } else {
             assertEquals(0, finding.patch().size());
         }
@@ -54,7 +59,11 @@ class ServiceExternalTrafficPolicyRuleTest {
         ((ObjectNode) service.get("spec")).put("externalTrafficPolicy", "Cluster");
         Finding finding = rule.evaluate(createSubject(service), ClusterView.UNAVAILABLE);
         assertEquals("replace", finding.patch().get(0).op());
-        assertEquals("Local", apply(service, finding.patch()).at("/spec/externalTrafficPolicy").asText());
+        assertEquals(
+                "Local",
+                apply(service, finding.patch())
+                        .at("/spec/externalTrafficPolicy")
+                        .asText());
     }
 
     @Test
