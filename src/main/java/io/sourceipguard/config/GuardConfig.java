@@ -124,6 +124,7 @@ public interface GuardConfig {
                 + "app.kubernetes.io/managed-by=envoy-gateway\\,app.kubernetes.io/component=proxy,"
                 + "gateway.envoyproxy.io/owning-gateway-name,"
                 + "gateway.networking.k8s.io/gateway-name,"
+                + "annotation:gateway.networking.k8s.io/gateway-name,"
                 + "app.kubernetes.io/name=cilium-envoy,"
                 + "sourceip-guard.io/ingress-controller=true")
         List<String> selectors();

@@ -108,6 +108,7 @@ public final class AdmissionPolicies {
                     + " || object.metadata.?labels[?'gateway.istio.io/managed'].hasValue()"
                     + " || object.metadata.?labels[?'io.cilium.gateway/owning-gateway'].hasValue()"
                     + " || object.metadata.?labels[?'gateway.networking.k8s.io/gateway-name'].hasValue()"
+                    + " || object.metadata.?annotations[?'gateway.networking.k8s.io/gateway-name'].hasValue()"
                     + " || object.metadata.?ownerReferences.orValue([]).exists(o, o.?controller.orValue(false)))");
 
     private MutatingRule serviceRule() {
@@ -163,6 +164,10 @@ public final class AdmissionPolicies {
         if (!selector.labels().isEmpty() || !selector.keys().isEmpty()) {
             terms.add("(" + labelsMatch("object", selector) + " || "
                     + labelsMatch("object.spec.?template.?metadata", selector) + ")");
+        }
+        for (String key : selector.annotations()) {
+            terms.add("(object.metadata.?annotations[?" + Cel.lit(key) + "].hasValue() || "
+                    + "object.spec.?template.?metadata.?annotations[?" + Cel.lit(key) + "].hasValue())");
         }
         for (String image : selector.images()) {
             String contains = "c.?image.orValue('').contains(" + Cel.lit(image) + ")";

@@ -27,7 +27,10 @@ final class ReconcilingOwner {
     static final String ISTIO_MANAGED = "gateway.istio.io/managed";
     // Cilium: operator/pkg/gateway-api (owningGatewayLabel) on the generated Service.
     static final String CILIUM_OWNER = "io.cilium.gateway/owning-gateway";
-    // The Gateway API's own label, set by Istio, Cilium and NGINX Gateway Fabric on their data planes.
+    // The Gateway API's own label, set by Istio, Cilium and NGINX Gateway Fabric on their data planes. NGINX
+    // Gateway Fabric's provisioner later moved it to an annotation (nginx/nginx-gateway-fabric
+    // internal/framework/controller/labels.go GatewayAnnotation, and internal/controller/provisioner/objects.go
+    // buildNginxResourceObjects, at commit d7a536d5fda6a4f90fc86435c95815852f769824): either marks the owner.
     static final String GATEWAY_NAME = "gateway.networking.k8s.io/gateway-name";
     static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     // Set by helm install/upgrade on every object of a release (not by helm template).
@@ -47,7 +50,8 @@ final class ReconcilingOwner {
                             : "spec.provider.kubernetes.envoyDeployment.pod.nodeSelector")
                     + " in the EnvoyProxy of its GatewayClass or Gateway (rule gateway-config does on write)");
         }
-        String gateway = Metadata.label(object, GATEWAY_NAME);
+        String gateway = Optional.ofNullable(Metadata.label(object, GATEWAY_NAME))
+                .orElseGet(() -> Metadata.annotation(object, GATEWAY_NAME));
         if (Metadata.label(object, ISTIO_MANAGED) != null) {
             return Optional.of(
                     "Istio reconciles it for Gateway " + gateway + ": set the '" + (etp ? "service" : "deployment")

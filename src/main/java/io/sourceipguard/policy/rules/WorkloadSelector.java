@@ -12,7 +12,9 @@ import java.util.Map;
  * {@code image:<text>}, that a container or init container image must contain (Contour's Envoy
  * carries only {@code app: envoy}; the Contour image beside it is what marks it). A bare key, as in
  * set-based selectors, means the label exists with any value ({@code gateway.networking.k8s.io/gateway-name}
- * names the Gateway, whatever it is called).
+ * names the Gateway, whatever it is called). A term {@code annotation:<key>} means the workload or its
+ * pod template carries that annotation, with any value (NGINX Gateway Fabric's provisioner names the
+ * Gateway in an annotation, not a label).
  */
 public final class WorkloadSelector {
 
@@ -20,12 +22,15 @@ public final class WorkloadSelector {
     private final Map<String, String> labels;
     private final List<String> keys;
     private final List<String> images;
+    private final List<String> annotations;
 
-    private WorkloadSelector(String text, Map<String, String> labels, List<String> keys, List<String> images) {
+    private WorkloadSelector(
+            String text, Map<String, String> labels, List<String> keys, List<String> images, List<String> annotations) {
         this.text = text;
         this.labels = labels;
         this.keys = keys;
         this.images = images;
+        this.annotations = annotations;
     }
 
     /** Parses the selector text; throws IllegalArgumentException with a message naming the bad term. */
@@ -34,6 +39,7 @@ public final class WorkloadSelector {
                 new java.util.LinkedHashMap<>(); // in the order written: the generated policies are stable
         List<String> keys = new ArrayList<>();
         List<String> images = new ArrayList<>();
+        List<String> annotations = new ArrayList<>();
         for (String raw : text.split(",", -1)) { // -1 keeps a trailing empty term, refused like any empty term
             String term = raw.strip();
             if (term.startsWith("image:")) {
@@ -43,6 +49,15 @@ public final class WorkloadSelector {
                             "selector '" + text + "': image: needs the text an image must contain");
                 }
                 images.add(image);
+                continue;
+            }
+            if (term.startsWith("annotation:")) {
+                String key = term.substring("annotation:".length()).strip();
+                if (key.isEmpty() || key.chars().anyMatch(c -> Character.isWhitespace(c) || c == '=')) {
+                    throw new IllegalArgumentException(
+                            "selector '" + text + "': annotation: needs the key of an annotation that must exist");
+                }
+                annotations.add(key);
                 continue;
             }
             int eq = term.indexOf('=');
@@ -56,16 +71,20 @@ public final class WorkloadSelector {
                     : term.substring(term.startsWith("==", eq) ? eq + 2 : eq + 1)
                             .strip();
             if (key.isEmpty() || value.isEmpty()) {
-                throw new IllegalArgumentException(
-                        "selector '" + text + "': term '" + term + "' must be key=value, key or image:<text>");
+                throw new IllegalArgumentException("selector '" + text + "': term '" + term
+                        + "' must be key=value, key, image:<text> or annotation:<key>");
             }
             labels.put(key, value);
         }
-        if (labels.isEmpty() && keys.isEmpty() && images.isEmpty()) {
+        if (labels.isEmpty() && keys.isEmpty() && images.isEmpty() && annotations.isEmpty()) {
             throw new IllegalArgumentException("selector '" + text + "' is empty");
         }
         return new WorkloadSelector(
-                text, java.util.Collections.unmodifiableMap(labels), List.copyOf(keys), List.copyOf(images));
+                text,
+                java.util.Collections.unmodifiableMap(labels),
+                List.copyOf(keys),
+                List.copyOf(images),
+                List.copyOf(annotations));
     }
 
     /** The label terms, matched against the workload's labels or its pod template's. */
@@ -83,12 +102,27 @@ public final class WorkloadSelector {
         return keys;
     }
 
+    /** The {@code annotation:} terms: an annotation the workload or its pod template must carry. */
+    public List<String> annotations() {
+        return annotations;
+    }
+
     /** True when the workload (a Deployment, DaemonSet or StatefulSet tree) matches every term. */
     public boolean matches(JsonNode workload) {
         JsonNode own = workload.path("metadata").path("labels");
         JsonNode pod = workload.path("spec").path("template").path("metadata").path("labels");
         if (!hasAll(own) && !hasAll(pod)) {
             return false;
+        }
+        for (String key : annotations) {
+            if (!workload.path("metadata").path("annotations").has(key)
+                    && !workload.path("spec")
+                            .path("template")
+                            .path("metadata")
+                            .path("annotations")
+                            .has(key)) {
+                return false;
+            }
         }
         for (String image : images) {
             if (!usesImage(workload.path("spec").path("template").path("spec"), image)) {

@@ -11,6 +11,7 @@ import io.sourceipguard.policy.ClusterView;
 import io.sourceipguard.policy.Finding;
 import io.sourceipguard.policy.Outcome;
 import io.sourceipguard.testing.TestPolicies;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -51,10 +52,11 @@ class GatewayDataPlanesTest {
     }
 
     @Test
-    void aSelfManagedDataPlaneWithTheGatewayLabelIsStillPinned() {
+    void aSelfManagedDataPlaneWithTheGatewayMarkIsStillPinned() {
         ObjectNode workload = manifest("nginx-gateway-fabric-nginx-deployment.yaml");
-        // Written by hand (kubectl apply), not by a controller: no owner to fight.
-        ((ObjectNode) workload.get("metadata")).remove("labels");
+        // Written by hand (kubectl apply), not by a controller: no owner to fight. The pods still carry the
+        // Gateway's annotation, which recognises the data plane.
+        ((ObjectNode) workload.get("metadata")).remove(List.of("labels", "annotations"));
         assertEquals(
                 Outcome.MUTATE,
                 pool.evaluate(createSubject(workload), ClusterView.UNAVAILABLE).outcome());
@@ -143,6 +145,23 @@ class GatewayDataPlanesTest {
         WorkloadSelector selector = WorkloadSelector.parse("gateway.networking.k8s.io/gateway-name");
         assertTrue(selector.matches(manifest("istio-gateway-deployment.yaml")));
         assertTrue(!selector.matches(manifest("web-deployment.yaml")));
+    }
+
+    @Test
+    void anAnnotationTermMeansTheAnnotationExists() {
+        ObjectNode ngf = manifest("nginx-gateway-fabric-nginx-deployment.yaml");
+        assertTrue(WorkloadSelector.parse("annotation:gateway.networking.k8s.io/gateway-name")
+                .matches(ngf));
+        // NGINX Gateway Fabric names the Gateway in an annotation: the label alone no longer recognises it.
+        assertTrue(!WorkloadSelector.parse("gateway.networking.k8s.io/gateway-name")
+                .matches(ngf));
+        assertTrue(!WorkloadSelector.parse("annotation:gateway.networking.k8s.io/gateway-name")
+                .matches(manifest("istio-gateway-deployment.yaml")));
+        for (String text : new String[] {"annotation:", "annotation:a=b", "app=web,annotation: "}) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> WorkloadSelector.parse(text));
+            assertTrue(e.getMessage().contains("annotation: needs the key"), e.getMessage());
+        }
     }
 
     @Test
