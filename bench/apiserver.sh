@@ -1,35 +1,7 @@
 #!/usr/bin/env bash
-# Admission latency as the API server sees it: Service writes through a real kube-apiserver (e2e/stack.sh) with no
-# policy, with the admission policies (the API server mutates in-process), with the webhook, and with each peer
-# policy engine of bench/peers/ (Kyverno, Gatekeeper: bench/README.md).
-#
-#   bench/apiserver.sh [CASE...]   cases: none, policies, webhook, NAME (bench/peers/NAME.sh), peers (all of them);
-#                                  default: none policies webhook and every peer present
-#
-# One stack for all cases, reset between them: the previous case's webhook configurations, admission policies or
-# peer removed, until a dry-run create of a LoadBalancer Service is stored as written (Cluster); then the case's
-# own configuration, until that create comes back Local. Each case writes into a namespace of its own.
-# Per case (bench/apiserver-load.py): a warm-up at the fixed rate, the fixed rate (half creates, half updates of
-# LoadBalancer Services, each asking for externalTrafficPolicy Cluster), then a closed loop of BENCH_API_CLIENTS
-# clients. Every answer is checked: Local under a policy engine, Cluster with none; a case with a wrong or failed
-# write is marked in the report and the script exits 1.
-# Per measured window: p50/p99 of the API server's admission histograms (the delta of their buckets, as
-# Prometheus' histogram_quantile), the client's p50/p99, CPU per write of the engine's process and the API server's
-# (/proc/PID/stat), the engine's VmRSS and VmHWM.
-#
-# Output: a markdown report on stdout and in BENCH_OUT/apiserver-TIMESTAMP.md, each case's figures as JSON beside
-# it; the stack's logs in BENCH_API_DIR.
-#
-# Environment (defaults in brackets):
-#   BENCH_API_RATE        writes/s of the fixed rate [50; 20 with BENCH_SMOKE=1]
-#   BENCH_API_WARMUP      seconds of warm-up at that rate [15; 2]
-#   BENCH_API_SECONDS     seconds at that rate, measured [30; 4]
-#   BENCH_API_CLIENTS     clients of the closed loop [16; 4]
-#   BENCH_API_SATURATION  seconds of the closed loop, measured [15; 3]
-#   BENCH_API_DIR         the stack's directory [target/bench/apiserver]
-#   BENCH_OUT             directory for the report [bench/out]
-#   E2E_KUBERNETES        the Kubernetes release: 1.37 [default] or 1.34 (no admission policies there)
-#   BENCH_SMOKE=1         a few seconds per case: checks that every case runs and answers right
+# make bench-apiserver: admission latency as the API server sees it, with no policy, the admission policies, the
+# webhook and each peer of bench/peers/:   bench/apiserver.sh [CASE...]
+# Cases, method, settings and their defaults: bench/README.md, "Through the API server".
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh

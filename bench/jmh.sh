@@ -1,7 +1,5 @@
 #!/usr/bin/env bash
-# JMH micro-benchmarks of the hot path (src/test/java/io/sourceipguard/bench/):
-#   bench/jmh.sh [JMH ARGS...]      e.g. bench/jmh.sh CidrCoverage -f 1 -wi 2 -i 3
-# Builds the test classes, then runs JMH on the test classpath; results go to target/jmh/.
+# make jmh: the JMH micro-benchmarks on the test classpath:   bench/jmh.sh [JMH ARGS...]   (bench/README.md)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

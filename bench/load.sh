@@ -1,63 +1,7 @@
 #!/usr/bin/env bash
-# Load benchmark: the webhook against the physical floor and against a peer,
-# side by side in one run, with the same AdmissionReview bodies and settings.
-#
-#   webhook  the packaged application (target/quarkus-app, JVM, src/main/jvm/server.options)
-#   floor    nginx answering `return 200` with the exact bytes the webhook answers for
-#            that body: TLS and HTTP/1.1 keep-alive with no work behind them
-#   peer     Kubernetes' e2e reference webhook, `agnhost webhook` (Go), validating the
-#            same ConfigMap on /configmaps (built by scripts/kube-build.sh, from the newest
-#            Kubernetes release the e2e suite runs)
-#
-# All three listen on free ports on 127.0.0.1 (agnhost has no address flag: it listens
-# on every interface, and is only ever called on 127.0.0.1) with the same ECDSA P-256
-# certificate, issued by the webhook's own `certs` command. The clients are wrk (closed
-# loop: concurrency 1, 16, 64) and h2load --h1 (open loop at a fixed rate). Rounds
-# alternate between the targets (the order rotates each round); each figure is the
-# median over rounds. Per round: requests/s, latency p50/p99/p99.9 (from the client),
-# server CPU per request (utime+stime of the server's processes from /proc/PID/stat,
-# before and after), VmRSS after the round, VmHWM at the end.
-#
-# Noise: before starting, waits (bounded) until the 1-minute load average is at most
-# BENCH_QUIET_LOAD. Each round records the load average before it and the CPU that
-# processes other than the servers and the client used during it ("foreign" CPU, from
-# /proc/stat minus our own processes); the load average alone cannot tell, since the
-# previous round drives it up. A round with more foreign CPU than BENCH_FOREIGN_MAX
-# percent of one core is flagged, and repeated (up to BENCH_RETRIES times) once the
-# machine has been quiet for BENCH_QUIET_SECONDS.
-#
-# Output: a markdown report on stdout, also written to bench/out/load-TIMESTAMP.md,
-# with the raw rounds in bench/out/load-TIMESTAMP.tsv. Exit status 1 if any request
-# got a non-2xx answer or a socket error (connect, read, write, timeout), or if a
-# server gave an unexpected answer; targets missed do not fail the run.
-#
-# The parts: bench/load/targets.sh starts and checks the three servers, bench/load/rounds.sh runs and records
-# the rounds, bench/load/report.sh writes the report.
-#
-# Environment (defaults in brackets):
-#   BENCH_SECONDS        seconds per measured round [10]
-#   BENCH_ROUNDS         rounds per target and setting [3]
-#   BENCH_WARMUP         seconds of warm-up per target and body, at concurrency 16 [30: the JIT
-#                        is not done after 15 s on two cores shared with the client]
-#   BENCH_CONCURRENCY    closed-loop concurrency levels ["1 16 64"]
-#   BENCH_BODIES         the bodies to run, by name under bench/bodies (must include
-#                        masq-denied) [all five]
-#   BENCH_RATE           fixed rate, requests/s [2000]
-#   BENCH_RATE_CLIENTS   connections for the fixed rate [16]
-#   BENCH_WRK_THREADS    wrk threads (capped at the concurrency) [1]
-#   BENCH_PEER           build: build agnhost if not cached; cached: use it only if
-#                        cached; off: no peer [build; cached with BENCH_SMOKE=1]
-#   BENCH_QUIET_LOAD     load average to wait for before starting [0.5]
-#   BENCH_QUIET_TIMEOUT  longest wait for a quiet machine, seconds [900; 0 with BENCH_SMOKE=1]
-#   BENCH_FOREIGN_MAX    foreign CPU (% of one core) above which a round is flagged [10]
-#   BENCH_RETRIES        repeats of a flagged round [2; 0 with BENCH_SMOKE=1]
-#   BENCH_QUIET_SECONDS  quiet seconds in a row (< BENCH_FOREIGN_MAX % busy) before a repeat [10]
-#   BENCH_OUT            directory for the report and raw data [bench/out]
-#   BENCH_SMOKE=1        about one minute in all (1 s rounds, 1 round, 1 s warm-up, no
-#                        quiet wait): checks that everything still runs and answers 2xx
-#   BENCH_JAR_TIMEOUT    how long to wait for target/quarkus-app/quarkus-run.jar [600]
-#   AGNHOST              an agnhost binary to use instead of scripts/kube-build.sh's
-#   BENCH_JVM_OPTS       the webhook's JVM options [@src/main/jvm/server.options, as make run]
+# Load benchmark: the webhook against the physical floor (nginx) and a peer (agnhost), side by side, with the same
+# AdmissionReview bodies and settings. Parts: load/targets.sh, load/rounds.sh, load/report.sh.
+# Method, settings and their defaults: bench/README.md.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -1,8 +1,6 @@
 # shellcheck shell=bash
-# Helpers shared by bench/peers/NAME.sh (sourced, not run): a peer policy engine run out of cluster against
-# the API server of an e2e stack (e2e/stack.sh or e2e/cluster.sh), as its own ServiceAccount's user.
-# Built on scripts/lib.sh (through bench/lib.sh). It lives outside bench/peers/ because every bench/peers/*.sh is a
-# peer to the API-server bench.
+# What bench/peers/NAME.sh share (sourced, not run): a peer policy engine out of cluster against an e2e stack's API
+# server, as its own ServiceAccount's user. Outside bench/peers/, where every script is a peer.
 
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,30 +1,6 @@
 #!/usr/bin/env bash
-# Where the webhook's time goes: Java Flight Recorder profiles of the packaged
-# webhook (same JVM options as bench/load.sh), summarised as markdown on stdout
-# and in bench/out/profile-TIMESTAMP.md.
-#
-#   steady state  after a warm-up, one recording per body while wrk sends it at
-#                 concurrency 16: CPU per request split into user and kernel time
-#                 (/proc/PID/stat), bytes allocated and GC pauses per request, and
-#                 the CPU samples grouped by the innermost non-JDK frame (TLS,
-#                 HTTP stack, JSON, YAML, CIDR maths, logging, own code), and the
-#                 JVM's memory by area (native memory tracking) after the load
-#   startup       a separate start with a recording from the first instruction to
-#                 the first 200 on /q/health/ready, grouped the same way
-#
-# A background recording runs from the JVM's start, so JFR's own start-up cost
-# falls in the warm-up. JFR samples Java code only (every 10 ms per running thread: settings=profile);
-# time in the kernel (socket I/O, TLS records written to loopback) shows up in
-# the kernel-time column, not in the samples. The recording itself costs a few
-# percent.
-#
-# Environment (defaults in brackets):
-#   BENCH_SECONDS   seconds of recorded load per body [10]
-#   BENCH_WARMUP    seconds of warm-up per body before recording [10]
-#   BENCH_OUT       directory for the report [bench/out]
-#   BENCH_KEEP_JFR=1  keep the .jfr files next to the report
-#   BENCH_JAR_TIMEOUT how long to wait for target/quarkus-app/quarkus-run.jar [600]
-#   BENCH_JVM_OPTS       the webhook's JVM options [@src/main/jvm/server.options, as make run]
+# Where the webhook's time goes: JFR profiles per body in steady state and of the startup, as markdown.
+# Method, settings and their defaults: bench/README.md.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -1,15 +1,6 @@
 #!/usr/bin/env bash
-# One body, one setting, one line: for trying a JVM flag or a code change before a full
-# bench/load.sh. Starts the packaged webhook (JVM options as bench/load.sh, or
-# BENCH_JVM_OPTS), warms it up with wrk at concurrency 16, then measures for 10 s and
-# prints req/s, the server's CPU µs per request (/proc), VmRSS and VmHWM after the load,
-# and the time from exec to ready. Figures from different machines or loads do not
-# compare; run the settings being compared back to back, more than once.
-#
-#   bench/quick.sh [BODY]     BODY: a name under bench/bodies [masq-denied]
-#
-# Environment: BENCH_JVM_OPTS, BENCH_JAVA, BENCH_AOT (as bench/load.sh), BENCH_WARMUP [15],
-# BENCH_SECONDS [10], BENCH_CONNECTIONS [16].
+# One body, one setting, one line, before a full bench/load.sh:   bench/quick.sh [BODY]
+# Settings and their defaults: bench/README.md.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

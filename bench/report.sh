@@ -1,7 +1,5 @@
 #!/usr/bin/env bash
-# The offline report over N generated objects (default 10,000: LoadBalancer Services, ingress
-# controller Deployments, ordinary Deployments, one ip-masq-agent ConfigMap), timed over 3 runs
-# of the packaged command (JVM start included):   bench/report.sh [N]
+# The offline report over N generated objects, timed over 3 runs:   bench/report.sh [N]   (bench/README.md)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"

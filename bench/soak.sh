@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# make soak: the webhook at a fixed rate for SOAK_SECONDS (default 600) with a real AdmissionReview;
-# passes when no request failed and the RSS at the end is within 10% of the RSS after warm-up.
-#   SOAK_SECONDS=600 SOAK_RATE=1000 SOAK_BODY=service-mutate bench/soak.sh
+# make soak: the webhook at a fixed rate with a real AdmissionReview; fails on any failed request or on RSS growth
+# over 10% after warm-up. Settings and their defaults: bench/README.md.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

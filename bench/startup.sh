@@ -1,23 +1,6 @@
 #!/usr/bin/env bash
-# Ready from process start: starts the packaged webhook (JVM, the options of
-# src/main/jvm/server.options, cluster access off) several times and measures, for each
-# start, the time from the exec to the first 200 on /q/health/ready. Prints a
-# markdown report (runs, median) on stdout, also written to
-# bench/out/startup-TIMESTAMP.md.
-#
-# The clock starts just before the exec. The poll first watches /proc/net/tcp*
-# for the listening socket (bash builtins, no process per poll, so the poll
-# does not take CPU from the starting JVM), then asks /q/health/ready with curl
-# every 5 ms: the figure is late by at most ~10 ms.
-#
-# Environment (defaults in brackets):
-#   BENCH_STARTUP_RUNS   number of starts [5]
-#   BENCH_QUIET_LOAD     1-minute load average to wait for before each start [0.5]
-#   BENCH_QUIET_TIMEOUT  longest wait for it, seconds [300; 0 with BENCH_SMOKE=1]
-#   BENCH_SMOKE=1        2 starts, no quiet wait
-#   BENCH_OUT            directory for the report [bench/out]
-#   BENCH_JAR_TIMEOUT    how long to wait for target/quarkus-app/quarkus-run.jar [600]
-#   BENCH_JVM_OPTS       the webhook's JVM options [@src/main/jvm/server.options, as make run]
+# Ready from process start: exec to the first 200 on /q/health/ready, several starts, the median.
+# Settings and their defaults: bench/README.md.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -1,19 +1,6 @@
 #!/usr/bin/env bash
-# Writes the AdmissionReview bodies the benchmarks send, one JSON file per case,
-# next to this script. Each wraps a real manifest from
-# src/test/resources/fixtures/manifests/ the way the API server would on a CREATE.
-#
-#   service-mutate.json    Traefik's LoadBalancer Service       -> POST /mutate   (patched: externalTrafficPolicy)
-#   ingress-mutate.json    ingress-nginx controller Deployment  -> POST /mutate   (patched: nodeSelector)
-#   masq-denied.json       AKS azure-ip-masq-agent-config       -> POST /validate (denied under the default policy)
-#   masq-allowed.json      the same ConfigMap with the complete list (all of IPv4 but IMDS and
-#                          168.63.129.16, 55 blocks, link-local masqueraded)
-#                                                               -> POST /validate (allowed)
-#   web-unhandled.json     a plain web Deployment               -> POST /mutate   (no rule: allowed untouched)
-#
-# YAML becomes JSON with `kubectl patch --local` (no cluster needed), the
-# envelope is built with jq. The output is deterministic, so the generated files
-# are committed; rerun after changing a fixture.
+# Writes the AdmissionReview bodies the benchmarks send (bench/README.md), from the fixtures in
+# src/test/resources/fixtures/manifests/; the output is deterministic and committed: rerun after changing a fixture.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

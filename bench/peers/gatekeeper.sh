@@ -1,16 +1,7 @@
 #!/usr/bin/env bash
-# Gatekeeper's controller manager (the module's main package), out of cluster, as a mutation webhook against the
-# API server of an e2e stack, with one Assign mutator equivalent to the Service rule (gatekeeper-assign.yaml).
-# The interface of the API-server bench:
-#
-#   bench/peers/gatekeeper.sh up STACKDIR     build (cached), install, start; returns once a LoadBalancer
-#                                             Service comes back Local; the pid in STACKDIR/gatekeeper.pid
-#   bench/peers/gatekeeper.sh down STACKDIR   stop it, remove its webhook configuration and the mutator
-#
-# What is applied comes from deploy/gatekeeper.yaml of the module source at the built release
-# (scripts/peer-build.sh): the CRDs, the Namespace, the ServiceAccount, its ClusterRole, Role and bindings, and
-# the MutatingWebhookConfiguration with its clientConfig turned into a URL and a caBundle. The Deployment's
-# arguments are kept but for the ones named below.
+# Gatekeeper's controller manager out of cluster as a mutation webhook against an e2e stack's API server:
+#   bench/peers/gatekeeper.sh up|down STACKDIR
+# What is applied and why: bench/README.md, "Peers".
 set -euo pipefail
 # shellcheck source=bench/peer-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../peer-lib.sh"

@@ -1,21 +1,7 @@
 #!/usr/bin/env bash
-# Kyverno's admission controller (cmd/kyverno), out of cluster, against the API server of an e2e stack, with
-# one policy equivalent to the Service rule: as kyverno.sh a ClusterPolicy (kyverno-policy.yaml), as
-# kyverno-cel.sh (a link to this file) a MutatingPolicy (kyverno-cel-policy.yaml). The interface of the
-# API-server bench, NAME being kyverno or kyverno-cel:
-#
-#   bench/peers/NAME.sh up STACKDIR     build (cached), install, start; returns once a LoadBalancer Service
-#                                       comes back Local; the engine's pid in STACKDIR/NAME.pid
-#   bench/peers/NAME.sh down STACKDIR   stop it, remove its webhook configurations and the policy
-#
-# What is applied comes from the module source at the built release (scripts/peer-build.sh):
-#   config/crds/**                     the CRDs
-#   config/install-latest-testing.yaml the Namespace, ServiceAccount, ConfigMaps kyverno and kyverno-metrics, and
-#                                      the admission controller's ClusterRoles, Role and bindings (rendered from
-#                                      charts/kyverno); its Deployment gives the flags and environment below
-# Kyverno registers its own webhooks, as in a cluster: --serverIP makes their clientConfig a URL
-# (pkg/controllers/webhook/utils.go newClientConfig) and puts that IP in the serving certificate it issues
-# itself (pkg/tls/keypair.go generateTLS).
+# Kyverno's admission controller out of cluster against an e2e stack's API server (kyverno-cel.sh is a link to this
+# file, with the MutatingPolicy):   bench/peers/NAME.sh up|down STACKDIR
+# What is applied and why: bench/README.md, "Peers".
 set -euo pipefail
 # shellcheck source=bench/peer-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../peer-lib.sh"
