@@ -1,12 +1,6 @@
 #!/usr/bin/env bash
-# Adds the JDK's AOT cache (Java 25+: classes loaded and linked, method profiles) to an image from image/build.sh,
-# as one more layer: /opt/sourceip-guard/app.aot, which the entrypoint names with -XX:AOTCache. The cache is only
-# valid for the JVM that wrote it and for these exact jars, so it is trained inside the image itself: its layers
-# unpacked (image/rootfs.sh), the server started as the image's user on a read-only root, with the flags of
-# src/main/jvm/server.options, the entrypoint's command line with -XX:AOTCacheOutput=/tmp/app.aot instead of
-# -XX:AOTCache, cluster access off, answering scripts/aot-train.sh; at its exit the JVM writes the cache.
-#
-#   image/aot.sh IMAGE_TAR        rewrites the docker-archive in place (same tags); needs root (chroot, mounts)
+# Adds the JDK's AOT cache, trained inside the image itself, to an image from image/build.sh as one more layer
+# (image/README.md, "The AOT cache"):   image/aot.sh IMAGE_TAR   rewrites it in place; needs root (chroot, mounts)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 # shellcheck source=image/rootfs.sh

@@ -1,27 +1,6 @@
 #!/usr/bin/env bash
-# Builds the container image of sourceip-guard with Jib (through Quarkus), with no Docker daemon:
-#   1. image/build-base.sh gives the base: Debian trixie + OpenJDK 25 JRE, user 185 (built once, then cached);
-#   2. a throwaway registry (Debian's docker-registry) listens on a free 127.0.0.1 port, with its storage in a
-#      temporary directory: Quarkus' Jib extension writes images to a registry or a Docker daemon, never to a file;
-#   3. `mvn package` builds the application and Jib pushes the image to that registry;
-#   4. skopeo copies it out to target/image/sourceip-guard.tar (docker-archive: `docker load`, `podman load`,
-#      `kind load image-archive`, `ctr images import` and `skopeo copy docker-archive:...` all read it);
-#   5. the registry is stopped and its storage removed;
-#   6. image/aot.sh trains the JDK's AOT cache inside that image and adds it as a last layer (the entrypoint names
-#      it with -XX:AOTCache): ready in about a second instead of about two.
-#
-#   image/build.sh                     (make image) target/image/sourceip-guard.tar, tags VERSION and latest
-#   TAG=1.2.3 image/build.sh           another tag than the project version
-#   REGISTRY=HOST[:PORT] [GROUP=team] image/build.sh
-#                                      the same, then skopeo copies that tar to REGISTRY[/GROUP]/sourceip-guard:TAG
-#                                      and :latest; credentials: image/README.md
-#   image/build.sh --native            (make image-native) the native executable on a base without a JRE:
-#                                      target/image/sourceip-guard-native.tar, tags VERSION-native and native; needs
-#                                      GraalVM/Mandrel (native-image on the PATH or GRAALVM_HOME), or docker/podman
-#                                      with -Dquarkus.native.container-build=true
-#   image/build.sh [--native] ARG...   further ARGs go to mvn
-#
-# Needs root for the first base build (debootstrap); installs docker-registry and skopeo with apt-get when missing.
+# make image / make image-native: the container image with Jib and no Docker daemon, into target/image/:
+#   image/build.sh [--native] [MVN ARG...]   TAG, REGISTRY, GROUP: image/README.md, "Building"
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."

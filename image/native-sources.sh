@@ -1,9 +1,6 @@
 #!/usr/bin/env bash
-# Proves what can be proven about the native build without GraalVM: Quarkus' native build steps run and write
-# target/native-sources/ (native-image.args, the runner jar, lib/), which `native-image @native-image.args` compiles
-# elsewhere; the configuration under src/main/resources/META-INF/native-image/ is in the runner jar and every class,
-# field, method, resource and bundle it names exists; Quarkus registered the config mapping implementations and the
-# fabric8 classes the app reflects on. See image/NATIVE.md. About 25 s.
+# make native-sources: Quarkus' native build steps write target/native-sources/, and what they name is checked
+# (image/NATIVE.md).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 MVN=${MVN:-mvn -B -ntp}

@@ -1,10 +1,6 @@
 # shellcheck shell=bash
-# A throwaway registry (Debian's docker-registry) on a 127.0.0.1 port of its own choosing, storage in a directory
-# of the caller's: sourced by image/build.sh (Jib pushes there) and scripts/release-check.sh (the release's image is
-# pushed there to read the digest a registry serves).
-#   - registry::start DIR: starts it with its config, storage, log and pid in DIR; sets registry=127.0.0.1:PORT;
-#   - registry::stop DIR: stops it (nothing when it is not running). The caller removes DIR.
-# shellcheck source=scripts/lib.sh
+# A throwaway registry (Debian's docker-registry) on 127.0.0.1, sourced by image/build.sh and
+# scripts/release-check.sh: registry::start DIR (sets registry=127.0.0.1:PORT), registry::stop DIR.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 registry::start() {

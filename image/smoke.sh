@@ -1,21 +1,7 @@
 #!/usr/bin/env bash
-# Proves that the image built by image/build.sh serves admission requests, with no container engine:
-#   - unpacks its layers in order into a root filesystem (whiteouts honoured), reads its config
-#     (Entrypoint, Cmd, Env, WorkingDir, User) and runs exactly that, as the image's user, with no new
-#     privileges, on a read-only root with only /tmp writable (the Deployment's readOnlyRootFilesystem and
-#     emptyDir), /proc and a minimal /dev, in a private mount namespace (the mounts end with the process);
-#   - `certs` through the image's entrypoint writes the CA and serving certificate into /tmp/tls;
-#   - `report` through the entrypoint reads the fixture's YAML and says it would mutate (exit code 1);
-#   - the server (no arguments) listens on 127.0.0.1 on a free port, cluster access off; an AdmissionReview
-#     (admission.k8s.io/v1) for the Traefik chart's LoadBalancer Service goes to POST /mutate over HTTPS,
-#     verified against the CA: the answer must echo the uid, allow, and carry a JSON Patch that sets
-#     spec.externalTrafficPolicy to Local;
-#   - when the entrypoint names an AOT cache (image/aot.sh), every run uses it: -XX:AOTMode=on stops the JVM
-#     instead of running without it.
-# What it does not prove: the container runtime's own behaviour (cgroup limits, seccomp, a separate network
-# and PID namespace, image pulls from a registry), nor anything that needs a Kubernetes API server.
-#
-#   image/smoke.sh [IMAGE_TAR]      default target/image/sourceip-guard.tar; needs root (chroot, mounts)
+# make image-smoke: the image from image/build.sh serves admission requests, run as a container runtime would run it,
+# with no container engine (what it proves and what not: image/README.md, "The smoke test"):
+#   image/smoke.sh [IMAGE_TAR]   default target/image/sourceip-guard.tar; needs root (chroot, mounts)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 # shellcheck source=image/rootfs.sh
