@@ -1,31 +1,8 @@
 #!/usr/bin/env bash
-# A throwaway Kubernetes control plane for the end-to-end scenarios: one etcd
-# and one kube-apiserver on 127.0.0.1, with a fresh PKI and an admin
-# kubeconfig. Both, and the kubectl that drives them, come from the Kubernetes
-# release that scripts/kube-build.sh builds for E2E_KUBERNETES. No
-# controller-manager, scheduler or kubelet: objects are stored and admission
-# webhooks are called, nothing else happens (no Pods from Deployments,
-# namespaces never finish deleting).
-#
-# Usage:
-#   e2e/cluster.sh start DIR   start a fresh cluster with its state in DIR
-#   e2e/cluster.sh stop DIR    stop it (by saved PID); logs stay in DIR
-#   e2e/cluster.sh env DIR     print  export KUBECONFIG=DIR/kubeconfig, and a
-#                              PATH with the kubectl of the cluster's release first
-#   e2e/cluster.sh port DIR    print a free loopback port (for the webhook)
-#   e2e/cluster.sh user DIR NAME SUBJECT
-#                              DIR/NAME.kubeconfig for a client certificate of
-#                              SUBJECT (e.g. a ServiceAccount's user name and
-#                              groups), signed by the cluster's CA
-#
-# DIR (e.g. target/e2e/cluster) receives: pki/, etcd-data/, etcd.log,
-# apiserver.log, etcd.pid, apiserver.pid, kubeconfig and cluster.env.
-#
-# Environment:
-#   E2E_KUBERNETES        the Kubernetes minor version: 1.37 (default) or 1.34
-#   KUBE_BIN_DIR          use the kube-apiserver, kubectl, etcd and agnhost in
-#                         this directory instead of building them
-#   E2E_START_TIMEOUT     seconds to wait for readiness (default 90)
+# A throwaway Kubernetes control plane for the e2e scenarios: etcd and kube-apiserver on 127.0.0.1, fresh PKI, admin
+# kubeconfig; nothing reconciles. Settings (E2E_KUBERNETES, KUBE_BIN_DIR, E2E_START_TIMEOUT): e2e/README.md.
+#   e2e/cluster.sh start|stop|env|port DIR
+#   e2e/cluster.sh user DIR NAME SUBJECT   DIR/NAME.kubeconfig for a client certificate of SUBJECT
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,12 +1,6 @@
 #!/usr/bin/env bash
-# make e2e-failover: two webhook replicas behind a TCP load balancer (haproxy), the webhook configurations pointing
-# at it, and a fixed rate of writes through the API server (e2e/failover-load.py) while both replicas renew the
-# self-managed certificate at the same moment, one replica is killed (SIGKILL, the holder of the report Lease) and
-# restarted, then both are rolled one after the other (SIGTERM).
-# Prints the outcome of every write per phase; fails if a write is lost during the renewal or the roll, if the
-# renewal is not won by exactly one replica and then served by both, if the other replica does not take over the
-# Lease and write PolicyReports, or if haproxy does not take a replica out and back.
-# Figures and the command: docs/benchmarks.md, "Failover". E2E_FAILOVER_RATE: writes per second (default 20).
+# make e2e-failover: two self-managed replicas behind haproxy under a fixed rate of writes, through a renewal race, a
+# killed Lease holder and a roll; fails on any lost write (e2e/README.md; figures: docs/benchmarks.md, "Failover").
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,9 +1,6 @@
 #!/usr/bin/env bash
-# make e2e: a real kube-apiserver calls the webhook; kubectl drives it as a user would.
-# Starts the stack (e2e/stack.sh), runs every scenario in e2e/scenarios/, stops everything,
-# prints "Kubernetes vX.Y.Z: N passed, N failed" and exits non-zero on any failure.
-# E2E_KUBERNETES picks the release: 1.37 (default) or 1.34 (scripts/kube-build.sh); E2E_SCENARIOS a glob of the
-# scenario files to run (default *: all; E2E_SCENARIOS=25-gateway runs that one).
+# make e2e: e2e/stack.sh up, every scenario in e2e/scenarios/ (E2E_SCENARIOS, a glob), down; prints
+# "Kubernetes vX.Y.Z: N passed, N failed", exit 1 on any failure. E2E_KUBERNETES and the rest: e2e/README.md.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,16 +1,7 @@
 #!/usr/bin/env bash
-# The whole local stack for the e2e scenarios and `make demo`: the real API server (cluster.sh), the webhook as a
-# local process on a free loopback port, and the install a cluster gets (k8s/overlays/self-signed, applied for real)
-# with its webhooks pointed at that process.
-#
-# Usage:
-#   e2e/stack.sh up DIR               start everything; state, logs and kubeconfig in DIR
-#   e2e/stack.sh down DIR             stop everything started in DIR (by saved PID)
-#   e2e/stack.sh replica DIR NAME [PORT]  one more webhook process (or a restart on PORT): NAME.pid, .port, .log
-#   e2e/stack.sh register DIR PORT    point the installed webhook configurations at https://127.0.0.1:PORT/
-#   e2e/stack.sh install DIR OVERLAY  apply k8s/overlays/OVERLAY for real, its webhooks calling the local process
-#
-# Needs the packaged application (make build).
+# The whole local stack of make e2e and make demo: the API server (cluster.sh), the webhook as a local process, and
+# k8s/overlays/self-signed applied for real, pointed at it (e2e/README.md). Needs make build.
+#   e2e/stack.sh up|down DIR | replica DIR NAME [PORT] | register DIR PORT | install DIR OVERLAY
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,20 +1,7 @@
 #!/usr/bin/env bash
-# Checks the Kustomize tree under k8s/ (CI runs it; so can you):
-#
-#   k8s/check.sh
-#
-# 1. Renders every overlay with kubectl kustomize; any error fails the check.
-# 2. Checks the rendered manifests for what k8s/README.md promises (webhook count, failure policies,
-#    matchConditions, clientConfig, cert-manager annotations, audit mode, image).
-# 3. Only when KUBECONFIG is set: kubectl apply --dry-run=server of the legacy and local overlays against that
-#    cluster (and of self-signed and audit when the API server is 1.28 or later, admission-policies from 1.36;
-#    cert-manager needs its CRDs). Server dry-run persists nothing, but
-#    namespaced objects can only be dry-run into a namespace that exists, so this step CREATES the empty
-#    namespace sourceip-guard if it is missing; that is its only write. On API servers before 1.21 the
-#    PodDisruptionBudget (policy/v1) is left out of the legacy dry-run.
-#
-# Environment: KUBECTL (default kubectl, v1.27 or later for its kustomize v5), KUBECONFIG, VERBOSE=1 (list
-# every manifest check, not only the failed ones).
+# Checks the Kustomize tree under k8s/ (CI runs it): renders every overlay, checks the manifests for what
+# k8s/README.md promises and, with KUBECONFIG set, server-side dry-runs them (creating only the namespace
+# sourceip-guard if missing). KUBECTL [kubectl, v1.27+], VERBOSE=1 lists every check: k8s/README.md.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

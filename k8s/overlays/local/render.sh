@@ -1,17 +1,7 @@
 #!/usr/bin/env bash
-# Renders the local overlay for a webhook process listening on https://127.0.0.1:PORT whose serving
-# certificate (with an IP SAN 127.0.0.1) is signed by the CA in CA_FILE, and prints it on stdout:
-#
-#   k8s/overlays/local/render.sh --port PORT --ca-file CA_FILE | kubectl apply -f -
-#
-#   --port PORT       the webhook's HTTPS port (sourceip-guard.port); default 8443
-#   --ca-file FILE    PEM CA certificate(s) for the caBundle; required (make certs writes certs/ca.crt)
-#
-# It replaces the two placeholders of the overlay and nothing else: the URL prefix https://127.0.0.1:8443/
-# (client-config.yaml) and the caBundle value U09VUkNFSVBfR1VBUkRfQ0FfQlVORExF (ca-bundle.yaml). It fails when
-# either does not appear once per webhook, so a change to the overlay cannot go unnoticed.
-#
-# Environment: KUBECTL (default kubectl), which renders with its built-in kustomize.
+# Renders the local overlay for a webhook on https://127.0.0.1:PORT signed by CA_FILE (k8s/README.md):
+#   k8s/overlays/local/render.sh [--port PORT (8443)] --ca-file CA_FILE | kubectl apply -f -
+# Fails unless each placeholder appears once per webhook. KUBECTL [kubectl] renders it.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
