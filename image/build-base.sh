@@ -1,6 +1,16 @@
 #!/usr/bin/env bash
-# The base image (Debian trixie + OpenJDK 25 JRE, user 185) as a docker-archive tar for Jib, cached and keyed on this
-# script's hash; needs root:   image/build-base.sh [native]   prints the tar's path; FORCE=1 rebuilds. image/README.md.
+# Builds the base image of sourceip-guard: Debian trixie (minbase) with the OpenJDK 25 JRE (the AOT cache of
+# image/aot.sh needs 25 or later), all updates from trixie-updates and trixie-security applied, a user sourceip-guard with uid/gid 185 (the Deployment's
+# runAsUser), written as a docker-archive tar that Jib reads as `quarkus.jib.base-jvm-image=tar://FILE`.
+#
+#   image/build-base.sh            prints the path of the tar (built on first use, then cached)
+#   image/build-base.sh native     the same without a JRE, for the native executable (quarkus.jib.base-native-image)
+#   FORCE=1 image/build-base.sh    rebuilds it (for example to pick up new security updates)
+#
+# Cached under ${XDG_CACHE_HOME:-$HOME/.cache}/sourceip-guard/, keyed on this script's hash: editing the
+# script builds a new base. Needs root (debootstrap, chroot) and the network to a Debian mirror: the one this
+# machine's apt uses (/etc/apt/sources.list.d/*.sources or /etc/apt/sources.list), else deb.debian.org.
+# Installs debootstrap with apt-get when it is missing. No container engine is needed.
 set -euo pipefail
 
 SUITE=trixie
