@@ -1,13 +1,7 @@
 #!/usr/bin/env bash
-# Writes target/quarkus-app/app.aot, the AOT cache of the packaged webhook (JDK 25 or later: JEP 483, 514
-# and 515): one training run of the server, with the options of src/main/jvm/server.options, cluster access
-# off, on 127.0.0.1, answering scripts/aot-train.sh; at its exit the JVM writes the classes it loaded and
-# linked, and the profiles of the methods it ran. `java -XX:AOTCache=target/quarkus-app/app.aot` then starts
-# from there (make run, the bench scripts). The cache is only valid for the JVM that wrote it and for these
-# exact jars: a rebuild makes a new one (make aot). With a JDK older than 25 it removes a stale cache, says
-# so and succeeds: the webhook then runs without one.
-#
-#   scripts/aot-cache.sh [JAVA]      JAVA: the java command, default scripts/find-java.sh
+# make aot: target/quarkus-app/app.aot, the JDK 25+ AOT cache of the packaged webhook, from one training run of the
+# server (scripts/aot-train.sh); with an older JDK it removes a stale cache and succeeds (README.md, image/README.md).
+#   scripts/aot-cache.sh [JAVA]   JAVA: the java command, default scripts/find-java.sh
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 # shellcheck source=scripts/lib.sh

@@ -1,12 +1,6 @@
 #!/usr/bin/env bash
-# The training run of an AOT cache, once its server has been started with -XX:AOTCacheOutput=CACHE (by
-# scripts/aot-cache.sh on this machine, image/aot.sh inside the image): waits until PID answers on
-# /q/health/ready, sends the training traffic, stops PID with TERM and waits (up to 120 s) for the JVM to
-# write CACHE as it exits. The traffic: the bench bodies (a LoadBalancer Service and an ingress Deployment to
-# mutate, an ip-masq-agent ConfigMap allowed and one denied, an unhandled kind) to /mutate and /validate,
-# ROUNDS times each over keep-alive HTTPS, then the health and metrics endpoints. The JVM records which classes
-# these load and link and how their methods behave; the cache starts there.
-#
+# The training run of an AOT cache (scripts/aot-cache.sh here, image/aot.sh in the image): waits for PID to be ready,
+# sends every bench body ROUNDS times and the health and metrics endpoints, then stops PID and waits for CACHE.
 #   scripts/aot-train.sh PID URL CA_FILE CACHE LOG [ROUNDS]   LOG: the server's output, shown when it fails
 set -euo pipefail
 # shellcheck source=scripts/lib.sh

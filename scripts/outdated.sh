@@ -1,13 +1,6 @@
 #!/usr/bin/env bash
-# make outdated: newer releases of what pom.xml names, found by the Versions Maven plugin and cut down to what a
-# reader acts on:
-#   version properties   every ${...} version in pom.xml, with its newest release
-#   dependencies         the Quarkus BOM as one entry (not the hundreds of artifacts it manages); the io.quarkus
-#                        artifacts, whose versions come from the BOM, folded into one line
-#   plugins              only real upgrades (the plugin also lists older releases, by the Maven version they need)
-# Alpha, beta, milestone, RC, CR, EA and preview releases are left out. Changes nothing; the whole Maven log is
-# target/outdated.log, and --last prints the summary of that log again without asking the repository.
-# VERSIONS_PLUGIN picks the plugin release: 2.25 needs Maven 3.9, and Debian bookworm's Maven is 3.8.7.
+# make outdated: newer releases of what pom.xml names (Versions Maven plugin), cut down to what a reader acts on; no
+# pre-releases; changes nothing. --last prints the summary of target/outdated.log again. VERSIONS_PLUGIN: README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh

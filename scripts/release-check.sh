@@ -1,17 +1,6 @@
 #!/usr/bin/env bash
-# Checks a release directory written by scripts/release.sh (which runs this last; it can be run again on a copy):
-#   1. sha256sum -c SHA256SUMS passes, and SHA256SUMS lists every file there;
-#   2. the image archive is an OCI layout with one manifest whose blob hashes to the digest index.json names, every
-#      blob it names is there with its size and hash, and manifest.json (its docker-archive face) names the same
-#      config and layers;
-#   3. a throwaway registry on 127.0.0.1 (image/registry.sh), sent the archive with skopeo copy --preserve-digests,
-#      serves the manifest under that same digest (the registry also checks each blob against its digest);
-#   4. every install-*.yaml runs the image, and every image it names is [REGISTRY/]sourceip-guard:VERSION@DIGEST;
-#   5. the SBOM is CycloneDX JSON for sourceip-guard VERSION, and every jar under the image's lib/ is one of its
-#      components (the SBOM describes what the image runs);
-#   6. the Debian package list has the JRE, and the release notes are not empty.
-# Every failed check is printed; the exit status is 1 if any failed.
-#
+# Checks a release directory of scripts/release.sh (sums, image digests against a throwaway registry, manifests
+# pinned by digest, SBOM, package list; README.md); prints every failed check, exit 1 if any failed:
 #   scripts/release-check.sh target/release/x.y.z
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."

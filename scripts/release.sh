@@ -1,27 +1,7 @@
 #!/usr/bin/env bash
-# make release VERSION=x.y.z: everything a release of sourceip-guard ships, built offline (no registry needed) into
-# target/release/x.y.z/:
-#   sourceip-guard-x.y.z.jar                  the application as one runnable jar (java -jar ... report, policies,
-#                                             certs, or the server)
-#   sourceip-guard-x.y.z-image.tar            the image sourceip-guard:x.y.z: an OCI archive (gzip layers, as a
-#                                             registry stores them) that is also a docker-archive (manifest.json)
-#   sourceip-guard-x.y.z.cdx.json             CycloneDX SBOM of the application (cyclonedx-maven-plugin, runtime scope)
-#   sourceip-guard-x.y.z-debian-packages.tsv  the image's Debian packages (name, version, architecture), from dpkg
-#   install-OVERLAY.yaml                      each overlay of k8s/overlays that runs the image, rendered with the
-#                                             image pinned as NAME:x.y.z@sha256:DIGEST (kustomize's images field)
-#   image.txt                                 that reference; DIGEST is the image manifest's, which a registry serves
-#   RELEASE-NOTES.md                          CHANGELOG.md's section [x.y.z], else [Unreleased] (with a warning)
-#   SHA256SUMS                                sha256sum -c SHA256SUMS checks every file above
-# then runs scripts/release-check.sh over it, which fails the release if the manifests do not name the digest that
-# the image archive has and that a registry serves for it.
-#
-#   scripts/release.sh x.y.z                          (make release VERSION=x.y.z)
-#   REGISTRY=HOST[:PORT] [GROUP=team] [INSECURE=1] scripts/release.sh x.y.z
-#       the manifests name REGISTRY[/GROUP]/sourceip-guard:x.y.z@sha256:DIGEST, and the image is pushed there with
-#       its digest kept (skopeo copy --preserve-digests; credentials as for image/build.sh: image/README.md)
-#
-# Needs root, as image/build.sh does (the AOT cache is trained in a chroot of the image). Maven runs twice: the
-# runnable jar and the SBOM, then image/build.sh. Logs: target/release/x.y.z-logs/.
+# make release VERSION=x.y.z: everything a release ships, built offline into target/release/x.y.z/ (needs root, as
+# make image), then checked by scripts/release-check.sh. Files, REGISTRY, GROUP, INSECURE: README.md, "Releases".
+#   scripts/release.sh x.y.z   logs in target/release/x.y.z-logs/
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
