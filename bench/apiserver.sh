@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 sig::usage_if_asked "$@"
 root=$sig_root
 # shellcheck source=e2e/lib.sh
-source "$root/e2e/lib.sh" # eventually, lb_service
+source "$root/e2e/lib.sh" # eventually, lb_service, clear_admission
 PATH=$("$root/scripts/kube-build.sh"):$PATH
 
 smoke=${BENCH_SMOKE:-0}
@@ -40,8 +40,6 @@ for c in "${requested[@]}"; do
   esac
 done
 
-policies_served() { kubectl get --raw /apis/admissionregistration.k8s.io/v1 | grep -q '"mutatingadmissionpolicies"'; }
-
 # stored_as POLICY [WARNING]: a dry-run create of a LoadBalancer Service comes back with that externalTrafficPolicy
 # (and, when given, that warning): the API server has loaded the configuration of the case.
 stored_as() {
@@ -50,13 +48,9 @@ stored_as() {
   [[ $answer == *"$1" && $answer == *"${2:-}"* ]]
 }
 
-# The none state: no webhook configuration and no admission policy of ours, none left by a peer either.
-clear_admission() {
-  kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration sourceip-guard --ignore-not-found >/dev/null
-  if policies_served; then
-    kubectl delete mutatingadmissionpolicies,mutatingadmissionpolicybindings,validatingadmissionpolicies,validatingadmissionpolicybindings \
-      -l app.kubernetes.io/name=sourceip-guard --ignore-not-found >/dev/null
-  fi
+# The none state: clear_admission (e2e/lib.sh), and no peer's webhook left either.
+reset_admission() {
+  clear_admission
   eventually 30 stored_as Cluster >/dev/null || sig::die "a Service is still mutated with no policy installed: $(kubectl get mutatingwebhookconfigurations -o name)"
 }
 
@@ -66,7 +60,7 @@ stack_pid() { echo "$1=$(<"$dir/$1.pid")"; }
 # A case with wrong or failed writes is added to failed.
 run_case() {
   local c=$1 expect=Local engine=() ns
-  clear_admission
+  reset_admission
   case $c in
     none) expect=Cluster ;;
     policies)

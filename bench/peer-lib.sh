@@ -74,16 +74,6 @@ peer_serving_cert() {
     -keyout "$1/tls.key" -out "$1/tls.crt" 2>/dev/null
 }
 
-# peer_launch NAME COMMAND...: starts the engine detached (its own session, so it outlives this script and a
-# Ctrl-C in the caller's terminal), output in STACKDIR/NAME.log, its pid in STACKDIR/NAME.pid. The command line
-# names a path under STACKDIR, so `e2e/cluster.sh stop STACKDIR` recognises and stops it too.
-peer_launch() {
-  local name=$1
-  shift
-  env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY setsid "$@" </dev/null >"$stack/$name.log" 2>&1 &
-  echo $! >"$stack/$name.pid"
-}
-
 # peer_wait_local NAME TIMEOUT_S: returns once the API server, creating a LoadBalancer Service (server-side dry
 # run: every admission webhook is called, nothing is stored), answers with externalTrafficPolicy Local.
 peer_local() {
@@ -95,17 +85,6 @@ peer_wait_local() {
   pid=$(<"$stack/$1.pid")
   sig::wait_for "$1" "$pid" "$stack/$1.log" "$2" peer_local
   sig::log "$1 ready: a LoadBalancer Service comes back Local (pid $pid)"
-}
-
-# peer_stop NAME: stops the engine by its saved pid (only if its command line names STACKDIR).
-peer_stop() {
-  local pidfile=$stack/$1.pid pid
-  [[ -f $pidfile ]] || return 0
-  pid=$(<"$pidfile")
-  if sig::alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$stack/"; then
-    sig::stop_pid "$pid" "$1"
-  fi
-  rm -f "$pidfile"
 }
 
 # peer_main "$@": the NAME.sh interface, calling its up and down functions.

@@ -16,25 +16,6 @@ source "$root/scripts/lib.sh"
 # clientConfig.url: https://127.0.0.1:PORT/... anyway.
 SERVICE_CIDR=127.64.0.0/24
 
-# --- helpers -------------------------------------------------------------------
-
-# True if PID is alive and was started for this DIR; guards against killing an
-# unrelated process that reused a stale PID.
-ours() {
-  sig::alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$dir/"
-}
-
-stop_process() { # stop_process NAME: by the PID in DIR/NAME.pid, if that process is ours
-  local pidfile=$dir/$1.pid pid
-  [[ -f $pidfile ]] || return 0
-  pid=$(<"$pidfile")
-  if ours "$pid"; then
-    sig::log "stopping $1 (pid $pid)"
-    sig::stop_pid "$pid" "$1" 20
-  fi
-  rm -f "$pidfile"
-}
-
 # --- PKI ----------------------------------------------------------------------
 
 # sign NAME SUBJECT EXTENSIONS [KEYTYPE]: key + certificate signed by the cluster CA.
@@ -113,21 +94,9 @@ cleanup_failed_start() {
     printf '%s\n' "----- last lines of $f -----" >&2
     tail -n 40 "$f" >&2
   done
-  stop_process apiserver
-  stop_process etcd
+  sig::stop_pidfile "$dir" apiserver 20
+  sig::stop_pidfile "$dir" etcd 20
   exit "$rc"
-}
-
-# Launches a daemon detached from this shell (own session, so a Ctrl-C or a
-# test runner killing our process group does not take it down halfway) and
-# records its PID. setsid execs in place here, so $! is the daemon's own PID.
-launch() { # launch NAME COMMAND...
-  local name=$1
-  shift
-  # Loopback must never go through a proxy taken from the environment.
-  env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY \
-    setsid "$@" </dev/null >"$dir/$name.log" 2>&1 &
-  echo $! >"$dir/$name.pid"
 }
 
 etcd_healthy() { # plain HTTP without curl: bash's /dev/tcp
@@ -139,7 +108,7 @@ etcd_healthy() { # plain HTTP without curl: bash's /dev/tcp
 
 cmd_start() {
   for name in etcd apiserver; do
-    if [[ -f $dir/$name.pid ]] && ours "$(<"$dir/$name.pid")"; then
+    if [[ -f $dir/$name.pid ]] && sig::ours "$(<"$dir/$name.pid")" "$dir"; then
       sig::die "$name is already running for $dir; run: $0 stop $dir"
     fi
   done
@@ -164,7 +133,7 @@ cmd_start() {
 
   # Everything on loopback. The data is thrown away after the run, so etcd
   # need not fsync it.
-  launch etcd etcd --name e2e --data-dir "$dir/etcd-data" \
+  sig::launch "$dir" etcd etcd --name e2e --data-dir "$dir/etcd-data" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" \
     --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
@@ -181,7 +150,7 @@ cmd_start() {
   # No egress selector and no proxy: the API server dials webhook URLs such as
   #   https://127.0.0.1:PORT/... directly; their serving certificate needs an
   #   IP SAN 127.0.0.1 (Go ignores the CN).
-  launch apiserver kube-apiserver \
+  sig::launch "$dir" apiserver kube-apiserver \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
     --secure-port "$api_port" \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
@@ -227,10 +196,10 @@ cmd_stop() {
   local pidfile name
   for pidfile in "$dir"/*.pid; do
     name=$(basename "$pidfile" .pid)
-    [[ -f $pidfile && $name != apiserver && $name != etcd ]] && stop_process "$name"
+    [[ -f $pidfile && $name != apiserver && $name != etcd ]] && sig::stop_pidfile "$dir" "$name" 20
   done
-  stop_process apiserver
-  stop_process etcd
+  sig::stop_pidfile "$dir" apiserver 20
+  sig::stop_pidfile "$dir" etcd 20
   sig::log "stopped; logs kept in $dir"
 }
 

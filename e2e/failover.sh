@@ -48,8 +48,7 @@ backend replicas
   server webhook-a 127.0.0.1:$(<"$dir/webhook-a.port")
   server webhook-b 127.0.0.1:$(<"$dir/webhook-b.port")
 CFG
-setsid haproxy -db -f "$dir/haproxy.cfg" </dev/null >"$dir/haproxy.log" 2>&1 &
-echo $! >"$dir/haproxy.pid"
+sig::launch "$dir" haproxy haproxy -db -f "$dir/haproxy.cfg"
 "$root/e2e/stack.sh" register "$dir" "$lb_port"
 
 # server_state NAME: UP or DOWN (or MAINT...) as haproxy sees it
@@ -84,9 +83,8 @@ sig::use_app "$root/target/quarkus-app"
 "$sig_java" -jar "$sig_jar" certs --dir "$dir/due" --days 1 >/dev/null
 sig::free_port hold_port
 rm -f "$dir/hold.out"
-setsid python3 "$root/e2e/hold-webhook.py" "$dir/webhook-certs/tls.crt" "$dir/webhook-certs/tls.key" "$hold_port" \
-  system:serviceaccount:sourceip-guard:sourceip-guard 2 "$dir/hold.out" </dev/null >"$dir/hold.log" 2>&1 &
-echo $! >"$dir/hold.pid"
+sig::launch "$dir" hold python3 "$root/e2e/hold-webhook.py" "$dir/webhook-certs/tls.crt" "$dir/webhook-certs/tls.key" \
+  "$hold_port" system:serviceaccount:sourceip-guard:sourceip-guard 2 "$dir/hold.out"
 kubectl apply -f - >/dev/null <<YAML
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
@@ -158,7 +156,7 @@ sig::log "renewal: one winner, both replicas serve its certificate, every caBund
 stop_replica() { # stop_replica NAME SIGNAL: signals it and waits until it has exited
   local pid
   pid=$(<"$dir/$1.pid")
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/" || sig::die "pid $pid is not $1"
+  sig::ours "$pid" "$dir" || sig::die "pid $pid is not $1"
   local t0
   t0=$(sig::now)
   kill "-$2" "$pid"

@@ -83,6 +83,17 @@ eventually() {
   echo "$out"
 }
 
+# policies_served: the API server serves MutatingAdmissionPolicy (admissionregistration.k8s.io/v1, 1.36 and later).
+policies_served() { kubectl get --raw /apis/admissionregistration.k8s.io/v1 | grep -q '"mutatingadmissionpolicies"'; }
+
+# clear_admission: no webhook configuration and no admission policy of ours.
+clear_admission() {
+  kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration sourceip-guard --ignore-not-found >/dev/null
+  policies_served || return 0
+  kubectl delete mutatingadmissionpolicies,mutatingadmissionpolicybindings,validatingadmissionpolicies,validatingadmissionpolicybindings \
+    -l app.kubernetes.io/name=sourceip-guard --ignore-not-found >/dev/null
+}
+
 ensure_namespace() { # ensure_namespace NAME: for the upstream manifests, which name their own namespace
   kubectl get namespace "$1" >/dev/null 2>&1 || kubectl create namespace "$1" >/dev/null
 }

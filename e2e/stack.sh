@@ -5,8 +5,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=scripts/lib.sh
-source "$root/scripts/lib.sh"
+# shellcheck source=e2e/lib.sh
+source "$root/e2e/lib.sh" # scripts/lib.sh, clear_admission
 # The kubectl of the Kubernetes release under test (E2E_KUBERNETES), as cluster.sh runs its API server.
 PATH=$("$root/scripts/kube-build.sh"):$PATH
 
@@ -73,11 +73,7 @@ start_webhook() {
 install() {
   local overlay=$1 port=${2:-$(<"$dir/webhook.port")} ca
   ca=$(base64 -w0 <"$dir/webhook-certs/ca.crt")
-  kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration sourceip-guard --ignore-not-found >/dev/null
-  if kubectl get --raw /apis/admissionregistration.k8s.io/v1 | grep -q '"mutatingadmissionpolicies"'; then
-    kubectl delete mutatingadmissionpolicies,mutatingadmissionpolicybindings,validatingadmissionpolicies,validatingadmissionpolicybindings \
-      -l app.kubernetes.io/name=sourceip-guard --ignore-not-found >/dev/null
-  fi
+  clear_admission
   kubectl kustomize "$root/k8s/overlays/$overlay" | kubectl create --dry-run=client -o json -f - | python3 -c '
 import json, sys
 url, ca = sys.argv[1], sys.argv[2]

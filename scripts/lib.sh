@@ -27,6 +27,12 @@
 #   sig::https_ok URL CA_FILE           true when URL answers 2xx over HTTPS, verified against CA_FILE
 #   sig::wait_ready NAME PID LOG URL CA_FILE [TIMEOUT]
 #                                       sig::wait_for with sig::https_ok [TIMEOUT 60]
+#   sig::launch DIR NAME COMMAND...     COMMAND detached (own session: a Ctrl-C in the caller's terminal does not
+#                                       reach it), no proxy from the environment, output in DIR/NAME.log, its pid
+#                                       in DIR/NAME.pid
+#   sig::ours PID DIR                   true while PID runs with a path under DIR on its command line (not an
+#                                       unrelated process that reused a stale pid)
+#   sig::stop_pidfile DIR NAME [GRACE]  sig::stop_pid of DIR/NAME.pid's process if it is ours; removes the file
 # The webhook (the packaged application of make build, target/quarkus-app)
 #   sig::use_app DIR                    runs the application in DIR (a quarkus-app directory): sets sig_jar,
 #                                       sig_java when it is empty, and sig_aot to -XX:AOTCache=DIR/app.aot when
@@ -128,6 +134,26 @@ sig::wait_for() {
     fi
     sleep 0.1 # a probe (curl, kubectl) is a process: polled faster, it takes CPU from the start it waits for
   done
+}
+
+sig::launch() {
+  local dir=$1 name=$2
+  shift 2
+  env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY setsid "$@" </dev/null >"$dir/$name.log" 2>&1 &
+  echo $! >"$dir/$name.pid" # setsid execs in place: $! is the process's own pid
+}
+
+sig::ours() { sig::alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2/"; }
+
+sig::stop_pidfile() {
+  local pidfile=$1/$2.pid pid
+  [[ -f $pidfile ]] || return 0
+  pid=$(<"$pidfile")
+  if sig::ours "$pid" "$1"; then
+    sig::log "stopping $2 (pid $pid)"
+    sig::stop_pid "$pid" "$2" "${3:-10}"
+  fi
+  rm -f "$pidfile"
 }
 
 sig::https_ok() { curl -sf -o /dev/null --max-time 2 --cacert "$2" "$1"; }

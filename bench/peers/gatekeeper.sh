@@ -31,14 +31,8 @@ peer_up() {
   sig::free_port prom
   echo "$port" >"$stack/gatekeeper.port"
   sig::log "starting gatekeeper $version on https://127.0.0.1:$port as system:serviceaccount:$ns:$sa"
-  # The Deployment's arguments and environment, but: --host/--port to serve on 127.0.0.1:PORT with our
-  # certificate (--disable-cert-rotation --cert-dir: it would otherwise issue one for its Service's DNS name);
-  # health and Prometheus ports on free loopback ports; only the mutation webhook (--operation=webhook serves
-  # the validating webhook, which the equivalent policy does not need and which is not registered);
-  # --shutdown-delay=0 (it waits for endpoints to drop a terminating Pod; none here); --debug-use-fake-pod,
-  # Gatekeeper's flag for running outside Kubernetes (pkg/controller/controller.go): the mutator status it
-  # writes is owned by a stand-in for its Pod, which it would otherwise look up, fail and retry forever.
-  peer_launch gatekeeper env POD_NAMESPACE="$ns" NAMESPACE="$ns" CONTAINER_NAME=manager \
+  # The Deployment's arguments and environment but for the ones bench/README.md ("Peers") names and why.
+  sig::launch "$stack" gatekeeper env POD_NAMESPACE="$ns" NAMESPACE="$ns" CONTAINER_NAME=manager \
     KUBECONFIG="$stack/gatekeeper.kubeconfig" \
     "$bin" --host=127.0.0.1 --port="$port" --cert-dir="$stack/gatekeeper-certs" --disable-cert-rotation \
     --health-addr="127.0.0.1:$health" --prometheus-port="$prom" --shutdown-delay=0 --debug-use-fake-pod \
@@ -57,7 +51,7 @@ json.dump(items[0], sys.stdout)' "https://127.0.0.1:$port" "$(base64 -w0 <"$stac
 }
 
 peer_down() {
-  peer_stop gatekeeper
+  sig::stop_pidfile "$stack" gatekeeper
   kubectl delete mutatingwebhookconfiguration "$mwc" --ignore-not-found >/dev/null
   peer_delete_policy assign.mutations.gatekeeper.sh "$peers_dir/gatekeeper-assign.yaml"
   sig::log "gatekeeper stopped, its webhook configuration and the mutator removed"

@@ -39,11 +39,8 @@ peer_up() {
   sig::free_port metrics
   echo "$port" >"$stack/$name.port"
   sig::log "starting $name (kyverno $version) on https://127.0.0.1:$port as system:serviceaccount:$ns:$sa"
-  # The Deployment's environment (the downward API's namespace and pod name written out) and arguments,
-  # but: --serverIP/--webhookServerHost/--webhookServerPort to serve and register on 127.0.0.1:PORT;
-  # --kubeconfig for the ServiceAccount's certificate; metrics on loopback, controller-runtime's off;
-  # no admission reports (no reports controller runs to consume them: they would pile up to the limit).
-  peer_launch "$name" env KYVERNO_NAMESPACE="$ns" KYVERNO_POD_NAME="$sa-bench" KYVERNO_SERVICEACCOUNT_NAME="$sa" \
+  # The Deployment's environment and arguments but for the ones bench/README.md ("Peers") names and why.
+  sig::launch "$stack" "$name" env KYVERNO_NAMESPACE="$ns" KYVERNO_POD_NAME="$sa-bench" KYVERNO_SERVICEACCOUNT_NAME="$sa" \
     KYVERNO_ROLE_NAME=kyverno:admission-controller KYVERNO_DEPLOYMENT="$sa" KYVERNO_SVC=kyverno-svc \
     INIT_CONFIG=kyverno METRICS_CONFIG=kyverno-metrics \
     "$bin" --kubeconfig="$stack/$name.kubeconfig" \
@@ -61,7 +58,7 @@ peer_up() {
 }
 
 peer_down() {
-  peer_stop "$name"
+  sig::stop_pidfile "$stack" "$name"
   kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration \
     -l webhook.kyverno.io/managed-by=kyverno --ignore-not-found >/dev/null
   peer_delete_policy "${policy_crds[$name]}" "$policy"
