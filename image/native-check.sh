@@ -1,6 +1,27 @@
 #!/usr/bin/env bash
-# make native-check: GraalVM's native-image builder (from Maven, on a private overlay of a plain JDK 25) over the
-# arguments of make native-sources, up to the link. Method and settings: image/NATIVE.md.
+# Runs GraalVM's native-image builder over the packaged application, with the arguments Quarkus generated
+# (make native-sources: target/native-sources/native-image.args), through class initialisation, analysis,
+# compilation and the writing of the object file, and stops before the link. Succeeds only when the builder
+# reached that point with no error; prints the builder's own figures. See image/NATIVE.md.
+#
+# No GraalVM or Mandrel distribution can be installed where this project is built, but the builder is published
+# as Maven artifacts (org.graalvm.nativeimage:svm and its siblings, image/native-check/pom.xml) and runs on a
+# plain JDK 25 with JVMCI. It expects a GraalVM layout under java.home, which a shared JDK must not be changed
+# into, so this builds a private overlay JDK: a tree of symbolic links to the JDK that scripts/find-java.sh
+# finds, plus what this project provides itself, each small:
+#   lib/svm/builder/lib/libreporterchelper.so  the builder's JNI helper (terminal width, peak RSS), compiled
+#                                              from image/native-check/reporterchelper.c
+#   lib/svm/clibraries/linux-amd64/include/    declarations of GraalVM's C helper headers that the builder's
+#                                              C queries include (written by image/NativeCheck.java headers)
+#   lib/static/linux-amd64/glibc/*.a           empty placeholders: the builder checks that the JDK's static
+#                                              libraries exist; only the link, which this never reaches,
+#                                              reads them
+# java.home is where libjvm.so really is, so bin/java, lib/libjli.so and lib/server/libjvm.so are copies.
+# The overlay is cached under ${XDG_CACHE_HOME:-$HOME/.cache}/sourceip-guard/, keyed by the builder's version,
+# the JDK's and the sha256 of these files; the builder's jars stay in Maven's local repository.
+#
+# Environment: MVN (the Maven command), NATIVE_CHECK_XMX (the builder's heap, default 7g),
+# NATIVE_CHECK_THREADS (its threads, default 2).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 MVN=${MVN:-mvn -B -ntp}
