@@ -2,8 +2,8 @@
 # Checks what the scripts rely on in scripts/lib.sh, with real processes and sockets (a few seconds; CI runs it):
 # sig::free_port sets the caller's variable (whatever its name) and never hands out a listening port or the same
 # port twice; sig::wait_for returns once its command succeeds, and fails, naming the process and showing its log,
-# when the process exits or the deadline passes; sig::stop_pid stops a process that ignores SIGTERM; sig::usage
-# prints the script's header. Prints one line per check and exits 1 on the first failure.
+# when the process exits or the deadline passes; sig::stop_pid stops a process that ignores SIGTERM; sig::launch,
+# sig::ours and sig::stop_pidfile start, recognise and stop a process by its pid file; sig::usage prints the header. Prints one line per check and exits 1 on the first failure.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -60,5 +60,15 @@ pids+=("$stubborn")
 sig::wait_for stubborn "$stubborn" - 5 grep -q up "$work/stubborn.log"
 check "sig::stop_pid stops a process that ignores SIGTERM" says "sending SIGKILL" sig::stop_pid "$stubborn" stubborn 1
 check "sig::stop_pid: it is gone" eval "! sig::alive $stubborn"
+
+mkdir -p "$work/launched"
+sig::launch "$work/launched" sleeper python3 -c 'import time; time.sleep(30)' "$work/launched/"
+launched=$(<"$work/launched/sleeper.pid")
+pids+=("$launched")
+check "sig::launch records the process's own pid, and it is ours" \
+  sig::wait_for sleeper "$launched" "$work/launched/sleeper.log" 5 sig::ours "$launched" "$work/launched"
+check "sig::ours: a process without DIR on its command line is not" eval "! sig::ours $$ '$work/launched'"
+sig::stop_pidfile "$work/launched" sleeper 2>/dev/null
+check "sig::stop_pidfile stops it and removes the pid file" eval "! sig::alive $launched && [[ ! -e $work/launched/sleeper.pid ]]"
 
 check "sig::usage prints the script's header" fails_with "Checks what the scripts rely on" sig::usage
