@@ -24,43 +24,19 @@ peer_source() {
     sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
 }
 
-# peer_docs FILE KIND[/NAME]...: the documents of a multi-document YAML file with these kinds (all of a kind, or
-# the one of that name), as one JSON List for kubectl.
-peer_docs() {
-  python3 - "$@" <<'PY'
-import json, sys, yaml
-path, wanted = sys.argv[1], sys.argv[2:]
-def picked(d):
-    kind, name = d.get("kind"), d.get("metadata", {}).get("name")
-    return any(w == kind or w == f"{kind}/{name}" for w in wanted)
-docs = [d for d in yaml.safe_load_all(open(path)) if d and picked(d)]
-json.dump({"apiVersion": "v1", "kind": "List", "items": docs}, sys.stdout)
-PY
-}
+# peer_docs FILE KIND[/NAME]...: the documents of FILE with these kinds, as one JSON List (bench/peer-manifests.py).
+peer_docs() { python3 "$sig_root/bench/peer-manifests.py" docs "$@"; }
 
 # peer_apply FILE|-: kubectl apply, server-side (CRDs too large for the last-applied annotation).
 peer_apply() {
   kubectl apply --server-side --force-conflicts --field-manager=sourceip-guard-bench -f "$1" >/dev/null
 }
 
-# peer_aggregate ROLE...: what kube-controller-manager's clusterrole-aggregation controller does, which this
-# API server runs without: each named ClusterRole gets the rules of every ClusterRole its aggregationRule selects.
+# peer_aggregate ROLE...: each ClusterRole gets the rules its aggregationRule selects (bench/peer-manifests.py).
 peer_aggregate() {
   local role
   for role in "$@"; do
-    kubectl get clusterroles -o json | python3 -c '
-import json, sys
-name = sys.argv[1]
-roles = json.load(sys.stdin)["items"]
-target = next(r for r in roles if r["metadata"]["name"] == name)
-selectors = [s.get("matchLabels", {}) for s in target["aggregationRule"]["clusterRoleSelectors"]]
-rules = []
-for r in roles:
-    labels = r["metadata"].get("labels", {})
-    if r is not target and any(all(labels.get(k) == v for k, v in s.items()) for s in selectors):
-        rules += [x for x in r.get("rules", []) if x not in rules]
-json.dump({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-           "metadata": {"name": name}, "rules": rules}, sys.stdout)' "$role" |
+    kubectl get clusterroles -o json | python3 "$sig_root/bench/peer-manifests.py" aggregate "$role" |
       kubectl patch clusterrole "$role" --type=merge --patch-file=/dev/stdin >/dev/null
   done
 }

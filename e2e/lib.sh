@@ -130,27 +130,7 @@ exempt_service() { # exempt_service NAME NAMESPACE VALUE [POLICY]: the same, car
 }
 
 # developer_rbac: the group "developers" may write every kind the guard protects, so only the guard can stop them.
-developer_rbac() {
-  kubectl apply -f - >/dev/null <<'YAML'
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: e2e-developer}
-rules:
-- apiGroups: [""]
-  resources: [services, configmaps, namespaces]
-  verbs: [get, list, watch, create, update, patch, delete]
-- apiGroups: [apps]
-  resources: [deployments, daemonsets, statefulsets]
-  verbs: [get, list, watch, create, update, patch, delete]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: e2e-developer}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-developer}
-subjects:
-- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: developers}
-YAML
-}
+developer_rbac() { kubectl apply -f "$root/e2e/developer-rbac.yaml" >/dev/null; }
 
 dev() { kubectl --as=dev-user --as-group=developers "$@"; }
 

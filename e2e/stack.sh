@@ -74,16 +74,8 @@ install() {
   local overlay=$1 port=${2:-$(<"$dir/webhook.port")} ca
   ca=$(base64 -w0 <"$dir/webhook-certs/ca.crt")
   clear_admission
-  kubectl kustomize "$root/k8s/overlays/$overlay" | kubectl create --dry-run=client -o json -f - | python3 -c '
-import json, sys
-url, ca = sys.argv[1], sys.argv[2]
-text, at, items = sys.stdin.read(), 0, []
-while text[at:].strip():
-    o, at = json.JSONDecoder().raw_decode(text, len(text) - len(text[at:].lstrip()))
-    for w in o.get("webhooks", []) if o["kind"].endswith("WebhookConfiguration") else []:
-        w["clientConfig"] = {"url": url + w["clientConfig"]["service"]["path"], "caBundle": ca}
-    items.append(o)
-json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout)' "https://127.0.0.1:$port" "$ca" >"$dir/install-$overlay.json"
+  kubectl kustomize "$root/k8s/overlays/$overlay" | kubectl create --dry-run=client -o json -f - |
+    python3 "$root/e2e/point-webhooks.py" "https://127.0.0.1:$port" "$ca" >"$dir/install-$overlay.json"
   kubectl apply -f "$dir/install-$overlay.json" >/dev/null 2>"$dir/install-$overlay.err" || {
     cat "$dir/install-$overlay.err" >&2
     sig::die "kubectl apply of k8s/overlays/$overlay failed"

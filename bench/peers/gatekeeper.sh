@@ -38,13 +38,8 @@ peer_up() {
     --health-addr="127.0.0.1:$health" --prometheus-port="$prom" --shutdown-delay=0 --debug-use-fake-pod \
     --logtostderr --exempt-namespace="$ns" --operation=mutation-webhook --disable-opa-builtin='{http.send}'
 
-  peer_docs "$manifest" MutatingWebhookConfiguration | python3 -c '
-import json, sys
-url, ca = sys.argv[1], sys.argv[2]
-items = json.load(sys.stdin)["items"]
-for w in items[0]["webhooks"]:
-    w["clientConfig"] = {"url": url + w["clientConfig"]["service"]["path"], "caBundle": ca}
-json.dump(items[0], sys.stdout)' "https://127.0.0.1:$port" "$(base64 -w0 <"$stack/gatekeeper-certs/tls.crt")" |
+  peer_docs "$manifest" MutatingWebhookConfiguration |
+    python3 "$sig_root/e2e/point-webhooks.py" "https://127.0.0.1:$port" "$(base64 -w0 <"$stack/gatekeeper-certs/tls.crt")" |
     peer_apply -
   peer_apply "$peers_dir/gatekeeper-assign.yaml"
   peer_wait_local gatekeeper "${PEER_START_TIMEOUT:-180}"

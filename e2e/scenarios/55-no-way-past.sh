@@ -2,25 +2,7 @@
 # some platforms hand out) tries every other write path to an exemption, and to an unjudged write. A case passes
 # when the write is refused, or when what is stored still obeys the rules.
 
-kubectl apply -f - >/dev/null <<'YAML'
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: e2e-developer-subresources}
-rules:
-- apiGroups: [""]
-  resources: [services/status, namespaces/status, namespaces/finalize]
-  verbs: [get, update, patch]
-- apiGroups: [apps]
-  resources: [deployments/status, daemonsets/status, statefulsets/status]
-  verbs: [get, update, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: e2e-developer-subresources}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-developer-subresources}
-subjects:
-- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: developers}
-YAML
+kubectl apply -f "$root/e2e/developer-subresources-rbac.yaml" >/dev/null
 
 label_of() { # label_of KIND NAME NAMESPACE KEY: the stored label's value, empty when absent
   kubectl get "$1" "$2" ${3:+-n "$3"} -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"].get("labels",{}).get(sys.argv[1],""))' "$4"
