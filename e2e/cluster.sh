@@ -9,18 +9,12 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/lib.sh
 source "$root/scripts/lib.sh"
 
-# Services are allocated cluster IPs from this range, but nothing listens or
-# routes there. A loopback range means that even a webhook registered by
-# service reference (the API server then dials the service's cluster IP) can
-# only ever produce traffic to this machine. Scenarios should use
-# clientConfig.url: https://127.0.0.1:PORT/... anyway.
+# A loopback range: even a webhook registered by service reference can only dial this machine (e2e/README.md).
 SERVICE_CIDR=127.64.0.0/24
+client_ext='basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n'
 
-# --- PKI ----------------------------------------------------------------------
-
-# sign NAME SUBJECT EXTENSIONS [KEYTYPE]: key + certificate signed by the cluster CA.
-# Client keys are RSA (KEYTYPE rsa:2048): fabric8, the webhook's Kubernetes client, reads a
-# kubeconfig's PKCS#8 key as RSA unless it is told otherwise at build time.
+# sign NAME SUBJECT EXTENSIONS [KEYTYPE]: key + certificate signed by the cluster CA. Client keys are RSA (rsa:2048):
+# fabric8, the webhook's Kubernetes client, reads a kubeconfig's PKCS#8 key as RSA unless told otherwise at build time.
 sign() {
   local name=$1 subject=$2 ext=$3 keytype=${4:-ec}
   local keyopts=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1)
@@ -41,17 +35,15 @@ make_pki() {
     -subj "/CN=sourceip-guard-e2e-ca" \
     -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-  # Go's TLS ignores the CN: clients reach the API server as 127.0.0.1 or
-  # localhost, so both must be SANs.
+  # Go's TLS ignores the CN: clients reach the API server as 127.0.0.1 or localhost, so both must be SANs.
   sign apiserver "/CN=kube-apiserver" \
     'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n'
   # O=system:masters is bound to cluster-admin by the RBAC bootstrap policy.
-  sign admin "/O=system:masters/CN=e2e-admin" \
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' rsa:2048
+  sign admin "/O=system:masters/CN=e2e-admin" "$client_ext" rsa:2048
   # The webhook's own identity: the user name of its ServiceAccount, so that the RBAC of k8s/base,
   # bound to that ServiceAccount, is all it gets (there is no token controller to mint a token).
   sign webhook "/O=system:serviceaccounts/O=system:serviceaccounts:sourceip-guard/CN=system:serviceaccount:sourceip-guard:sourceip-guard" \
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' rsa:2048
+    "$client_ext" rsa:2048
   # Service-account token signing pair: kube-apiserver does not start without --service-account-issuer and a
   # signing key (--service-account-signing-key-file, --service-account-key-file, or an external signer).
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" 2>/dev/null
@@ -59,33 +51,16 @@ make_pki() {
 }
 
 write_kubeconfig() { # write_kubeconfig URL [FILE USER]: a kubeconfig for the admin, or for USER's certificate
-  local b64=(base64 -w0) file=${2:-kubeconfig} user=${3:-admin}
-  (umask 077 && cat >"$dir/$file") <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: sourceip-guard-e2e
-  cluster:
-    server: $1
-    certificate-authority-data: $("${b64[@]}" "$pki/ca.crt")
-users:
-- name: e2e-$user
-  user:
-    client-certificate-data: $("${b64[@]}" "$pki/$user.crt")
-    client-key-data: $("${b64[@]}" "$pki/$user.key")
-contexts:
-- name: sourceip-guard-e2e
-  context:
-    cluster: sourceip-guard-e2e
-    user: e2e-$user
-current-context: sourceip-guard-e2e
-EOF
+  local kc=(kubectl config --kubeconfig "$dir/${2:-kubeconfig}") user=e2e-${3:-admin}
+  rm -f "$dir/${2:-kubeconfig}"
+  "${kc[@]}" set-cluster sourceip-guard-e2e --server "$1" --certificate-authority "$pki/ca.crt" --embed-certs >/dev/null
+  "${kc[@]}" set-credentials "$user" --embed-certs >/dev/null \
+    --client-certificate "$pki/${3:-admin}.crt" --client-key "$pki/${3:-admin}.key"
+  "${kc[@]}" set-context sourceip-guard-e2e --cluster sourceip-guard-e2e --user "$user" >/dev/null
+  "${kc[@]}" use-context sourceip-guard-e2e >/dev/null
 }
 
-# --- subcommands --------------------------------------------------------------
-
-# EXIT trap while starting: on any failure show the logs and stop whatever
-# was already launched, so a failed start leaves no process behind.
+# EXIT trap while starting: on failure, the logs, and whatever was launched is stopped (nothing left behind).
 cleanup_failed_start() {
   local rc=$? f
   ((rc == 0)) && return 0
@@ -120,9 +95,8 @@ cmd_start() {
 
   local timeout=${E2E_START_TIMEOUT:-90}
   local t0=$SECONDS
-  # A fresh cluster each time: old objects (and namespaces stuck in
-  # Terminating, which nothing here ever finalizes) would leak between runs.
-  rm -rf "$pki" "$dir/etcd-data" "$dir"/*.pid "$dir"/*.sig::log "$dir/kubeconfig" "$dir/cluster.env"
+  # A fresh cluster each time: old objects (and namespaces stuck in Terminating) would leak between runs.
+  rm -rf "$pki" "$dir/etcd-data" "$dir"/*.pid "$dir"/*.log "$dir/kubeconfig" "$dir/cluster.env"
   trap cleanup_failed_start EXIT
   make_pki
 
@@ -131,8 +105,7 @@ cmd_start() {
   sig::free_port etcd_peer_port
   sig::free_port api_port
 
-  # Everything on loopback. The data is thrown away after the run, so etcd
-  # need not fsync it.
+  # Everything on loopback; the data is thrown away after the run, so etcd need not fsync it.
   sig::launch "$dir" etcd etcd --name e2e --data-dir "$dir/etcd-data" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" \
     --advertise-client-urls "http://127.0.0.1:$etcd_port" \
@@ -141,15 +114,10 @@ cmd_start() {
     --initial-cluster "e2e=http://127.0.0.1:$etcd_peer_port" \
     --initial-cluster-state new --unsafe-no-fsync --log-level warn
 
-  # The logs of both are shown by cleanup_failed_start.
   sig::wait_for etcd "$(<"$dir/etcd.pid")" - "$timeout" etcd_healthy "$etcd_port"
 
-  # --endpoint-reconciler-type none: no kubelet or other masters to publish.
-  # --disable-admission-plugins ServiceAccount: no token controller runs, so
-  #   the plugin would reject every Pod waiting for a token.
-  # No egress selector and no proxy: the API server dials webhook URLs such as
-  #   https://127.0.0.1:PORT/... directly; their serving certificate needs an
-  #   IP SAN 127.0.0.1 (Go ignores the CN).
+  # --endpoint-reconciler-type none: no kubelet or other masters to publish; ServiceAccount admission off: no token
+  # controller runs, so it would reject every Pod. No egress selector or proxy: webhook URLs are dialled directly.
   sig::launch "$dir" apiserver kube-apiserver \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
     --secure-port "$api_port" \
@@ -177,8 +145,7 @@ CA_FILE=$pki/ca.crt
 KUBE_BIN_DIR=$bin
 EOF
 
-  # Ready = /readyz passes and the bootstrap controller created the
-  # "default" namespace (it does so asynchronously after /readyz can pass).
+  # Ready: /readyz passes and the bootstrap controller created "default" (which can come after /readyz passes).
   local kc=(kubectl --kubeconfig "$dir/kubeconfig" --request-timeout 5s)
   apiserver_ready() { "${kc[@]}" get --raw /readyz && "${kc[@]}" get namespace default; }
   sig::wait_for kube-apiserver "$(<"$dir/apiserver.pid")" - "$((t0 + timeout - SECONDS))" apiserver_ready
@@ -190,9 +157,8 @@ EOF
 }
 
 cmd_stop() {
-  # The webhooks and the load balancer (started into the same DIR by e2e/stack.sh and
-  # e2e/failover.sh) first, then the API server, so it does not log etcd connection
-  # errors on the way out.
+  # The webhooks and the load balancer (stack.sh, failover.sh) first, then the API server, then etcd: the API server
+  # then logs no etcd connection errors on the way out.
   local pidfile name
   for pidfile in "$dir"/*.pid; do
     name=$(basename "$pidfile" .pid)
@@ -203,11 +169,10 @@ cmd_stop() {
   sig::log "stopped; logs kept in $dir"
 }
 
-# A process that runs as a ServiceAccount gets that account's user name and groups in its certificate, so the
-# RBAC bound to the account is all it has (there is no token controller to mint a token).
 cmd_user() { # cmd_user NAME SUBJECT
   [[ -f $dir/cluster.env ]] || sig::die "no cluster in $dir; run: $0 start $dir"
-  sign "$1" "$2" 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n'
+  PATH=$(sed -n 's/^KUBE_BIN_DIR=//p' "$dir/cluster.env"):$PATH
+  sign "$1" "$2" "$client_ext"
   write_kubeconfig "$(sed -n 's/^APISERVER_URL=//p' "$dir/cluster.env")" "$1.kubeconfig" "$1"
 }
 
@@ -216,8 +181,6 @@ cmd_env() {
   printf 'export KUBECONFIG=%q\n' "$dir/kubeconfig"
   printf 'export PATH=%q:"$PATH"\n' "$(sed -n 's/^KUBE_BIN_DIR=//p' "$dir/cluster.env")"
 }
-
-# --- main ---------------------------------------------------------------------
 
 sub=${1:-}
 if [[ $sub == user ]]; then (($# == 4)) || sig::usage; else (($# == 2)) || sig::usage; fi
