@@ -1,17 +1,7 @@
 # shellcheck shell=bash
-# What the bench/ scripts share beyond scripts/lib.sh (sourced, not run): a snapshot of the packaged application
-# to run the webhook from, readings from /proc, the quiet-machine wait, and the lines every report starts with.
-# Functions carry the bench:: prefix.
-#   bench::workdir NAME                 a temporary directory in $work (removed at exit, the webhook stopped by its
-#                                       PID), a snapshot of target/quarkus-app and a certificate pair in it
-#   bench::snapshot_app DIR             the snapshot alone (bench::workdir calls it)
-#   bench::start_webhook PORT LOG [ARG...]  sig::start_webhook with $work/certs and cluster access off, then waits
-#                                       until it is ready
-#   bench::wrk BODY CONNECTIONS SECONDS URL [THREADS]  wrk (closed loop, bench/wrk.lua) POSTing bench/bodies/BODY.json
-#   bench::cpu_ticks PID, bench::status_kb PID FIELD, bench::busy_ticks, bench::times_ticks FILE, bench::load1
-#   bench::wait_load LIMIT TIMEOUT      waits (bounded) until the 1-minute load average is at most LIMIT
-#   bench::machine_lines, bench::jvm_opts_text, bench::command_line SCRIPT VAR...  for the reports
-# BENCH_JAVA, BENCH_JVM_OPTS (word-split) and BENCH_AOT=0 replace the webhook's JVM, its options and its AOT cache.
+# What the bench/ scripts share beyond scripts/lib.sh (sourced, not run; bench::): a snapshot of the packaged
+# application to run the webhook from, readings from /proc, the quiet-machine wait, the lines every report starts
+# with. BENCH_JAVA, BENCH_JVM_OPTS (word-split) and BENCH_AOT=0 replace the webhook's JVM, options and AOT cache.
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
@@ -48,7 +38,9 @@ bench::snapshot_app() { # bench::snapshot_app DIR
   app_build="target/quarkus-app built $(date -u -d "@$mtime" '+%Y-%m-%d %H:%M:%S UTC'), checkout at $head$dirty"
 }
 
-bench::workdir() { # bench::workdir NAME
+# bench::workdir NAME: $work, a temporary directory removed at exit (the webhook stopped by its PID), holding a
+# snapshot of target/quarkus-app and a certificate pair.
+bench::workdir() {
   work=$(mktemp -d "${TMPDIR:-/tmp}/sourceip-guard-$1.XXXXXX")
   sig_webhook_pid=""
   trap 'sig::stop_pid "$sig_webhook_pid" webhook; rm -rf "$work"' EXIT
@@ -57,14 +49,14 @@ bench::workdir() { # bench::workdir NAME
   sig::make_certs "$work/certs" 2>/dev/null
 }
 
-bench::start_webhook() { # bench::start_webhook PORT LOG [ARG...]
+bench::start_webhook() { # bench::start_webhook PORT LOG [ARG...]: cluster access off, $work's pair; waits until ready
   local port=$1 logfile=$2
   shift 2
   sig::start_webhook "$port" "$work/certs" "$logfile" -Dsourceip-guard.cluster.enabled=false "$@"
   sig::wait_ready webhook "$sig_webhook_pid" "$logfile" "https://127.0.0.1:$port/q/health/ready" "$work/certs/ca.crt"
 }
 
-bench::wrk() {
+bench::wrk() { # bench::wrk BODY CONNECTIONS SECONDS URL [THREADS]: wrk POSTing bench/bodies/BODY.json
   BENCH_BODY=$sig_root/bench/bodies/$1.json wrk -t"${5:-1}" -c"$2" -d"$3s" --latency -s "$sig_root/bench/wrk.lua" "$4"
 }
 

@@ -12,8 +12,7 @@ source "$root/e2e/lib.sh"
 
 # On any exit the load stops too (failover-load.py ends when load.stop exists), then the stack.
 trap 'touch "$dir/load.stop" 2>/dev/null || true; "$root/e2e/stack.sh" down "$dir" >/dev/null 2>&1 || true' EXIT
-# Self-managed TLS, as k8s/base runs it: each replica reads the Secret sourceip-guard-tls (stack.sh up stores the
-# stack's CA and certificate there), writes the pair to its own files, and checks the Secret every second.
+# Self-managed TLS, as k8s/base runs it, the Secret checked every second.
 export E2E_WEBHOOK_OPTS="-Dsourceip-guard.tls.self-managed=true -Dsourceip-guard.tls.check-interval=1s ${E2E_WEBHOOK_OPTS:-}"
 "$root/e2e/stack.sh" up "$dir"
 export KUBECONFIG=$dir/kubeconfig
@@ -22,9 +21,8 @@ mv "$dir/webhook.pid" "$dir/webhook-a.pid"
 mv "$dir/webhook.port" "$dir/webhook-a.port"
 mv "$dir/webhook.log" "$dir/webhook-a.log"
 
-# The load balancer: TCP passthrough (the API server checks the webhooks' certificate itself), health from each
-# replica's HTTPS readiness every second, out after 2 failures, back after 1 success; a connection refused by a
-# dead replica is retried on the other (redispatch).
+# TCP passthrough (the API server checks the certificate), health from each replica's readiness every second, out
+# after 2 failures, back after 1 success; a connection a dead replica refuses is retried on the other.
 sig::free_port lb_port
 cat >"$dir/haproxy.cfg" <<CFG
 global
@@ -114,10 +112,8 @@ load=$!
 phase steady
 sleep 5 # load duration of the phase, not a wait for anything
 
-# Both replicas renew at the same moment: the Secret gets the due certificate, each replica sees it due at its next
-# check and writes a renewal against the same resourceVersion; hold-webhook.py releases both writes together.
-# Exactly one may win (one write of the Secret; the other gets 409 and reads the winner's back), and both replicas
-# must then serve the winner's certificate, which the caBundle of every webhook in both configurations verifies.
+# Both replicas see the due certificate and write a renewal against the same resourceVersion, released together by
+# hold-webhook.py: one write wins, the other gets 409 and reads it back; both then serve the winner's certificate.
 served() { openssl s_client -connect "127.0.0.1:$(<"$dir/$1.port")" </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }
 secret_cert() { kubectl get secret sourceip-guard-tls -n sourceip-guard -o jsonpath='{.data.tls\.crt}' | base64 -d; }
 new_log_lines() { cat <(tail -n +"$((${logged[a]} + 1))" "$dir/webhook-a.log") <(tail -n +"$((${logged[b]} + 1))" "$dir/webhook-b.log"); }

@@ -33,9 +33,7 @@ print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for 
       ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"))))' | kubectl apply -f - >/dev/null
 
   sig::make_certs "$dir/webhook-certs" 2>/dev/null
-  # The Secret a self-managed webhook (sourceip-guard.tls.self-managed) reads, holding the stack's CA and
-  # certificate as an operator who brings their own CA stores them: replicas started self-managed serve a
-  # certificate of the same CA as the others.
+  # The Secret a self-managed webhook reads, as an operator who brings their own CA stores it (e2e/README.md).
   kubectl create secret generic sourceip-guard-tls -n sourceip-guard --type=kubernetes.io/tls \
     --from-file="$dir/webhook-certs/" >/dev/null
   local port
@@ -44,11 +42,9 @@ print("\n---\n".join(d for d in docs if any("kind: " + k + "\n" in d + "\n" for 
   install self-signed
 }
 
-# start_webhook NAME PORT: a webhook process on 127.0.0.1:PORT with the stack's certificates, as the webhook's
-# ServiceAccount user; NAME.pid, NAME.port and NAME.log in DIR; returns once it is ready. NAME is also its
-# identity for the Leases (HOSTNAME, as in a Pod), made unique per start so that a restart is a new holder.
-# Each process has its own copy of the serving pair (NAME-tls/), as each Pod has its own emptyDir: a self-managed
-# one writes what the Secret holds there, and serves nothing another process wrote.
+# start_webhook NAME PORT: a webhook process on 127.0.0.1:PORT as the ServiceAccount's user, with its own copy of the
+# serving pair (NAME-tls/, as a Pod's emptyDir); NAME.pid, .port, .log in DIR; returns once it is ready. NAME, made
+# unique per start, is its identity for the Leases (HOSTNAME, as in a Pod): a restart is a new holder.
 start_webhook() {
   local name=$1 port=$2 tls=$dir/$1-tls
   mkdir -p "$tls"
@@ -65,11 +61,8 @@ start_webhook() {
   sig::log "$name ready: $(grep -o 'started in [0-9.]*s' "$dir/$name.log" | tail -1 || true)"
 }
 
-# The install a cluster gets (k8s/overlays/OVERLAY), applied for real: Deployment, Service, RBAC, CRDs, webhook
-# configurations, admission policies. The Deployment never runs (no kubelet), so every webhook's clientConfig is
-# pointed at the local process instead of the Service, with its CA, as render.sh does for the local overlay.
-# Whatever the previous install registered is removed first: webhook configurations (the next install may have
-# fewer webhooks) and admission policies (where the API server serves them).
+# install OVERLAY [PORT]: k8s/overlays/OVERLAY applied for real, its webhooks pointed at the local process (the
+# Deployment never runs: no kubelet); what the previous install registered is removed first (e2e/README.md).
 install() {
   local overlay=$1 port=${2:-$(<"$dir/webhook.port")} ca
   ca=$(base64 -w0 <"$dir/webhook-certs/ca.crt")

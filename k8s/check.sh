@@ -15,8 +15,6 @@ failures=0
 fail() { printf 'FAIL %s\n' "$*" >&2; failures=$((failures + 1)); }
 ok() { printf 'ok   %s\n' "$*"; }
 
-# --- 1. render ------------------------------------------------------------------
-
 for o in "${overlays[@]}"; do
   if "$kubectl" kustomize "$here/overlays/$o" >"$out/$o.yaml" 2>"$out/$o.err"; then
     ok "render overlays/$o ($(grep -c '^kind:' "$out/$o.yaml") objects)"
@@ -29,8 +27,6 @@ if ((failures)); then
   printf '%d overlay(s) do not render\n' "$failures" >&2
   exit 1
 fi
-
-# --- 2. what the manifests promise ----------------------------------------------
 
 # expect OVERLAY COUNT PATTERN DESCRIPTION: PATTERN (grep basic regex) matches COUNT lines of the overlay.
 # Quiet when it holds (VERBOSE=1 lists every check).
@@ -152,8 +148,6 @@ for o in self-signed cert-manager legacy local; do
 done
 
 ((failures > failures_before_checks)) || ok "$checks manifest checks"
-
-# --- 3. server dry-run ------------------------------------------------------------
 
 # Drops the YAML documents of one kind from a kubectl kustomize output.
 without_kind() { # without_kind KIND FILE
