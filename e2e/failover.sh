@@ -21,32 +21,10 @@ mv "$dir/webhook.pid" "$dir/webhook-a.pid"
 mv "$dir/webhook.port" "$dir/webhook-a.port"
 mv "$dir/webhook.log" "$dir/webhook-a.log"
 
-# TCP passthrough (the API server checks the certificate), health from each replica's readiness every second, out
-# after 2 failures, back after 1 success; a connection a dead replica refuses is retried on the other.
 sig::free_port lb_port
-cat >"$dir/haproxy.cfg" <<CFG
-global
-  stats socket $dir/haproxy.sock mode 600 level admin
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-  timeout check 1s
-  retries 3
-  option redispatch
-frontend webhooks
-  bind 127.0.0.1:$lb_port
-  default_backend replicas
-backend replicas
-  balance roundrobin
-  option httpchk GET /q/health/ready
-  http-check expect status 200
-  default-server check check-ssl verify none inter 1s fall 2 rise 1
-  server webhook-a 127.0.0.1:$(<"$dir/webhook-a.port")
-  server webhook-b 127.0.0.1:$(<"$dir/webhook-b.port")
-CFG
-sig::launch "$dir" haproxy haproxy -db -f "$dir/haproxy.cfg"
+cp "$root/e2e/failover-haproxy.cfg" "$dir/haproxy.cfg" # in DIR: its command line names DIR, so cluster.sh stop stops it
+FAILOVER_DIR=$dir LB_PORT=$lb_port PORT_A=$(<"$dir/webhook-a.port") PORT_B=$(<"$dir/webhook-b.port") \
+  sig::launch "$dir" haproxy haproxy -db -f "$dir/haproxy.cfg"
 "$root/e2e/stack.sh" register "$dir" "$lb_port"
 
 # server_state NAME: UP or DOWN (or MAINT...) as haproxy sees it
@@ -83,21 +61,9 @@ sig::free_port hold_port
 rm -f "$dir/hold.out"
 sig::launch "$dir" hold python3 "$root/e2e/hold-webhook.py" "$dir/webhook-certs/tls.crt" "$dir/webhook-certs/tls.key" \
   "$hold_port" system:serviceaccount:sourceip-guard:sourceip-guard 2 "$dir/hold.out"
-kubectl apply -f - >/dev/null <<YAML
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingWebhookConfiguration
-metadata: {name: e2e-hold-certificate-secret}
-webhooks:
-- name: hold.e2e.sourceip-guard.io
-  admissionReviewVersions: [v1]
-  sideEffects: None
-  timeoutSeconds: 30
-  failurePolicy: Ignore
-  clientConfig: {url: "https://127.0.0.1:$hold_port/", caBundle: "$(base64 -w0 <"$dir/webhook-certs/ca.crt")"}
-  rules: [{apiGroups: [""], apiVersions: [v1], operations: [UPDATE], resources: [secrets], scope: Namespaced}]
-  namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: sourceip-guard}}
-  matchConditions: [{name: certificate-secret, expression: "object.metadata.name == 'sourceip-guard-tls'"}]
-YAML
+kubectl create --dry-run=client -o json -f "$root/e2e/hold-webhook.yaml" |
+  python3 "$root/e2e/point-webhooks.py" "https://127.0.0.1:$hold_port" "$(base64 -w0 <"$dir/webhook-certs/ca.crt")" |
+  kubectl apply -f - >/dev/null
 # The API server calls it once it has read the configuration; an admin's write (passed at once) shows when.
 hold_active() {
   kubectl annotate secret sourceip-guard-tls -n sourceip-guard e2e.sourceip-guard.io/touched="$RANDOM" --overwrite >/dev/null

@@ -21,8 +21,7 @@ http:
   addr: 127.0.0.1:0
   secret: $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 YAML
-  docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 &
-  echo $! >"$dir/registry.pid"
+  sig::launch "$dir" registry docker-registry serve "$dir/registry.yml"
   registry_up() { # sets port from the registry's log once it answers there
     port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/registry.log" | head -1)
     [ -n "$port" ] && curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/"
@@ -32,8 +31,4 @@ YAML
   sig::log "registry $registry (pid $(<"$dir/registry.pid"))"
 }
 
-registry::stop() {
-  [ -f "$1/registry.pid" ] || return 0
-  sig::stop_pid "$(<"$1/registry.pid")" registry
-  rm -f "$1/registry.pid"
-}
+registry::stop() { sig::stop_pidfile "$1" registry; }
