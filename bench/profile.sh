@@ -56,11 +56,11 @@ categories() {
     END { flush(); for (c in n) printf "%d %.1f %s\n", n[c], n[c] * 100 / total, c }' | sort -rn
 }
 
-# top_frames FILE.jfr N: the N innermost frames seen most often (self time)
+# top_frames FILE.jfr N: the N innermost frames seen most often (self time), as a markdown list
 top_frames() {
   jfr print --events jdk.ExecutionSample --stack-depth 1 "$1" \
     | awk '/stackTrace = \[/ { getline; sub(/^[ \t]+/, ""); sub(/[ \t]*line:.*/, ""); print }' \
-    | sort | uniq -c | sort -rn | head -n "$2" | awk '{ c = $1; $1 = ""; sub(/^ /, ""); printf "%d %s\n", c, $0 }'
+    | sort | uniq -c | sort -rn | head -n "$2" | awk '{ n = $1; $1 = ""; sub(/^ /, ""); printf "- %d × `%s`\n", n, $0 }'
 }
 
 to_bytes() { awk '{ v = $1; u = $2; m = (u == "kB") ? 1e3 : (u == "MB") ? 1e6 : (u == "GB") ? 1e9 : 1; s += v * m } END { printf "%.0f\n", s }'; }
@@ -106,7 +106,7 @@ for c in "${cases[@]}"; do
     "$(awk -v a="$alloc" -v n="$requests" 'BEGIN { print a / n / 1024 }')" "$gcs" "$gc_ms" \
     "$(awk -v g="$gc_ms" -v n="$requests" 'BEGIN { print g * 1000 / n }')")")
   detail+=$(printf '\n#### `%s` (POST %s)\n\n%s\n\nInnermost frames seen most often:\n\n%s\n' "$name" "$endpoint" \
-    "$(category_table "$jfr_file")" "$(top_frames "$jfr_file" 8 | awk '{ n = $1; $1 = ""; sub(/^ /, ""); printf "- %d × `%s`\n", n, $0 }')")
+    "$(category_table "$jfr_file")" "$(top_frames "$jfr_file" 8)")
   detail+=$'\n'
   [[ ${BENCH_KEEP_JFR:-0} == 1 ]] && cp "$jfr_file" "$out_dir/profile-$stamp-$name.jfr"
   sig::log "$name: $rps req/s, $user_us µs user + $sys_us µs kernel CPU per request"
@@ -149,7 +149,7 @@ report=$out_dir/profile-$stamp.md
   printf '\n### Startup (with the recording on: %s ms to ready, %s ms of CPU)\n\n' "$startup_ms" "$startup_cpu_ms"
   category_table "$work/startup.jfr"
   printf '\nInnermost frames seen most often:\n\n'
-  top_frames "$work/startup.jfr" 10 | awk '{ n = $1; $1 = ""; sub(/^ /, ""); printf "- %d × `%s`\n", n, $0 }'
+  top_frames "$work/startup.jfr" 10
   printf '\nCPU samples during startup by thread:\n\n'
   jfr print --events jdk.ExecutionSample "$work/startup.jfr" | sed -n 's/.*sampledThread = "\([^"]*\)".*/\1/p' \
     | sed 's/-[0-9]*$//; s/ [0-9]*$//' | sort | uniq -c | sort -rn | head -n 6 | awk '{ n = $1; $1 = ""; sub(/^ /, ""); printf "- %s: %d\n", $0, n }'
