@@ -12,13 +12,11 @@ root=$sig_root
 source "$root/e2e/lib.sh" # eventually, lb_service, clear_admission
 PATH=$("$root/scripts/kube-build.sh"):$PATH
 
-smoke=${BENCH_SMOKE:-0}
-pick() { if [[ $smoke == 1 ]]; then echo "$2"; else echo "$1"; fi; }
-rate=${BENCH_API_RATE:-$(pick 50 20)}
-warmup=${BENCH_API_WARMUP:-$(pick 15 2)}
-seconds=${BENCH_API_SECONDS:-$(pick 30 4)}
-clients=${BENCH_API_CLIENTS:-$(pick 16 4)}
-saturation=${BENCH_API_SATURATION:-$(pick 15 3)}
+rate=${BENCH_API_RATE:-$(bench::pick 50 20)}
+warmup=${BENCH_API_WARMUP:-$(bench::pick 15 2)}
+seconds=${BENCH_API_SECONDS:-$(bench::pick 30 4)}
+clients=${BENCH_API_CLIENTS:-$(bench::pick 16 4)}
+saturation=${BENCH_API_SATURATION:-$(bench::pick 15 3)}
 for v in rate warmup seconds clients saturation; do
   [[ ${!v} =~ ^[0-9]+([.][0-9]+)?$ && ${!v} != 0 ]] || sig::die "BENCH_API_${v^^}=${!v}: expected a positive number"
 done

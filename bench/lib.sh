@@ -9,6 +9,7 @@ sig_java=${BENCH_JAVA:-}
 [[ -z ${BENCH_JVM_OPTS:-} ]] || read -r -a sig_jvm_opts <<<"$BENCH_JVM_OPTS"
 
 bench::now_ns() { date +%s%N; }
+bench::pick() { if [[ ${BENCH_SMOKE:-0} == 1 ]]; then echo "$2"; else echo "$1"; fi; } # bench::pick DEFAULT SMOKE
 
 # The jar is built by `make build`; the benchmarks never build it. Another build may be writing it right now, so
 # wait (with a deadline) until it exists and nothing in target/quarkus-app changed for 5 s, then run from a copy in

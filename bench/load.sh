@@ -23,13 +23,12 @@ env_vars=(BENCH_SMOKE BENCH_SECONDS BENCH_ROUNDS BENCH_WARMUP BENCH_CONCURRENCY 
 command_run=$(bench::command_line bench/load.sh "${env_vars[@]}")
 
 smoke=${BENCH_SMOKE:-0}
-if [[ $smoke == 1 ]]; then
-  seconds=${BENCH_SECONDS:-1} rounds=${BENCH_ROUNDS:-1} warmup=${BENCH_WARMUP:-1}
-  peer_mode=${BENCH_PEER:-cached} quiet_timeout=${BENCH_QUIET_TIMEOUT:-0} retries=${BENCH_RETRIES:-0}
-else
-  seconds=${BENCH_SECONDS:-10} rounds=${BENCH_ROUNDS:-3} warmup=${BENCH_WARMUP:-30}
-  peer_mode=${BENCH_PEER:-build} quiet_timeout=${BENCH_QUIET_TIMEOUT:-900} retries=${BENCH_RETRIES:-2}
-fi
+seconds=${BENCH_SECONDS:-$(bench::pick 10 1)}
+rounds=${BENCH_ROUNDS:-$(bench::pick 3 1)}
+warmup=${BENCH_WARMUP:-$(bench::pick 30 1)}
+peer_mode=${BENCH_PEER:-$(bench::pick build cached)}
+quiet_timeout=${BENCH_QUIET_TIMEOUT:-$(bench::pick 900 0)}
+retries=${BENCH_RETRIES:-$(bench::pick 2 0)}
 read -r -a concurrency <<<"${BENCH_CONCURRENCY:-1 16 64}"
 rate=${BENCH_RATE:-2000}
 rate_clients=${BENCH_RATE_CLIENTS:-16}

@@ -9,11 +9,8 @@ source "$here/lib.sh"
 
 sig::usage_if_asked "$@"
 command_run=$(bench::command_line bench/startup.sh BENCH_SMOKE BENCH_STARTUP_RUNS BENCH_QUIET_LOAD BENCH_QUIET_TIMEOUT BENCH_OUT BENCH_JVM_OPTS)
-if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
-  runs=${BENCH_STARTUP_RUNS:-2} quiet_timeout=${BENCH_QUIET_TIMEOUT:-0}
-else
-  runs=${BENCH_STARTUP_RUNS:-5} quiet_timeout=${BENCH_QUIET_TIMEOUT:-300}
-fi
+runs=${BENCH_STARTUP_RUNS:-$(bench::pick 5 2)}
+quiet_timeout=${BENCH_QUIET_TIMEOUT:-$(bench::pick 300 0)}
 quiet_load=${BENCH_QUIET_LOAD:-0.5}
 out_dir=${BENCH_OUT:-$here/out}
 hz=$(getconf CLK_TCK)
