@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # A throwaway registry (Debian's docker-registry) on 127.0.0.1, sourced by image/build.sh and
 # scripts/release-check.sh: registry::start DIR (sets registry=127.0.0.1:PORT), registry::stop DIR.
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 registry::start() {
