@@ -78,10 +78,14 @@ public class AdmissionRoutes {
     }
 
     void install(@Observes Router router) {
+        // Right after BodyLimitFilter: the REST layer's and Quarkus' common handlers (a second Content-Length
+        // check, request attributes for JAX-RS) have nothing to do for a review and cost every request.
         // Mutating rules: Services and ingress controller workloads.
-        router.post("/mutate").handler(ctx -> receive(ctx, "mutate", Rule.Phase.MUTATING));
+        router.post("/mutate").order(Integer.MIN_VALUE + 1).handler(ctx -> receive(ctx, "mutate", Rule.Phase.MUTATING));
         // Validating rules: ip-masq-agent configs.
-        router.post("/validate").handler(ctx -> receive(ctx, "validate", Rule.Phase.VALIDATING));
+        router.post("/validate")
+                .order(Integer.MIN_VALUE + 2)
+                .handler(ctx -> receive(ctx, "validate", Rule.Phase.VALIDATING));
     }
 
     private void receive(RoutingContext ctx, String endpoint, Rule.Phase phase) {

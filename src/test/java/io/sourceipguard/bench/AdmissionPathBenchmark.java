@@ -39,7 +39,12 @@ public class AdmissionPathBenchmark {
         "traefik-service.yaml",
         "ingress-nginx-controller-deployment.yaml",
         "aks-azure-ip-masq-agent-config.yaml",
-        "web-deployment.yaml"
+        "web-deployment.yaml",
+        "body:masq-denied",
+        "body:masq-allowed",
+        "body:service-mutate",
+        "body:ingress-mutate",
+        "body:web-unhandled"
     })
     public String fixture;
 
@@ -57,7 +62,11 @@ public class AdmissionPathBenchmark {
         decoder = new AdmissionRequestDecoder(json);
         responses = new AdmissionResponses(json);
         engine = TestPolicies.engine(Map.of());
-        body = json.writeValueAsBytes(Reviews.create(Fixtures.manifest(fixture)));
+        // "body:NAME": the load benchmark's own AdmissionReview, bench/bodies/NAME.json, byte for byte
+        body = fixture.startsWith("body:")
+                ? java.nio.file.Files.readAllBytes(
+                        java.nio.file.Path.of("bench/bodies", fixture.substring(5) + ".json"))
+                : json.writeValueAsBytes(Reviews.create(Fixtures.manifest(fixture)));
         decoded = decoder.decode(body);
         phase = fixture.contains("masq") ? Rule.Phase.VALIDATING : Rule.Phase.MUTATING;
         decision = engine.evaluate(decoded.subject(), ClusterView.UNAVAILABLE, phase);

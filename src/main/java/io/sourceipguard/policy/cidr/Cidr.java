@@ -18,11 +18,25 @@ public record Cidr(boolean ipv6, long hi, long lo, int prefix) {
     /** Canonical text, as a person writes it: {@code 10.0.0.0/8}, {@code fd00::/8}. */
     @Override
     public String toString() {
+        return appendTo(new StringBuilder(ipv6 ? 43 : 18)).toString();
+    }
+
+    /** Appends the canonical text to {@code out}: lists of blocks are written without a string per block. */
+    public StringBuilder appendTo(StringBuilder out) {
         if (!ipv6) {
-            return (lo >>> 24) + "." + ((lo >>> 16) & 0xff) + "." + ((lo >>> 8) & 0xff) + "." + (lo & 0xff) + "/"
-                    + prefix;
+            return out.append(lo >>> 24)
+                    .append('.')
+                    .append((lo >>> 16) & 0xff)
+                    .append('.')
+                    .append((lo >>> 8) & 0xff)
+                    .append('.')
+                    .append(lo & 0xff)
+                    .append('/')
+                    .append(prefix);
         }
         byte[] bytes = ByteBuffer.allocate(16).putLong(hi).putLong(lo).array();
-        return new IPv6Address(bytes).toCompressedString() + "/" + prefix;
+        return out.append(new IPv6Address(bytes).toCompressedString())
+                .append('/')
+                .append(prefix);
     }
 }

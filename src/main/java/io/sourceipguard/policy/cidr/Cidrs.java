@@ -179,10 +179,9 @@ public final class Cidrs {
      * minimal sorted list of CIDR blocks (IPv4 first). Empty means fully covered.
      */
     public static List<Cidr> uncovered(Collection<Cidr> protectedBlocks, Collection<Cidr> cover) {
-        List<Range> covered = union(cover);
         List<Cidr> gaps = new ArrayList<>();
-        for (Range target : union(protectedBlocks)) {
-            sweep(target, covered, gaps);
+        for (Range hole : holes(union(protectedBlocks), union(cover))) {
+            split(hole.ipv6, hole.startHi, hole.startLo, hole.endHi, hole.endLo, gaps);
         }
         return gaps;
     }
@@ -194,8 +193,8 @@ public final class Cidrs {
      * what makes the list short (all of IPv4 but two /32s is 62 blocks, not millions).
      */
     public static List<Cidr> shortestCover(Collection<Cidr> must, Collection<Cidr> forbidden) {
-        List<Range> need = union(uncovered(must, forbidden));
         List<Range> avoid = union(forbidden);
+        List<Range> need = holes(union(must), avoid);
         List<Cidr> out = new ArrayList<>();
         for (boolean ipv6 : new boolean[] {false, true}) {
             if (need.stream().anyMatch(r -> r.ipv6 == ipv6)) {
@@ -246,8 +245,29 @@ public final class Cidrs {
         return intersects(Range.of(block), union(blocks));
     }
 
-    // One pass over the sorted union: each hole inside the target, split into prefix blocks.
-    private static void sweep(Range target, List<Range> covered, List<Cidr> gaps) {
+    /** The {@code candidates} that share an address with one of {@code blocks}, in their order. */
+    public static List<Cidr> overlapping(Collection<Cidr> candidates, Collection<Cidr> blocks) {
+        List<Range> ranges = union(blocks);
+        List<Cidr> out = new ArrayList<>(candidates.size());
+        for (Cidr candidate : candidates) {
+            if (intersects(Range.of(candidate), ranges)) {
+                out.add(candidate);
+            }
+        }
+        return out;
+    }
+
+    // The parts of the targets outside the covered ranges, both sorted unions: sorted and disjoint.
+    private static List<Range> holes(List<Range> targets, List<Range> covered) {
+        List<Range> holes = new ArrayList<>();
+        for (Range target : targets) {
+            sweep(target, covered, holes);
+        }
+        return holes;
+    }
+
+    // One pass over the sorted union: each hole inside the target.
+    private static void sweep(Range target, List<Range> covered, List<Range> holes) {
         long cursorHi = target.startHi;
         long cursorLo = target.startLo;
         for (Range range : covered) {
@@ -261,7 +281,7 @@ public final class Cidrs {
                 // the hole ends just before the range starts; start > cursor ≥ 0, so no borrow past zero
                 long endLo = range.startLo - 1;
                 long endHi = range.startLo == 0 ? range.startHi - 1 : range.startHi;
-                split(target.ipv6, cursorHi, cursorLo, endHi, endLo, gaps);
+                holes.add(new Range(target.ipv6, cursorHi, cursorLo, endHi, endLo));
             }
             if (U128.compare(range.endHi, range.endLo, target.endHi, target.endLo) >= 0) {
                 return;
@@ -270,7 +290,7 @@ public final class Cidrs {
             cursorLo = range.endLo + 1;
             cursorHi = cursorLo == 0 ? range.endHi + 1 : range.endHi;
         }
-        split(target.ipv6, cursorHi, cursorLo, target.endHi, target.endLo, gaps);
+        holes.add(new Range(target.ipv6, cursorHi, cursorLo, target.endHi, target.endLo));
     }
 
     // The fewest prefix blocks that exactly cover [start, end]: at each step the largest block

@@ -51,9 +51,12 @@ public final class MasqueradeConfigRule implements Rule {
                     + " kubernetes.azure.com/static-gateway-configuration) or pod subnet networking.";
 
     private final MasqSettings settings;
+    // What a routable network's configs must cover: the protected ranges less what must stay masqueraded.
+    private final List<Cidr> coverageTarget;
 
     public MasqueradeConfigRule(MasqSettings settings) {
         this.settings = settings;
+        this.coverageTarget = Cidrs.uncovered(settings.protectedCidrs(), settings.mustMasqueradeCidrs());
     }
 
     @Override
@@ -106,7 +109,7 @@ public final class MasqueradeConfigRule implements Rule {
                     siblingData.put(cm.name(), cm.data());
                     if (settings.isPlatformConfig(cm.name())) {
                         configsOf(cm.data(), k -> settings.isConfigKey(k))
-                                .forEach(c -> platformBlocks.addAll(blocks(c)));
+                                .forEach(c -> platformBlocks.addAll(c.blocks()));
                     }
                 }));
         // The agents the cluster runs (from their DaemonSets), else the known agents' own mounts.
@@ -288,9 +291,9 @@ public final class MasqueradeConfigRule implements Rule {
             this.subject = subject;
             this.files = files;
             this.fixKey = fixKey;
-            files.values().forEach(c -> own.addAll(blocks(c)));
+            files.values().forEach(c -> own.addAll(c.blocks()));
             union.addAll(own);
-            siblings.forEach(c -> union.addAll(blocks(c)));
+            siblings.forEach(c -> union.addAll(c.blocks()));
             // Azure's agent ORs the switches of every file; with none set, link-local is left alone.
             boolean linkLocal = false;
             for (MasqConfig c : files.values()) {
@@ -307,8 +310,9 @@ public final class MasqueradeConfigRule implements Rule {
         void mustMasquerade() {
             List<String> listed = new ArrayList<>();
             List<String> linkLocal = new ArrayList<>();
+            List<Cidr> unmasqueraded = Cidrs.overlapping(settings.mustMasqueradeCidrs(), own);
             for (Cidr destination : settings.mustMasqueradeCidrs()) {
-                if (Cidrs.overlaps(destination, own)) {
+                if (unmasqueraded.contains(destination)) {
                     listed.add(destination.toString());
                 } else if (!linkLocalMasqueraded && Cidrs.overlaps(destination, List.of(LINK_LOCAL))) {
                     linkLocal.add(destination.toString());
@@ -330,8 +334,7 @@ public final class MasqueradeConfigRule implements Rule {
 
         // Routable pod IPs: the protected set, less what must stay masqueraded, must be covered.
         void coverage() {
-            List<Cidr> target = Cidrs.uncovered(settings.protectedCidrs(), settings.mustMasqueradeCidrs());
-            List<Cidr> gaps = Cidrs.uncovered(target, union);
+            List<Cidr> gaps = Cidrs.uncovered(coverageTarget, union);
             if (!gaps.isEmpty()) {
                 required.addAll(gaps);
                 problems.add("masquerades pod traffic to " + text(gaps)
@@ -399,7 +402,7 @@ public final class MasqueradeConfigRule implements Rule {
                     .append(" The complete fix: set data key '")
                     .append(key)
                     .append("' to nonMasqueradeCIDRs: [")
-                    .append(text(list))
+                    .append(String.join(", ", fixed.nonMasqueradeCIDRs()))
                     .append(']');
             if (needLinkLocal) {
                 message.append(" and masqLinkLocal: true");
@@ -435,15 +438,12 @@ public final class MasqueradeConfigRule implements Rule {
             problems.add(where + "lists " + config.nonMasqueradeCIDRs().size() + " CIDRs, more than the limit of "
                     + limit + "; merge them into fewer, larger blocks");
         }
-        for (String entry : config.nonMasqueradeCIDRs()) {
-            try {
-                Cidr block = Cidrs.parse(entry);
-                if (block.ipv6() && !settings.ipv6Enabled()) {
-                    problems.add(where + "has the IPv6 CIDR " + entry
-                            + " but IPv6 is not enabled; remove it or enable IPv6 in sourceip-guard");
-                }
-            } catch (InvalidCidrException e) {
-                problems.add(where + e.getMessage());
+        for (MasqConfig.Entry entry : config.entries()) {
+            if (entry.block() == null) {
+                problems.add(where + entry.problem());
+            } else if (entry.block().ipv6() && !settings.ipv6Enabled()) {
+                problems.add(where + "has the IPv6 CIDR " + entry.text()
+                        + " but IPv6 is not enabled; remove it or enable IPv6 in sourceip-guard");
             }
         }
         files.put(key, config);
@@ -463,23 +463,15 @@ public final class MasqueradeConfigRule implements Rule {
         return configs;
     }
 
-    // The blocks of a config the agent would apply; entries it would refuse add nothing.
-    private static List<Cidr> blocks(MasqConfig config) {
-        List<Cidr> blocks = new ArrayList<>(config.nonMasqueradeCIDRs().size());
-        for (String text : config.nonMasqueradeCIDRs()) {
-            try {
-                blocks.add(Cidrs.parse(text));
-            } catch (InvalidCidrException ignored) {
-                // not coverage the agent would apply
-            }
-        }
-        return blocks;
-    }
-
     private static String text(List<Cidr> blocks) {
-        List<String> out = new ArrayList<>(blocks.size());
-        blocks.forEach(b -> out.add(b.toString()));
-        return String.join(", ", out);
+        StringBuilder out = new StringBuilder(blocks.size() * 16);
+        for (Cidr block : blocks) {
+            if (!out.isEmpty()) {
+                out.append(", ");
+            }
+            block.appendTo(out);
+        }
+        return out.toString();
     }
 
     private static Cidr cidr(String text) {

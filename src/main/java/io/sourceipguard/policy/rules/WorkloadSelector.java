@@ -23,6 +23,10 @@ public final class WorkloadSelector {
     private final List<String> keys;
     private final List<String> images;
     private final List<String> annotations;
+    // The same terms as arrays: matched against every workload write, so no iterator is allocated per match.
+    private final String[] keyArray;
+    private final String[] labelKeys;
+    private final String[] labelValues;
 
     private WorkloadSelector(
             String text, Map<String, String> labels, List<String> keys, List<String> images, List<String> annotations) {
@@ -31,6 +35,9 @@ public final class WorkloadSelector {
         this.keys = keys;
         this.images = images;
         this.annotations = annotations;
+        this.keyArray = keys.toArray(String[]::new);
+        this.labelKeys = labels.keySet().toArray(String[]::new);
+        this.labelValues = labels.values().toArray(String[]::new);
     }
 
     /** Parses the selector text; throws IllegalArgumentException with a message naming the bad term. */
@@ -133,13 +140,14 @@ public final class WorkloadSelector {
     }
 
     private boolean hasAll(JsonNode labelMap) {
-        for (String key : keys) {
+        for (String key : keyArray) {
             if (!labelMap.has(key)) {
                 return false;
             }
         }
-        for (Map.Entry<String, String> term : labels.entrySet()) {
-            if (!term.getValue().equals(labelMap.path(term.getKey()).asText(null))) {
+        for (int i = 0; i < labelKeys.length; i++) {
+            JsonNode value = labelMap.get(labelKeys[i]);
+            if (value == null || !labelValues[i].equals(value.asText(null))) {
                 return false;
             }
         }
