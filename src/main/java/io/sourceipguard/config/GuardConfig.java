@@ -274,14 +274,6 @@ public interface GuardConfig {
          */
         @WithDefault("60s")
         java.time.Duration denialLogInterval();
-
-        /**
-         * Threads that serve HTTPS (Vert.x event loops; wired into quarkus.vertx.event-loops-pool-size). A review
-         * is decided in microseconds on the loop, so one serves tens of thousands a second; more loops than that
-         * only wake more threads per request (docs/benchmarks.md). Raise it on nodes with many cores to spare.
-         */
-        @WithDefault("1")
-        int eventLoops();
     }
 
     interface Cluster {
