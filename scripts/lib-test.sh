@@ -62,11 +62,12 @@ check "sig::stop_pid stops a process that ignores SIGTERM" says "sending SIGKILL
 check "sig::stop_pid: it is gone" eval "! sig::alive $stubborn"
 
 mkdir -p "$work/launched"
-sig::launch "$work/launched" sleeper python3 -c 'import time; time.sleep(30)' "$work/launched/"
+sig::launch "$work/launched" sleeper python3 -c 'import time; print("up", flush=True); time.sleep(30)' "$work/launched/"
 launched=$(<"$work/launched/sleeper.pid")
 pids+=("$launched")
-check "sig::launch records the process's own pid, and it is ours" \
-  sig::wait_for sleeper "$launched" "$work/launched/sleeper.log" 5 sig::ours "$launched" "$work/launched"
+# Past its exec chain (env, setsid, python3) first: mid-exec a process's command line can read as empty.
+sig::wait_for sleeper "$launched" "$work/launched/sleeper.log" 10 grep -q up "$work/launched/sleeper.log"
+check "sig::launch records the process's own pid, and it is ours" sig::ours "$launched" "$work/launched"
 check "sig::ours: a process without DIR on its command line is not" eval "! sig::ours $$ '$work/launched'"
 sig::stop_pidfile "$work/launched" sleeper 2>/dev/null
 check "sig::stop_pidfile stops it and removes the pid file" eval "! sig::alive $launched && [[ ! -e $work/launched/sleeper.pid ]]"
