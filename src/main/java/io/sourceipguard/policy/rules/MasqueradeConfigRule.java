@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Rejects ip-masq-agent configs that hide pod IPs from the firewall where pod IPs could be seen
@@ -50,7 +51,11 @@ public final class MasqueradeConfigRule implements Rule {
                     + " AKS Static Egress Gateway (a StaticGatewayConfiguration and the pod annotation"
                     + " kubernetes.azure.com/static-gateway-configuration) or pod subnet networking.";
 
+    // Enough for every masq config of a cluster and a few versions of each; cleared, not evicted, when full.
+    private static final int REMEMBERED_VERDICTS = 64;
+
     private final MasqSettings settings;
+    private final Map<Inputs, Finding> verdicts = new ConcurrentHashMap<>();
     // What a routable network's configs must cover: the protected ranges less what must stay masqueraded.
     private final List<Cidr> coverageTarget;
 
@@ -101,30 +106,71 @@ public final class MasqueradeConfigRule implements Rule {
         Map<String, String> data = dataOf(subject.object());
         Optional<List<ConfigMapData>> siblingMaps = cluster.configMaps(subject.namespace());
         Map<String, Map<String, String>> siblingData = new LinkedHashMap<>();
-        List<Cidr> platformBlocks = new ArrayList<>();
         siblingMaps.ifPresent(all -> all.stream()
                 .filter(cm -> settings.isMasqConfig(subject.namespace(), cm.name())
                         && !cm.name().equals(subject.name()))
-                .forEach(cm -> {
-                    siblingData.put(cm.name(), cm.data());
-                    if (settings.isPlatformConfig(cm.name())) {
-                        configsOf(cm.data(), k -> settings.isConfigKey(k))
-                                .forEach(c -> platformBlocks.addAll(c.blocks()));
-                    }
-                }));
+                .forEach(cm -> siblingData.put(cm.name(), cm.data())));
         // The agents the cluster runs (from their DaemonSets), else the known agents' own mounts.
         List<MasqAgent> running = cluster.masqAgents().orElse(List.of()).stream()
                 .filter(a -> settings.names().stream().anyMatch(a::mounts))
                 .toList();
-        List<MasqAgent> agents = running.isEmpty() ? MasqAgent.KNOWN : running;
+        ClusterRanges ranges = network.kind == PodNetwork.OVERLAY ? clusterRanges(cluster, siblingData) : null;
+        Inputs inputs = new Inputs(
+                subject.operation(),
+                subject.name(),
+                subject.displayName(),
+                data,
+                keyOrder(data, siblingData),
+                siblingMaps.isPresent(),
+                siblingData,
+                running.isEmpty() ? MasqAgent.KNOWN : running,
+                network,
+                ranges);
+        if (verdicts.size() >= REMEMBERED_VERDICTS) {
+            verdicts.clear();
+        }
+        return verdicts.computeIfAbsent(inputs, this::judge);
+    }
+
+    /**
+     * Everything a judgement reads besides the settings: equal inputs, equal finding. A denial's
+     * complete fix costs far more than the request (the shortest cover of up to hundreds of
+     * blocks), and the same config is written again and again (apply loops, GitOps reconciling
+     * a refused file, a platform's periodic reconcile), so the findings of the last few are kept.
+     */
+    private record Inputs(
+            Operation operation,
+            String name,
+            String displayName,
+            Map<String, String> data,
+            List<String> keyOrder,
+            boolean siblingsKnown,
+            Map<String, Map<String, String>> siblingData,
+            List<MasqAgent> agents,
+            Network network,
+            ClusterRanges ranges) {}
+
+    // Maps compare without their order, but the order of keys decides which key a fix goes to.
+    private static List<String> keyOrder(Map<String, String> data, Map<String, Map<String, String>> siblingData) {
+        List<String> order = new ArrayList<>(data.keySet());
+        siblingData.forEach((name, sibling) -> {
+            order.add(name);
+            order.addAll(sibling.keySet());
+        });
+        return order;
+    }
+
+    private Finding judge(Inputs in) {
+        Map<String, String> data = in.data;
+        Network network = in.network;
         List<MasqAgent> readers =
-                agents.stream().filter(a -> a.mounts(subject.name())).toList();
+                in.agents.stream().filter(a -> a.mounts(in.name)).toList();
         List<Reading> readings = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         if (readers.isEmpty()) {
             // A name no known agent mounts (configured by hand): every config-looking key of every name counts.
             List<MasqConfig> siblings = new ArrayList<>();
-            siblingData.values().forEach(d -> siblings.addAll(configsOf(d, settings::isConfigKey)));
+            in.siblingData.values().forEach(d -> siblings.addAll(configsOf(d, settings::isConfigKey)));
             List<String> keys =
                     data.keySet().stream().filter(settings::isConfigKey).toList();
             readings.add(
@@ -132,12 +178,12 @@ public final class MasqueradeConfigRule implements Rule {
         } else {
             for (MasqAgent agent : readers) {
                 List<String> keys = data.keySet().stream()
-                        .filter(k -> reads(agent, subject.name(), k))
+                        .filter(k -> reads(agent, in.name, k))
                         .toList();
                 List<MasqConfig> siblings = new ArrayList<>();
-                siblingData.forEach((name, d) -> siblings.addAll(configsOf(d, k -> reads(agent, name, k))));
+                in.siblingData.forEach((name, d) -> siblings.addAll(configsOf(d, k -> reads(agent, name, k))));
                 String fixKey = agent.mounts().stream()
-                        .filter(m -> m.configMap().equals(subject.name()) && m.key() != null && agent.reads(m.path()))
+                        .filter(m -> m.configMap().equals(in.name) && m.key() != null && agent.reads(m.path()))
                         .map(MasqAgent.Mount::key)
                         .findFirst()
                         .orElse("ip-masq-agent");
@@ -146,7 +192,7 @@ public final class MasqueradeConfigRule implements Rule {
             List<String> read = readings.stream().flatMap(r -> r.keys.stream()).toList();
             for (String key : data.keySet()) {
                 if (!read.contains(key) && settings.isConfigKey(key)) {
-                    notes.add("data key '" + key + "' is read by no agent that mounts " + subject.name() + " ("
+                    notes.add("data key '" + key + "' is read by no agent that mounts " + in.name + " ("
                             + String.join(
                                     ", ", readers.stream().map(MasqAgent::name).toList())
                             + "): it masquerades nothing and gives no coverage");
@@ -163,18 +209,17 @@ public final class MasqueradeConfigRule implements Rule {
             List<String> shown = problems.subList(0, Math.min(SHOWN_PROBLEMS, problems.size()));
             String more = problems.size() > SHOWN_PROBLEMS ? " (+" + (problems.size() - SHOWN_PROBLEMS) + " more)" : "";
             return Finding.deny(
-                    ID,
-                    subject.displayName() + " would stop the ip-masq-agent: " + String.join("; ", shown) + more + ".");
+                    ID, in.displayName + " would stop the ip-masq-agent: " + String.join("; ", shown) + more + ".");
         }
         Finding finding = null;
         for (Reading reading : readings) {
             Map<String, MasqConfig> own = new LinkedHashMap<>();
             reading.keys.forEach(k -> own.put(k, files.get(k)));
-            Judgement judgement = new Judgement(subject, own, reading.siblings, reading.fixKey);
+            Judgement judgement = new Judgement(in.displayName, own, reading.siblings, reading.fixKey);
             judgement.mustMasquerade();
             switch (network.kind) {
                 case ROUTABLE -> judgement.coverage();
-                case OVERLAY -> judgement.egress(network, clusterRanges(cluster, platformBlocks));
+                case OVERLAY -> judgement.egress(network, in.ranges);
                 case POD_SUBNET ->
                     judgement.notes.add("pod subnet network (" + network.basis + "): the pod IP is the"
                             + " source whatever the agent does, so coverage is not demanded");
@@ -197,9 +242,8 @@ public final class MasqueradeConfigRule implements Rule {
         if (network.note != null) {
             finding = finding.withNote(network.note);
         }
-        if (siblingMaps.isEmpty()) {
-            finding = finding.withNote(
-                    "sibling ip-masq-agent configs could not be read; judged " + subject.name() + " alone");
+        if (!in.siblingsKnown) {
+            finding = finding.withNote("sibling ip-masq-agent configs could not be read; judged " + in.name + " alone");
         }
         for (String note : notes) {
             finding = finding.withNote(note);
@@ -253,10 +297,16 @@ public final class MasqueradeConfigRule implements Rule {
      */
     private record ClusterRanges(List<Cidr> known, boolean exact) {}
 
-    private ClusterRanges clusterRanges(ClusterView cluster, List<Cidr> platformBlocks) {
+    private ClusterRanges clusterRanges(ClusterView cluster, Map<String, Map<String, String>> siblingData) {
         if (!settings.clusterCidrs().isEmpty()) {
             return new ClusterRanges(settings.clusterCidrs(), true);
         }
+        List<Cidr> platformBlocks = new ArrayList<>();
+        siblingData.forEach((name, data) -> {
+            if (settings.isPlatformConfig(name)) {
+                configsOf(data, settings::isConfigKey).forEach(c -> platformBlocks.addAll(c.blocks()));
+            }
+        });
         if (!platformBlocks.isEmpty()) {
             return new ClusterRanges(platformBlocks, true);
         }
@@ -274,7 +324,7 @@ public final class MasqueradeConfigRule implements Rule {
 
     /** One evaluation's problems, notes and the complete fix, built up check by check. */
     private final class Judgement {
-        final AdmissionSubject subject;
+        final String displayName;
         final Map<String, MasqConfig> files;
         final String fixKey;
         final List<Cidr> own = new ArrayList<>();
@@ -287,8 +337,8 @@ public final class MasqueradeConfigRule implements Rule {
         boolean needLinkLocal;
         String why = "";
 
-        Judgement(AdmissionSubject subject, Map<String, MasqConfig> files, List<MasqConfig> siblings, String fixKey) {
-            this.subject = subject;
+        Judgement(String displayName, Map<String, MasqConfig> files, List<MasqConfig> siblings, String fixKey) {
+            this.displayName = displayName;
             this.files = files;
             this.fixKey = fixKey;
             files.values().forEach(c -> own.addAll(c.blocks()));
@@ -394,7 +444,7 @@ public final class MasqueradeConfigRule implements Rule {
                             other.getValue().with(List.of(), other.getValue().masqLinkLocal())));
                 }
             }
-            StringBuilder message = new StringBuilder(subject.displayName())
+            StringBuilder message = new StringBuilder(displayName)
                     .append(' ')
                     .append(String.join("; it ", problems))
                     .append('.')
