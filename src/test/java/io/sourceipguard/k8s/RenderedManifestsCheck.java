@@ -75,14 +75,23 @@ class RenderedManifestsCheck {
             expect(
                     o,
                     6,
-                    failurePolicy(docs, "MutatingWebhookConfiguration", "Ignore")
-                            + failurePolicy(docs, "ValidatingWebhookConfiguration", "Ignore"),
+                    webhooks(docs, w -> w.path("failurePolicy").asText().equals("Ignore")),
                     "failurePolicy Ignore on the five mutating webhooks and the allow-list warnings");
-            expect(o, 5, failurePolicy(docs, "MutatingWebhookConfiguration", "Ignore"), "... all five mutating");
+            expect(
+                    o,
+                    5,
+                    webhooks(
+                            docs,
+                            "MutatingWebhookConfiguration",
+                            w -> w.path("failurePolicy").asText().equals("Ignore")),
+                    "... all five mutating");
             expect(
                     o,
                     webhooks - 6,
-                    failurePolicy(docs, "ValidatingWebhookConfiguration", "Fail"),
+                    webhooks(
+                            docs,
+                            "ValidatingWebhookConfiguration",
+                            w -> w.path("failurePolicy").asText().equals("Fail")),
                     "failurePolicy Fail on the masq, exemption and stamps webhooks");
             expect(
                     o,
@@ -160,11 +169,21 @@ class RenderedManifestsCheck {
                     webhooks,
                     webhooks(docs, w -> w.at("/clientConfig/service").isObject()),
                     "every webhook calls the Service");
-            expect(o, 5, servicePath(docs, "MutatingWebhookConfiguration", "/mutate"), "mutating webhooks on /mutate");
+            expect(
+                    o,
+                    5,
+                    webhooks(
+                            docs,
+                            "MutatingWebhookConfiguration",
+                            w -> w.at("/clientConfig/service/path").asText().equals("/mutate")),
+                    "mutating webhooks on /mutate");
             expect(
                     o,
                     webhooks - 5,
-                    servicePath(docs, "ValidatingWebhookConfiguration", "/validate"),
+                    webhooks(
+                            docs,
+                            "ValidatingWebhookConfiguration",
+                            w -> w.at("/clientConfig/service/path").asText().equals("/validate")),
                     "validating webhooks on /validate");
             expect(o, 0, text(docs, "caBundle"), "no caBundle in the manifests");
             expect(o, 1, kind(docs, "Deployment"), "the Deployment");
@@ -339,19 +358,12 @@ class RenderedManifestsCheck {
         return webhooks(docs).filter(test).count();
     }
 
-    private static long failurePolicy(List<JsonNode> docs, String kind, String policy) {
-        return docs.stream()
-                .filter(d -> d.path("kind").asText().equals(kind))
-                .flatMap(d -> elements(d.path("webhooks")))
-                .filter(w -> w.path("failurePolicy").asText().equals(policy))
-                .count();
-    }
-
-    private static long servicePath(List<JsonNode> docs, String kind, String path) {
-        return docs.stream()
-                .filter(d -> d.path("kind").asText().equals(kind))
-                .flatMap(d -> elements(d.path("webhooks")))
-                .filter(w -> w.at("/clientConfig/service/path").asText().equals(path))
+    /** How many webhooks of the configurations of this kind pass the test. */
+    private static long webhooks(List<JsonNode> docs, String kind, Predicate<JsonNode> test) {
+        return webhooks(docs.stream()
+                        .filter(d -> d.path("kind").asText().equals(kind))
+                        .toList())
+                .filter(test)
                 .count();
     }
 
