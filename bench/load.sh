@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load benchmark: the webhook against the physical floor (nginx) and a peer (agnhost), side by side, with the same
-# AdmissionReview bodies and settings. Parts: load/targets.sh, load/rounds.sh, load/report.sh.
+# AdmissionReview bodies and settings. Parts: load/targets.sh, load/rounds.sh, load/report.sh (its tables: load/report.py).
 # Method, settings and their defaults: bench/README.md.
 set -euo pipefail
 

@@ -8,12 +8,19 @@ passed=0
 failed=0
 failures=()
 
-# scenario NAME FUNCTION: runs FUNCTION with errexit in a subshell, prints PASS/FAIL and its output on failure.
+# scenario NAME FUNCTION [PREFIX [LABEL=VALUE...]]: runs FUNCTION with errexit in a subshell, prints PASS/FAIL and its
+# output on failure. With PREFIX, FUNCTION gets a fresh namespace (new_namespace PREFIX LABEL=VALUE...) as $1.
 scenario() {
   local name=$1 fn=$2 out rc
+  shift 2
   out=$(mktemp)
   set +e
-  (set -eo pipefail; "$fn") >"$out" 2>&1
+  (
+    set -eo pipefail
+    local ns=()
+    (($# == 0)) || ns=("$(new_namespace "$@")")
+    "$fn" "${ns[@]}"
+  ) >"$out" 2>&1
   rc=$?
   set -e
   if ((rc == 0)); then

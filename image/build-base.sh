@@ -7,11 +7,11 @@
 #   image/build-base.sh native     the same without a JRE, for the native executable (quarkus.jib.base-native-image)
 #   FORCE=1 image/build-base.sh    rebuilds it (for example to pick up new security updates)
 #
-# Cached under ${XDG_CACHE_HOME:-$HOME/.cache}/sourceip-guard/, keyed on this script's hash: editing the
-# script builds a new base. Needs root (debootstrap, chroot) and the network to a Debian mirror: the one this
-# machine's apt uses (/etc/apt/sources.list.d/*.sources or /etc/apt/sources.list), else deb.debian.org.
-# Installs debootstrap with apt-get when it is missing. No container engine is needed.
+# Cached, and from which mirror: image/README.md. Needs root (debootstrap, chroot) and the network to a Debian
+# mirror; installs debootstrap with apt-get when it is missing. No container engine is needed.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../scripts/lib.sh"
 
 SUITE=trixie
 JRE_PACKAGE=openjdk-25-jre-headless
@@ -24,29 +24,19 @@ esac
 APP_UID=185
 APP_USER=sourceip-guard
 
-log() { echo "build-base: $*" >&2; }
-die() { log "$*"; exit 1; }
-
 script=$(readlink -f "${BASH_SOURCE[0]}")
-key=$(sha256sum "$script" | cut -c1-12)
+key=$(sig::script_key "$script" 12)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/sourceip-guard
 out=$cache/base-$SUITE-$FLAVOUR-$key.tar
 
 if [ -s "$out" ] && [ -z "${FORCE:-}" ]; then
-  log "cached: $out"
+  sig::log "cached: $out"
   echo "$out"
   exit 0
 fi
 
-[ "$(id -u)" -eq 0 ] || die "needs root (debootstrap and chroot): run it with sudo, or as root in CI"
-for tool in debootstrap:debootstrap sha256sum:coreutils jq:jq; do
-  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
-done
-if [ -n "${missing[*]:-}" ]; then
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+[ "$(id -u)" -eq 0 ] || sig::die "needs root (debootstrap and chroot): run it with sudo, or as root in CI"
+sig::require_tools debootstrap:debootstrap sha256sum:coreutils jq:jq
 
 # The mirror apt already uses here (deb822 .sources first, then the one-line format): the first "deb" URI
 # whose suites include $1 exactly.
@@ -74,7 +64,7 @@ MIRROR=${MIRROR:-$(mirror_for "$SUITE")}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${SECURITY_MIRROR:-$(mirror_for "$SUITE-security")}
 SECURITY_MIRROR=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-log "mirror $MIRROR, security $SECURITY_MIRROR"
+sig::log "mirror $MIRROR, security $SECURITY_MIRROR"
 
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/base-build.XXXXXX")
@@ -89,9 +79,9 @@ cleanup() {
 trap cleanup EXIT
 
 started=$(date +%s)
-log "debootstrap $SUITE ${PACKAGES:+with $PACKAGES }(a few minutes)"
+sig::log "debootstrap $SUITE ${PACKAGES:+with $PACKAGES }(a few minutes)"
 debootstrap --variant=minbase ${PACKAGES:+--include="$PACKAGES"} "$SUITE" "$root" "$MIRROR" >"$work/debootstrap.log" 2>&1 \
-  || { tail -30 "$work/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
+  || { tail -30 "$work/debootstrap.log" >&2; sig::die "debootstrap failed (log above)"; }
 
 # Updates and security fixes (debootstrap only reads the release itself), in a private mount namespace so
 # that /proc and /dev inside the chroot go away with it.
@@ -109,7 +99,7 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 rm -f "$root/etc/apt/sources.list"
-log "applying $SUITE-updates and $SUITE-security"
+sig::log "applying $SUITE-updates and $SUITE-security"
 unshare --mount --propagation private bash -euo pipefail -c '
   root=$1
   mount -t proc proc "$root/proc"
@@ -123,7 +113,7 @@ unshare --mount --propagation private bash -euo pipefail -c '
       --shell /usr/sbin/nologin --comment '"$APP_USER"' '"$APP_USER"'
     if command -v java >/dev/null; then java -version; fi
   "
-' _ "$root" >"$work/chroot.log" 2>&1 || { tail -30 "$work/chroot.log" >&2; die "updating the root filesystem failed (log above)"; }
+' _ "$root" >"$work/chroot.log" 2>&1 || { tail -30 "$work/chroot.log" >&2; sig::die "updating the root filesystem failed (log above)"; }
 grep -i 'openjdk version\|runtime environment' "$work/chroot.log" | sed 's/^/build-base: /' >&2 || true
 
 # What an image does not need. The dpkg database stays (image scanners read it), and so do the
@@ -141,7 +131,7 @@ labels='{}'
 jre=""
 if [ "$FLAVOUR" = jre ]; then
   java_home=$(dirname "$(dirname "$(readlink -f "$root/usr/bin/java" | sed "s|^$root||")")")
-  case "$java_home" in /usr/lib/jvm/*) ;; *) die "unexpected JAVA_HOME $java_home" ;; esac
+  case "$java_home" in /usr/lib/jvm/*) ;; *) sig::die "unexpected JAVA_HOME $java_home" ;; esac
   jre=$(chroot "$root" dpkg-query -W -f '${Version}' "$JRE_PACKAGE")
   env_extra=("JAVA_HOME=$java_home")
   labels=$(jq -cn --arg jre "$jre" '{"io.sourceipguard.jre": $jre}')
@@ -179,5 +169,5 @@ jq -n --arg config "$config_id.json" --arg layer "$diff_id/layer.tar" --arg tag 
 tar -C "$img" --sort=name -cf "$work/base.tar" manifest.json "$config_id.json" "$diff_id"
 mv "$work/base.tar" "$out"
 find "$cache" -maxdepth 1 -name "base-$SUITE-$FLAVOUR-*.tar" ! -path "$out" -delete
-log "built $out ($(du -m "$out" | cut -f1) MiB${jre:+, JRE $jre}) in $(( $(date +%s) - started )) s"
+sig::log "built $out ($(du -m "$out" | cut -f1) MiB${jre:+, JRE $jre}) in $(( $(date +%s) - started )) s"
 echo "$out"

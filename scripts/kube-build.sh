@@ -1,33 +1,13 @@
 #!/usr/bin/env bash
-# Prints the directory holding kube-apiserver, kubectl, etcd and agnhost of one
-# pinned Kubernetes release, building them first if they are not cached. The
-# end-to-end harness runs the first three; the benchmarks run agnhost (whose
-# `agnhost webhook` is the reference admission webhook of Kubernetes' own e2e
-# suite) as the peer.
+# Prints the directory holding kube-apiserver, kubectl, etcd and agnhost of one pinned Kubernetes release,
+# building them first if they are not cached: how, where and how long in e2e/README.md, "Where the binaries
+# come from". The end-to-end harness runs the first three; the benchmarks run agnhost as the peer.
 #
 #   scripts/kube-build.sh            the directory
 #   scripts/kube-build.sh kubectl    one binary's path
 #   scripts/kube-build.sh --cached [TOOL]
 #                                    the same, but only if already built: exit 3
 #                                    (and print nothing) instead of building
-#
-# No prebuilt Kubernetes binary can be downloaded where this project is built;
-# Go modules can. So everything is compiled from the module k8s.io/kubernetes
-# with the local Go toolchain (GOTOOLCHAIN=local: nothing else is fetched), in
-# a throwaway module that requires it. Kubernetes' go.mod points its staging
-# modules (k8s.io/api, k8s.io/client-go, ...) at ./staging/src/... in its own
-# tree; those lines do not apply to a dependency, so the throwaway module
-# replaces each of them with the published v0.MINOR.PATCH module. etcd is the
-# go.etcd.io/etcd/server/v3 version that same go.mod selects (Kubernetes'
-# integration tests run against it), built in the same module graph.
-#
-# The binaries are cached under ${XDG_CACHE_HOME:-$HOME/.cache}/sourceip-guard/,
-# keyed on the version and the sha256 of this script, and the downloaded
-# modules in go/mod next to them (writable, so rm -rf removes them). Go's build
-# cache (~3 GB per release) lives in the temporary directory and goes with it.
-# A cold build takes about 5 minutes per release on two cores (figures in
-# e2e/README.md); a warm call prints the path at once. Editing this script
-# rebuilds.
 #
 # Environment:
 #   E2E_KUBERNETES  the Kubernetes minor version: 1.37 (default, the newest
@@ -37,9 +17,8 @@
 # Only the path goes to stdout; progress goes to stderr, so callers can write
 #   bin=$(scripts/kube-build.sh)
 set -euo pipefail
-
-log() { printf '[kube-build] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../scripts/lib.sh"
 
 # The newest patch release of each supported minor version, newest first.
 declare -A releases=([1.37]=v1.37.2 [1.34]=v1.34.4)
@@ -49,7 +28,7 @@ tools=(kube-apiserver kubectl etcd agnhost)
 cached_only=false
 if [[ ${1:-} == --cached ]]; then cached_only=true; shift; fi
 tool=${1:-}
-[[ -z $tool || " ${tools[*]} " == *" $tool "* ]] || die "unknown tool '$tool' (one of: ${tools[*]})"
+[[ -z $tool || " ${tools[*]} " == *" $tool "* ]] || sig::die "unknown tool '$tool' (one of: ${tools[*]})"
 
 # Prints the directory, or the tool's path in it, and leaves.
 answer() {
@@ -62,17 +41,17 @@ complete() {
 }
 
 if [[ -n ${KUBE_BIN_DIR:-} ]]; then
-  complete "$KUBE_BIN_DIR" || die "KUBE_BIN_DIR=$KUBE_BIN_DIR lacks one of: ${tools[*]}"
+  complete "$KUBE_BIN_DIR" || sig::die "KUBE_BIN_DIR=$KUBE_BIN_DIR lacks one of: ${tools[*]}"
   answer "$KUBE_BIN_DIR"
 fi
 
 minor=${E2E_KUBERNETES:-$newest}
 minor=${minor#v}
 version=${releases[$minor]:-}
-[[ -n $version ]] || die "E2E_KUBERNETES=$minor: supported are ${!releases[*]}"
+[[ -n $version ]] || sig::die "E2E_KUBERNETES=$minor: supported are ${!releases[*]}"
 
 script=$(readlink -f "${BASH_SOURCE[0]}")
-key=$(sha256sum "$script" | cut -c1-16)
+key=$(sig::script_key "$script")
 cache_dir=${XDG_CACHE_HOME:-$HOME/.cache}/sourceip-guard
 bin=$cache_dir/kubernetes-$version-$key
 
@@ -87,7 +66,7 @@ complete "$bin" && answer "$bin"
 
 # Go's installation instructions put it in /usr/local/go.
 command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
-command -v go >/dev/null || die "no go on PATH nor in /usr/local/go/bin (scripts/require-tools.sh e2e says how to get it)"
+command -v go >/dev/null || sig::die "no go on PATH nor in /usr/local/go/bin (scripts/require-tools.sh e2e says how to get it)"
 
 # --- build -------------------------------------------------------------------
 
@@ -99,14 +78,14 @@ export GOTOOLCHAIN=local GOFLAGS='-mod=mod -modcacherw' CGO_ENABLED=0
 export GOMODCACHE=$cache_dir/go/mod GOCACHE=$work/go-build
 cd "$work"
 
-log "resolving k8s.io/kubernetes@$version ($(go env GOVERSION))"
+sig::log "resolving k8s.io/kubernetes@$version ($(go env GOVERSION))"
 go mod init kubebuild >/dev/null 2>&1
 download=$(go mod download -json "k8s.io/kubernetes@$version")
 field() { sed -n "s/^\t\"$1\": \"\(.*\)\",\$/\1/p" <<<"$download"; }
 gomod=$(field GoMod) src=$(field Dir)
-[[ -f $gomod && -d $src ]] || die "go mod download k8s.io/kubernetes@$version: $download"
+[[ -f $gomod && -d $src ]] || sig::die "go mod download k8s.io/kubernetes@$version: $download"
 staging=$(sed -n 's|^[[:space:]]*\(k8s\.io/[^ ]*\) => \./staging/.*|\1|p' "$gomod")
-[[ -n $staging ]] || die "no ./staging replace lines in k8s.io/kubernetes@$version's go.mod"
+[[ -n $staging ]] || sig::die "no ./staging replace lines in k8s.io/kubernetes@$version's go.mod"
 edits=(-require "k8s.io/kubernetes@$version")
 for m in $staging; do edits+=(-replace "$m=$m@v0.${version#v1.}"); done
 go mod edit "${edits[@]}"
@@ -120,7 +99,7 @@ for v in "${vars[@]}"; do
   ldflags+=("-X=k8s.io/component-base/version.$v" "-X=k8s.io/client-go/pkg/version.$v")
 done
 
-log "building ${tools[*]} $version (about 5 minutes on 2 cores)"
+sig::log "building ${tools[*]} $version (about 5 minutes on 2 cores)"
 mkdir out
 go build -p 2 -trimpath -ldflags="${ldflags[*]}" -o out/ \
   k8s.io/kubernetes/cmd/kube-apiserver \
@@ -128,13 +107,13 @@ go build -p 2 -trimpath -ldflags="${ldflags[*]}" -o out/ \
   k8s.io/kubernetes/test/images/agnhost \
   go.etcd.io/etcd/server/v3 >&2
 mv out/server out/etcd   # go names a binary after its package path, major version suffix dropped
-complete out || die "go build finished without all of: ${tools[*]}"
+complete out || sig::die "go build finished without all of: ${tools[*]}"
 
 rm -rf "$bin.tmp.$$"
 mv out "$bin.tmp.$$"
 mv -T "$bin.tmp.$$" "$bin"
 # Binaries built by older versions of this script are dead weight.
 find "$cache_dir" -maxdepth 1 -name "kubernetes-$version-*" ! -name "${bin##*/}" -exec rm -rf {} +
-log "built $version in $(($(date +%s) - start)) s -> $bin"
-log "  $("$bin/kube-apiserver" --version); etcd $("$bin/etcd" --version | sed -n 's/^etcd Version: //p')"
+sig::log "built $version in $(($(date +%s) - start)) s -> $bin"
+sig::log "  $("$bin/kube-apiserver" --version); etcd $("$bin/etcd" --version | sed -n 's/^etcd Version: //p')"
 answer "$bin"

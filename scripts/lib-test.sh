@@ -3,7 +3,8 @@
 # sig::free_port sets the caller's variable (whatever its name) and never hands out a listening port or the same
 # port twice; sig::wait_for returns once its command succeeds, and fails, naming the process and showing its log,
 # when the process exits or the deadline passes; sig::stop_pid stops a process that ignores SIGTERM; sig::launch,
-# sig::ours and sig::stop_pidfile start, recognise and stop a process by its pid file; sig::usage prints the header. Prints one line per check and exits 1 on the first failure.
+# sig::ours and sig::stop_pidfile start, recognise and stop a process by its pid file; sig::usage prints the header;
+# sig::script_key ignores comments and blank lines, not code. Prints one line per check and exits 1 on the first failure.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -73,3 +74,11 @@ sig::stop_pidfile "$work/launched" sleeper 2>/dev/null
 check "sig::stop_pidfile stops it and removes the pid file" eval "! sig::alive $launched && [[ ! -e $work/launched/sleeper.pid ]]"
 
 check "sig::usage prints the script's header" fails_with "Checks what the scripts rely on" sig::usage
+
+printf '#!/bin/sh\n# builds it\nset -eu\n\n  echo "# kept"\n' >"$work/a.sh"
+printf '#!/bin/sh\n# builds it, differently said\n\n\nset -eu\n    # an indented comment\n  echo "# kept"\n' >"$work/b.sh"
+printf '#!/bin/sh\n# builds it\nset -eu\n\n  echo "# changed"\n' >"$work/c.sh"
+key=$(sig::script_key "$work/a.sh")
+check "sig::script_key: 16 hex digits ($key)" eval '[[ $key =~ ^[0-9a-f]{16}$ ]]'
+check "sig::script_key: a comment or a blank line does not change the key" test "$(sig::script_key "$work/b.sh")" = "$key"
+check "sig::script_key: a change to the code does" test "$(sig::script_key "$work/c.sh")" != "$key"

@@ -17,6 +17,9 @@
 #                                       what to install and exits
 #   sig::now, sig::since T              seconds since the epoch; seconds since T, to a tenth
 #   sig::java_major JAVA                the feature release of the java command JAVA (17, 25), empty if none
+#   sig::script_key FILE [DIGITS]       the first DIGITS [16] hex digits of the sha256 of FILE without its comment
+#                                       and blank lines: the cache key of what a script builds, which a comment
+#                                       does not change
 # Processes
 #   sig::free_port VAR                  a TCP port nothing listens on, in VAR; never the same twice in one script
 #   sig::alive PID                      true while PID runs (a zombie counts as gone)
@@ -76,6 +79,7 @@ sig::require_tools() {
 
 sig::now() { date +%s.%N; }
 sig::java_major() { "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
+sig::script_key() { sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' "$1" | sha256sum | cut -c"1-${2:-16}"; }
 sig::since() { awk -v a="$1" -v b="$(sig::now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Reads the listening sockets from /proc/net/tcp* (columns: sl local_address rem_address st ...; st 0A = LISTEN,

@@ -31,10 +31,9 @@ other_pool_is_corrected() {
 scenario "Traefik moved to another pool by kubectl patch is put back on the ingress pool" other_pool_is_corrected
 
 ordinary_deployment_untouched() {
-  local ns out
-  ns=$(new_namespace web)
+  local ns=$1 out
   out=$(kubectl apply -n "$ns" -f "$(fixture web-deployment.yaml)" 2>&1)
   expect_not_contains "$out" "sourceip-guard" "no warning"
   expect_eq "$(jsonpath deployment nginx-deployment "$ns" '{.spec.template.spec.nodeSelector}')" "" "no selector"
 }
-scenario "An ordinary Deployment is left alone" ordinary_deployment_untouched
+scenario "An ordinary Deployment is left alone" ordinary_deployment_untouched web

@@ -24,15 +24,14 @@ cilium_envoy_is_reported_not_pinned() {
 scenario "Cilium's per-node Envoy DaemonSet is reported, never pinned" cilium_envoy_is_reported_not_pinned
 
 helm_release_service_is_patched() {
-  local ns out
-  ns=$(new_namespace helm)
+  local ns=$1 out
   out=$(sed "s/^  namespace: .*/  namespace: $ns/" "$root/src/test/resources/fixtures/allowlists/field-report-ingress-nginx-service.yaml" |
     sed -e '/loadBalancerIP:/d' -e '/nodePort:/d' | kubectl apply -f - 2>&1)
   # Helm writes only on install and upgrade, and each write comes through the webhook: patched, no loop
   expect_eq "$(jsonpath service ingress-nginx-controller "$ns" '{.spec.externalTrafficPolicy}')" Local "patched"
   expect_contains "$out" "Helm release ingress/ingress-nginx installed it: set the chart value too" "kubectl warning names the release"
 }
-scenario "A Helm-installed ingress-nginx Service is patched to Local, with the chart value named" helm_release_service_is_patched
+scenario "A Helm-installed ingress-nginx Service is patched to Local, with the chart value named" helm_release_service_is_patched helm
 
 # field_report_service NAMESPACE [LABEL]: the field report's ingress-nginx Service in NAMESPACE, with an extra label.
 field_report_service() {
@@ -42,8 +41,7 @@ field_report_service() {
 }
 
 allow_list_behind_cluster_is_warned() {
-  local ns
-  ns=$(new_namespace allow)
+  local ns=$1
   # One ingress-nginx install, as in the field report: an Ingress does not name its controller's Service, so with
   # several installs that disagree the rule can only note it (the earlier scenarios left some behind).
   kubectl delete service -A -l app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller >/dev/null
@@ -76,7 +74,7 @@ allow_list_behind_cluster_is_warned() {
   kubectl delete -f "$root/src/test/resources/fixtures/allowlists/ingress-nginx-ingressclass.yaml" >/dev/null
 }
 scenario "An Ingress whitelist behind a Cluster Service, linked through its IngressClass, is admitted with a warning, behind Local silently" \
-  allow_list_behind_cluster_is_warned
+  allow_list_behind_cluster_is_warned allow
 
 istio_class_defaults_are_written_back() {
   local out before report patch

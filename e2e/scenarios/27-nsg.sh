@@ -8,8 +8,7 @@ nsg_report() { # the NSG guidance of the whole cluster, as the admin reads it
 }
 
 nsg_report_names_the_subnets() {
-  local ns out
-  ns=$(new_namespace nsg)
+  local ns=$1 out
   kubectl label node aks-system-0 kubernetes.azure.com/network-subnet=aks-system --overwrite >/dev/null
   kubectl label node aks-ingress-0 kubernetes.azure.com/network-subnet=aks-ingress --overwrite >/dev/null
   lb_service local-web "$ns" | kubectl apply -f - >/dev/null 2>&1
@@ -42,4 +41,4 @@ YAML
   expect_contains "$out" "az network nsg rule create" "the az command lines"
   kubectl label node aks-system-0 aks-ingress-0 kubernetes.azure.com/network-subnet- >/dev/null
 }
-scenario "report -o nsg over Nodes and EndpointSlices: Local reaches the ingress subnet only, Cluster every subnet" nsg_report_names_the_subnets
+scenario "report -o nsg over Nodes and EndpointSlices: Local reaches the ingress subnet only, Cluster every subnet" nsg_report_names_the_subnets nsg

@@ -91,9 +91,8 @@ masq_delete_is_refused() {
 scenario "kubectl delete of the config is refused" masq_delete_is_refused
 
 masq_other_configmaps_are_untouched() {
-  local ns
-  ns=$(new_namespace cm)
+  local ns=$1
   kubectl create configmap ip-masq-agent -n "$ns" --from-literal=config='nonsense: [' >/dev/null
   kubectl create configmap coredns-custom -n kube-system --from-literal=x=y >/dev/null
 }
-scenario "ConfigMaps with other names, or outside kube-system, are not judged" masq_other_configmaps_are_untouched
+scenario "ConfigMaps with other names, or outside kube-system, are not judged" masq_other_configmaps_are_untouched cm

@@ -47,8 +47,7 @@ pinned_tolerating() { local out; out=$(would_store "$1") && [[ $(pool_selector <
 pinned_untainted() { local out; out=$(would_store "$1") && [[ $(pool_selector <<<"$out") == ingress && $out != *'"key": "dedicated"'* ]]; }
 
 never_break_missing_pool() {
-  local ns file probe out
-  ns=$(new_namespace pool)
+  local ns=$1 file probe out
   file=$(mktemp --suffix=.yaml)
   probe=$(mktemp --suffix=.yaml)
   sed "s/^  namespace: ingress-nginx$/  namespace: $ns/" "$(fixture ingress-nginx-controller-deployment.yaml)" >"$file"
@@ -81,4 +80,4 @@ EOF
   kubectl label node aks-ingress-0 kubernetes.azure.com/agentpool=ingress --overwrite >/dev/null
   eventually 15 pinned_untainted "$probe" >/dev/null
 }
-scenario "No node in the ingress pool: stored unpinned with the fix; pinned and tolerating once the pool exists" never_break_missing_pool
+scenario "No node in the ingress pool: stored unpinned with the fix; pinned and tolerating once the pool exists" never_break_missing_pool pool

@@ -4,8 +4,7 @@
 developer_rbac
 
 exemptions_dev_cannot_create_an_exempt_service() {
-  local ns
-  ns=$(new_namespace exm)
+  local ns=$1
   expect_refused dev apply -f <(exempt_service web "$ns" all)
   expect_contains "$refusal" "[exemption] only a cluster admin may grant an exemption, and dev-user is none" "create"
   expect_refused dev apply --dry-run=server -f <(exempt_service web "$ns" all)
@@ -15,11 +14,10 @@ exemptions_dev_cannot_create_an_exempt_service() {
   expect_refused dev create -f <(exempt_service web "$ns" all)
   expect_absent service web "$ns"
 }
-scenario "A developer cannot create an exempt Service (apply, dry-run, server-side apply, create)" exemptions_dev_cannot_create_an_exempt_service
+scenario "A developer cannot create an exempt Service (apply, dry-run, server-side apply, create)" exemptions_dev_cannot_create_an_exempt_service exm
 
 exemptions_dev_cannot_add_it_later() {
-  local ns
-  ns=$(new_namespace exm)
+  local ns=$1
   lb_service web "$ns" | dev apply -f - >/dev/null 2>&1
   expect_refused dev label service web -n "$ns" sourceip-guard.io/exempt=all
   expect_contains "$refusal" "[exemption]" "kubectl label"
@@ -29,20 +27,18 @@ exemptions_dev_cannot_add_it_later() {
   expect_contains "$refusal" "[exemption]" "kubectl apply of the labelled manifest"
   expect_eq "$(jsonpath service web "$ns" '{.metadata.labels}')" "" "no label stored"
 }
-scenario "A developer cannot add the exempt label later (label, patch, apply)" exemptions_dev_cannot_add_it_later
+scenario "A developer cannot add the exempt label later (label, patch, apply)" exemptions_dev_cannot_add_it_later exm
 
 exemptions_dev_cannot_forge_the_stamp() {
-  local ns
-  ns=$(new_namespace exm)
+  local ns=$1
   lb_service web "$ns" | dev apply -f - >/dev/null 2>&1
   expect_refused dev annotate service web -n "$ns" sourceip-guard.io/exempted-by=e2e-admin
   expect_contains "$refusal" "are written by sourceip-guard" "forged stamp"
 }
-scenario "A developer cannot forge the grant stamp" exemptions_dev_cannot_forge_the_stamp
+scenario "A developer cannot forge the grant stamp" exemptions_dev_cannot_forge_the_stamp exm
 
 exemptions_dev_cannot_relax_a_namespace() {
-  local ns
-  ns=$(new_namespace exm)
+  local ns=$1
   expect_refused dev label namespace "$ns" sourceip-guard.io/mode=audit
   expect_contains "$refusal" "[exemption] only a cluster admin may grant" "audit mode"
   expect_refused dev label namespace "$ns" sourceip-guard.io/mode=audit.masquerade-config
@@ -55,11 +51,10 @@ YAML
   # moving to enforce is always allowed
   dev label namespace "$ns" sourceip-guard.io/mode=enforce >/dev/null
 }
-scenario "A developer cannot put a namespace in audit mode or exempt it; enforce is allowed" exemptions_dev_cannot_relax_a_namespace
+scenario "A developer cannot put a namespace in audit mode or exempt it; enforce is allowed" exemptions_dev_cannot_relax_a_namespace exm
 
 exemptions_admin_grants_and_dev_removes() {
-  local ns out
-  ns=$(new_namespace exm)
+  local ns=$1 out
   lb_service web "$ns" | dev apply -f - >/dev/null 2>&1
   out=$(kubectl label service web -n "$ns" sourceip-guard.io/exempt=service-external-traffic-policy 2>&1)
   expect_contains "$out" "[exemption] granted by e2e-admin" "grant warning"
@@ -76,11 +71,10 @@ exemptions_admin_grants_and_dev_removes() {
   dev label service web -n "$ns" sourceip-guard.io/exempt- >/dev/null 2>&1
   expect_eq "$(jsonpath service web "$ns" '{.spec.externalTrafficPolicy}')" Local "enforced again after removal"
 }
-scenario "An admin grants (stamped), the exemption holds, a developer may keep or remove it" exemptions_admin_grants_and_dev_removes
+scenario "An admin grants (stamped), the exemption holds, a developer may keep or remove it" exemptions_admin_grants_and_dev_removes exm
 
 exemptions_audit_namespace() {
-  local ns out
-  ns=$(new_namespace aud)
+  local ns=$1 out
   kubectl label namespace "$ns" sourceip-guard.io/mode=audit >/dev/null 2>&1
   # the webhook reads namespace labels from its informer cache: wait until it has seen this one
   eventually 15 audit_seen "$ns" >/dev/null
@@ -88,7 +82,7 @@ exemptions_audit_namespace() {
   expect_contains "$out" "Warning: sourceip-guard: [service-external-traffic-policy] would set spec.externalTrafficPolicy=Local" "kubectl prints the audit warning"
   expect_eq "$(jsonpath service web "$ns" '{.spec.externalTrafficPolicy}')" Cluster "admitted unchanged (the API server's default)"
 }
-scenario "A namespace in audit mode admits unchanged, and kubectl prints what enforce would do" exemptions_audit_namespace
+scenario "A namespace in audit mode admits unchanged, and kubectl prints what enforce would do" exemptions_audit_namespace aud
 
 exemptions_admin_may_delete_an_exempt_masq_config() {
   local out

@@ -20,8 +20,7 @@ refused_or_not_stored() {
 }
 
 no_way_past_status_subresources() {
-  local ns
-  ns=$(new_namespace past)
+  local ns=$1
   lb_service web "$ns" | kubectl apply -f - >/dev/null 2>&1
   kubectl apply -f - >/dev/null <<EOF
 apiVersion: apps/v1
@@ -53,18 +52,17 @@ EOF
   # what is stored still obeys the rules
   expect_eq "$(jsonpath service web "$ns" '{.spec.externalTrafficPolicy}')" Local "the Service is still judged"
 }
-scenario "Status and finalize subresources: a developer's exemption is refused or not stored" no_way_past_status_subresources
+scenario "Status and finalize subresources: a developer's exemption is refused or not stored" no_way_past_status_subresources past
 
 no_way_past_forged_stamps() {
-  local ns
-  ns=$(new_namespace stamp)
+  local ns=$1
   expect_refused dev annotate namespace "$ns" sourceip-guard.io/exempted-by=kubernetes-admin
   expect_contains "$refusal" "[exemption] annotations sourceip-guard.io/exempted-by and sourceip-guard.io/exempted-at are written by sourceip-guard" "namespace"
   lb_service plain "$ns" | kubectl apply -f - >/dev/null 2>&1
   expect_refused dev annotate service plain -n "$ns" sourceip-guard.io/exempted-at=2026-01-01T00:00:00Z
   expect_contains "$refusal" "[exemption]" "service"
 }
-scenario "Grant stamps cannot be forged on objects that carry no exemption or mode" no_way_past_forged_stamps
+scenario "Grant stamps cannot be forged on objects that carry no exemption or mode" no_way_past_forged_stamps stamp
 
 no_way_past_own_namespace() {
   # only the webhook's own objects are left out: a LoadBalancer Service in its namespace is judged
@@ -74,8 +72,7 @@ no_way_past_own_namespace() {
 scenario "The webhook's namespace is judged like any other (only its own objects are left out)" no_way_past_own_namespace
 
 no_way_past_padding() {
-  local ns file out
-  ns=$(new_namespace pad)
+  local ns=$1 file out
   file=$(mktemp --suffix=.json)
   # 600 kB of '<' in an annotation: a 0.6 MB write, a 3.6 MB review (the API server escapes '<' to six bytes)
   python3 - "$ns" >"$file" <<'PY'
@@ -89,7 +86,7 @@ PY
   expect_contains "$refusal" "[size] the review is 3.5 MiB, over the 3.0 MiB sourceip-guard reads" "refused with a verdict"
   expect_absent service padded "$ns"
 }
-scenario "A write padded past the webhook's body limit is refused with a verdict, not let through unjudged" no_way_past_padding
+scenario "A write padded past the webhook's body limit is refused with a verdict, not let through unjudged" no_way_past_padding pad
 
 no_way_past_unread_keys() {
   local file out

@@ -48,8 +48,7 @@ print(''.join(r['result'] for r in d['results'] if r['rule']=='service-external-
 scenario "report --cluster agrees with admission (audit drift, exemption, compliant) and its PolicyReports apply" report_cluster_agrees_with_admission
 
 report_background_scan_writes_policy_reports() {
-  local ns body
-  ns=$(new_namespace scan)
+  local ns=$1 body
   exempt_service old "$ns" service-external-traffic-policy | kubectl apply -f - >/dev/null 2>&1
   # the replica holding the Lease writes a PolicyReport for the namespace at its next scan
   policy_report() { kubectl get policyreports.wgpolicyk8s.io sourceip-guard -n "$ns" -o jsonpath='{.results[0].properties.outcome}' | grep -qx exempt; }
@@ -66,11 +65,10 @@ report_background_scan_writes_policy_reports() {
   report_gone() { ! kubectl get policyreports.wgpolicyk8s.io sourceip-guard -n "$ns" >/dev/null 2>&1; }
   eventually 30 report_gone >/dev/null
 }
-scenario "The background scan keeps PolicyReports up to date (Lease holder writes, stale ones deleted) and serves GET /report" report_background_scan_writes_policy_reports
+scenario "The background scan keeps PolicyReports up to date (Lease holder writes, stale ones deleted) and serves GET /report" report_background_scan_writes_policy_reports scan
 
 report_answers_only_those_allowed() {
-  local ns token forged out header payload
-  ns=$(new_namespace rauth)
+  local ns=$1 token forged out header payload
   out=$(report_get "")
   expect_eq "${out##*$'\n'}" 401 "no token"
   expect_contains "$out" "needs a bearer token" "the 401 says what to send"
@@ -103,4 +101,4 @@ report_answers_only_those_allowed() {
   expect_contains "$out" '"scannedAt"' "the scan"
   if grep -qF -- "$token" "$webhook_log" || grep -qF -- "$forged" "$webhook_log"; then fail "a token is in the webhook log"; fi
 }
-scenario "GET /report: 401 without a token and with a forged one, 403 without the grant, 200 with the reader ClusterRole (TokenReview, SubjectAccessReview)" report_answers_only_those_allowed
+scenario "GET /report: 401 without a token and with a forged one, 403 without the grant, 200 with the reader ClusterRole (TokenReview, SubjectAccessReview)" report_answers_only_those_allowed rauth

@@ -3,9 +3,8 @@
 # certificate under load without a failed admission.
 
 certificates_self_managed_bootstrap_and_renewal() {
-  local ns port pid config_name=sourceip-guard-self-managed out failures=0 applies=0
+  local ns=$1 port pid config_name=sourceip-guard-self-managed out failures=0 applies=0
   local serials=() serial
-  ns=$(new_namespace tls e2e-self-managed=true)
   port=$("$root/e2e/cluster.sh" port "$E2E_STACK")
   kubectl apply -f - >/dev/null <<YAML
 apiVersion: admissionregistration.k8s.io/v1
@@ -61,4 +60,4 @@ YAML
   expect_eq "$(jsonpath service web-1 "$ns" '{.spec.externalTrafficPolicy}')" Local "mutated through the self-managed webhook"
   grep -q "renewed the serving certificate" "$E2E_STACK/webhook-self-managed.log" || fail "no renewal in the log"
 }
-scenario "Self-managed TLS: Secret and caBundle bootstrapped, a 40 s certificate renewed twice under load with 0 failed admissions" certificates_self_managed_bootstrap_and_renewal
+scenario "Self-managed TLS: Secret and caBundle bootstrapped, a 40 s certificate renewed twice under load with 0 failed admissions" certificates_self_managed_bootstrap_and_renewal tls e2e-self-managed=true

@@ -6,22 +6,19 @@
 developer_rbac
 
 same_lb_without_the_field() {
-  local ns
-  ns=$(new_namespace same)
+  local ns=$1
   lb_service web "$ns" | kubectl apply -f - >/dev/null 2>&1
   expect_eq "$(jsonpath service web "$ns" '{.spec.externalTrafficPolicy}')" Local "stored policy"
 }
 
 same_lb_cluster() {
-  local ns
-  ns=$(new_namespace same)
+  local ns=$1
   lb_service web "$ns" Cluster | kubectl apply -f - >/dev/null 2>&1
   expect_eq "$(jsonpath service web "$ns" '{.spec.externalTrafficPolicy}')" Local "stored policy"
 }
 
 same_lb_already_local() {
-  local ns before out
-  ns=$(new_namespace same)
+  local ns=$1 before out
   lb_service web "$ns" Local | kubectl apply -f - >/dev/null 2>&1
   before=$(jsonpath service web "$ns" '{.metadata.resourceVersion}')
   out=$(lb_service web "$ns" Local | kubectl apply -f - 2>&1)
@@ -30,8 +27,7 @@ same_lb_already_local() {
 }
 
 same_clusterip() {
-  local ns
-  ns=$(new_namespace same)
+  local ns=$1
   kubectl apply -n "$ns" -f "$(fixture clusterip-service.yaml)" >/dev/null 2>&1
   expect_eq "$(jsonpath service my-service "$ns" '{.spec.externalTrafficPolicy}')" "" "ClusterIP has no policy"
 }
@@ -41,23 +37,20 @@ ingress_nginx_in() { # ingress_nginx_in NAMESPACE: the real controller Deploymen
 }
 
 same_ingress_nginx_pinned() {
-  local ns
-  ns=$(new_namespace same)
+  local ns=$1
   ingress_nginx_in "$ns" | kubectl apply -f - >/dev/null 2>&1
   expect_eq "$(jsonpath deployment ingress-nginx-controller "$ns" '{.spec.template.spec.nodeSelector}')" \
     '{"kubernetes.azure.com/agentpool":"ingress","kubernetes.io/os":"linux"}' "pinned, its own selector kept"
 }
 
 same_plain_deployment() {
-  local ns
-  ns=$(new_namespace same)
+  local ns=$1
   kubectl apply -n "$ns" -f "$(fixture web-deployment.yaml)" >/dev/null 2>&1
   expect_eq "$(jsonpath deployment nginx-deployment "$ns" '{.spec.template.spec.nodeSelector}')" "" "no selector"
 }
 
 same_developer_refused() {
-  local ns
-  ns=$(new_namespace same)
+  local ns=$1
   expect_refused dev apply -f <(exempt_service web "$ns" all)
   expect_contains "$refusal" "[exemption] only a cluster admin may grant an exemption, and dev-user is none" "create"
   expect_absent service web "$ns"
@@ -72,8 +65,7 @@ same_developer_refused() {
 }
 
 same_admin_exemption_skips() {
-  local ns
-  ns=$(new_namespace same)
+  local ns=$1
   exempt_service web "$ns" service-external-traffic-policy Cluster | kubectl apply -f - >/dev/null 2>&1
   expect_eq "$(jsonpath service web "$ns" '{.spec.externalTrafficPolicy}')" Cluster "an exempt Service keeps Cluster"
   kubectl label namespace "$ns" sourceip-guard.io/exempt=ingress-node-pool >/dev/null 2>&1
@@ -101,7 +93,7 @@ same_cases=(
 same_table() { # same_table INSTALL
   local case
   for case in "${same_cases[@]}"; do
-    scenario "[$1] ${case%%|*}" "${case##*|}"
+    scenario "[$1] ${case%%|*}" "${case##*|}" same
   done
 }
 
