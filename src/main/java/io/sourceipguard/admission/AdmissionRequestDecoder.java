@@ -3,6 +3,7 @@ package io.sourceipguard.admission;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.sourceipguard.policy.AdmissionSubject;
 import io.sourceipguard.policy.Operation;
 import java.io.IOException;
@@ -21,10 +22,10 @@ public final class AdmissionRequestDecoder {
     /** A decoded request: the uid to echo and the subject for the engine. */
     public record Decoded(String uid, AdmissionSubject subject) {}
 
-    private final ObjectMapper json;
+    private final ObjectReader json;
 
     public AdmissionRequestDecoder(ObjectMapper json) {
-        this.json = json;
+        this.json = json.reader().with(new ReviewNodeFactory());
     }
 
     public Decoded decode(byte[] body) throws BadAdmissionReviewException {

@@ -1,105 +1,131 @@
 package io.sourceipguard.admission;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sourceipguard.policy.Decision;
 import io.sourceipguard.policy.PatchOperation;
-import java.util.Base64;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The small vocabulary of AdmissionReview answers: {@link #allowed}, {@link #denied},
- * {@link #patched}, each carrying warnings and audit annotations. The uid is echoed on every
- * path, because the API server discards an answer whose uid does not match its request.
+ * The AdmissionReview answer to a decision: allowed, denied (403 with the message kubectl shows)
+ * or patched (a JSON Patch, with patchType only when there is one), each carrying warnings and
+ * audit annotations. The uid is echoed on every path, because the API server discards an answer
+ * whose uid does not match its request. Written straight to bytes: an answer is built once, per
+ * request, so a tree in between would only be allocated and walked.
  */
 public final class AdmissionResponses {
 
+    // A denial's complete fix is kilobytes of text that a refused write sent again (an apply loop, a
+    // retrying controller) repeats verbatim: escaping it is most of the answer's cost, so the escaped
+    // form of the last long messages is kept. Cleared when full, like the masquerade rule's findings.
+    private static final int LONG_MESSAGE = 512;
+    private static final int KEPT_MESSAGES = 64;
+
     private final ObjectMapper json;
+    private final Map<String, SerializedString> escaped = new ConcurrentHashMap<>();
 
     public AdmissionResponses(ObjectMapper json) {
         this.json = json;
     }
 
-    /** Maps the engine's decision to the matching answer. */
-    public ObjectNode from(String uid, Decision decision) {
-        if (!decision.allowed()) {
-            return denied(uid, decision.message(), decision.warnings(), decision.auditAnnotations());
-        }
-        if (decision.patched()) {
-            return patched(uid, decision.patch(), decision.warnings(), decision.auditAnnotations());
-        }
-        return allowed(uid, decision.warnings(), decision.auditAnnotations());
-    }
-
-    /** Admits the object unchanged. */
-    public ObjectNode allowed(String uid, List<String> warnings, Map<String, String> audit) {
-        ObjectNode review = review();
-        ObjectNode response = response(review, uid, true, warnings, audit);
-        response.putObject("status").put("code", 200);
-        return review;
-    }
-
-    /** Refuses the object: 403 Forbidden, with the message kubectl shows. */
-    public ObjectNode denied(String uid, String message, List<String> warnings, Map<String, String> audit) {
-        ObjectNode review = review();
-        ObjectNode status = response(review, uid, false, warnings, audit).putObject("status");
-        status.put("code", 403);
-        status.put("reason", "Forbidden");
-        status.put("message", message);
-        return review;
-    }
-
-    /** Admits the object with a JSON Patch; patchType is set only when there is a patch. */
-    public ObjectNode patched(
-            String uid, List<PatchOperation> patch, List<String> warnings, Map<String, String> audit) {
-        ObjectNode review = review();
-        ObjectNode response = response(review, uid, true, warnings, audit);
-        response.put("patchType", "JSONPatch");
-        response.put("patch", Base64.getEncoder().encodeToString(patchBytes(patch)));
-        response.putObject("status").put("code", 200);
-        return review;
+    /** The complete AdmissionReview for the engine's decision, as UTF-8 JSON. */
+    public byte[] encode(String uid, Decision decision) {
+        // Before the answer's generator: a second one open at the same time would not get the thread's buffers.
+        byte[] patch = decision.patched() ? patchBytes(decision.patch()) : null;
+        return write(512, out -> {
+            out.writeStartObject();
+            out.writeStringField("apiVersion", AdmissionRequestDecoder.API_VERSION);
+            out.writeStringField("kind", "AdmissionReview");
+            out.writeObjectFieldStart("response");
+            out.writeStringField("uid", uid);
+            out.writeBooleanField("allowed", decision.allowed());
+            if (!decision.warnings().isEmpty()) {
+                out.writeArrayFieldStart("warnings");
+                for (String warning : decision.warnings()) {
+                    out.writeString(warning);
+                }
+                out.writeEndArray();
+            }
+            if (!decision.auditAnnotations().isEmpty()) {
+                out.writeObjectFieldStart("auditAnnotations");
+                for (Map.Entry<String, String> annotation :
+                        decision.auditAnnotations().entrySet()) {
+                    out.writeStringField(annotation.getKey(), annotation.getValue());
+                }
+                out.writeEndObject();
+            }
+            if (patch != null) {
+                out.writeStringField("patchType", "JSONPatch");
+                // Jackson's default Base64 is the standard alphabet with padding, as the API server decodes it.
+                out.writeBinaryField("patch", patch);
+            }
+            out.writeObjectFieldStart("status");
+            if (decision.allowed()) {
+                out.writeNumberField("code", 200);
+            } else {
+                out.writeNumberField("code", 403);
+                out.writeStringField("reason", "Forbidden");
+                out.writeFieldName("message");
+                writeMessage(out, decision.message());
+            }
+            out.writeEndObject();
+            out.writeEndObject();
+            out.writeEndObject();
+        });
     }
 
     /** The RFC 6902 document for a list of operations. */
     public byte[] patchBytes(List<PatchOperation> patch) {
-        ArrayNode ops = json.createArrayNode();
-        for (PatchOperation op : patch) {
-            ObjectNode node = ops.addObject();
-            node.put("op", op.op());
-            node.put("path", op.path());
-            if (op.value() != null) {
-                node.set("value", op.value());
+        return write(256, out -> {
+            out.writeStartArray();
+            for (PatchOperation op : patch) {
+                out.writeStartObject();
+                out.writeStringField("op", op.op());
+                out.writeStringField("path", op.path());
+                if (op.value() != null) {
+                    out.writeFieldName("value");
+                    json.writeTree(out, op.value());
+                }
+                out.writeEndObject();
             }
-        }
-        try {
-            return json.writeValueAsBytes(ops);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("a JSON tree always serialises", e);
+            out.writeEndArray();
+        });
+    }
+
+    private interface Document {
+        void writeTo(JsonGenerator out) throws IOException;
+    }
+
+    private byte[] write(int sizeHint, Document document) {
+        try (ByteArrayBuilder bytes = new ByteArrayBuilder(sizeHint);
+                JsonGenerator out = json.getFactory().createGenerator(bytes)) {
+            document.writeTo(out);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("JSON written to memory cannot fail", e);
         }
     }
 
-    private ObjectNode review() {
-        ObjectNode review = json.createObjectNode();
-        review.put("apiVersion", AdmissionRequestDecoder.API_VERSION);
-        review.put("kind", "AdmissionReview");
-        return review;
-    }
-
-    private static ObjectNode response(
-            ObjectNode review, String uid, boolean allowed, List<String> warnings, Map<String, String> audit) {
-        ObjectNode response = review.putObject("response");
-        response.put("uid", uid);
-        response.put("allowed", allowed);
-        if (!warnings.isEmpty()) {
-            ArrayNode list = response.putArray("warnings");
-            warnings.forEach(list::add);
+    private void writeMessage(JsonGenerator out, String message) throws IOException {
+        if (message.length() < LONG_MESSAGE) {
+            out.writeString(message);
+            return;
         }
-        if (!audit.isEmpty()) {
-            ObjectNode annotations = response.putObject("auditAnnotations");
-            audit.forEach(annotations::put);
+        SerializedString kept = escaped.get(message);
+        if (kept == null) {
+            if (escaped.size() >= KEPT_MESSAGES) {
+                escaped.clear();
+            }
+            kept = new SerializedString(message);
+            escaped.put(message, kept);
         }
-        return response;
+        out.writeString(kept);
     }
 }

@@ -1,6 +1,5 @@
 package io.sourceipguard.admission;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.Unpooled;
@@ -160,9 +159,9 @@ public class AdmissionRoutes {
             if (!decision.allowed()) {
                 denials.denied(subject, decision);
             }
-            send(ctx.response().setStatusCode(200), json.writeValueAsBytes(responses.from(uid, decision)));
+            send(ctx.response().setStatusCode(200), responses.encode(uid, decision));
             metrics.record(endpoint, subject, decision, System.nanoTime() - start);
-        } catch (RuntimeException | JsonProcessingException e) {
+        } catch (RuntimeException e) {
             // Our fault, not the caller's: details go to the log only, keyed by the request uid.
             LOG.errorf(e, "internal error evaluating admission request uid=%s", uid);
             error(ctx, endpoint, 500, "internal error evaluating request " + uid + "; the webhook log has the details");

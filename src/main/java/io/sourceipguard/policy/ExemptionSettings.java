@@ -17,7 +17,15 @@ public record ExemptionSettings(Set<String> adminUsers, Set<String> adminGroups,
     }
 
     public boolean isAdmin(String username, List<String> groups) {
-        return adminUsers.contains(username) || groups.stream().anyMatch(adminGroups::contains);
+        if (adminUsers.contains(username)) {
+            return true;
+        }
+        for (String group : groups) {
+            if (adminGroups.contains(group)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean isSystem(String username) {

@@ -2,6 +2,7 @@ package io.sourceipguard.policy;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,9 @@ public final class PolicyEngine {
 
     private final List<Rule> rules;
     private final List<String> ruleIds;
+    // Each admission phase's rules, picked once: a review is judged in microseconds, and a filtered copy
+    // per request was a tenth of what evaluating an unhandled kind allocated.
+    private final Map<Rule.Phase, List<Rule>> byPhase = new EnumMap<>(Rule.Phase.class);
     private final RuleModes modes;
     private final ExemptionGuard guard;
     private final Clock clock;
@@ -35,6 +39,10 @@ public final class PolicyEngine {
     public PolicyEngine(List<Rule> rules, RuleModes modes, ExemptionSettings exemptions, Clock clock) {
         this.rules = List.copyOf(rules);
         this.ruleIds = rules.stream().map(Rule::id).toList();
+        for (Rule.Phase phase : Rule.Phase.values()) {
+            byPhase.put(
+                    phase, this.rules.stream().filter(r -> r.phase() == phase).toList());
+        }
         this.modes = modes;
         this.guard = new ExemptionGuard(exemptions, ruleIds);
         this.clock = clock;
@@ -56,8 +64,7 @@ public final class PolicyEngine {
      */
     public Decision evaluate(AdmissionSubject subject, ClusterView cluster, Rule.Phase phase) {
         Result result = new Result();
-        List<Rule> active =
-                rules.stream().filter(r -> phase == null || r.phase() == phase).toList();
+        List<Rule> active = phase == null ? rules : byPhase.get(phase);
         if (phase != null && guard.settings().isSystem(subject.username())) {
             for (Rule rule : active) {
                 result.findings.add(Finding.exempt(rule.id(), "system identity " + subject.username()));
@@ -153,7 +160,15 @@ public final class PolicyEngine {
 
     // Kinds the webhook handles, and Namespaces, which carry namespace-wide exemptions and modes.
     private boolean guards(AdmissionSubject subject) {
-        return subject.is("", "Namespace") || rules.stream().anyMatch(r -> r.appliesTo(subject));
+        if (subject.is("", "Namespace")) {
+            return true;
+        }
+        for (Rule rule : rules) {
+            if (rule.appliesTo(subject)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private record Exemption(RuleSelection rules, String source, String grantedBy) {}

@@ -84,13 +84,13 @@ public class AdmissionPathBenchmark {
 
     @Benchmark
     public byte[] encode() throws Exception {
-        return json.writeValueAsBytes(responses.from(decoded.uid(), decision));
+        return responses.encode(decoded.uid(), decision);
     }
 
     @Benchmark
     public byte[] all() throws Exception {
         AdmissionRequestDecoder.Decoded request = decoder.decode(body);
         Decision d = engine.evaluate(request.subject(), ClusterView.UNAVAILABLE, phase);
-        return json.writeValueAsBytes(responses.from(request.uid(), d));
+        return responses.encode(request.uid(), d);
     }
 }
