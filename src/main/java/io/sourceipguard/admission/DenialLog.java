@@ -4,6 +4,7 @@ import io.sourceipguard.policy.AdmissionSubject;
 import io.sourceipguard.policy.Decision;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
@@ -19,7 +20,10 @@ final class DenialLog {
     // Distinct denials remembered at most; beyond it the memory is cleared (and each logs again).
     private static final int REMEMBERED = 10_000;
 
-    private record Seen(long loggedAt, long repeats) {}
+    // When the line was logged, and the denials since: a repeat within the window only counts, without the map's
+    // lock, since both event loops see the same denial when a controller retries it (a repeat counted just as
+    // the window closes may be left out of the next line's count).
+    private record Seen(long loggedAt, LongAdder repeats) {}
 
     private final long windowNanos;
     private final LongSupplier clock;
@@ -38,13 +42,19 @@ final class DenialLog {
             return log("denied " + what);
         }
         long now = clock.getAsLong();
+        Seen last = seen.get(what);
+        if (last != null && now - last.loggedAt < windowNanos) {
+            last.repeats.increment();
+            return null;
+        }
         long[] repeated = {-1};
         seen.compute(what, (key, before) -> {
             if (before != null && now - before.loggedAt < windowNanos) {
-                return new Seen(before.loggedAt, before.repeats + 1);
+                before.repeats.increment(); // another thread logged it first
+                return before;
             }
-            repeated[0] = before == null ? 0 : before.repeats;
-            return new Seen(now, 0);
+            repeated[0] = before == null ? 0 : before.repeats.sum();
+            return new Seen(now, new LongAdder());
         });
         if (repeated[0] < 0) {
             return null;
